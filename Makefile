@@ -1,0 +1,69 @@
+# Companion: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app companion
+export COMPANION_ENV ?= development
+
+.PHONY: help install run web worker migrate seed test test-fast lint browser-deps \
+        translations-extract translations-update translations-check bench clean
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:5000 and run the worker"
+	@echo "make test   - install what is missing, then lint and run the whole suite (SQLite + PostgreSQL)"
+	@echo "make test-fast - the unit tests only (no browser, no subprocesses)"
+	@echo "make bench  - the dispatch benchmark (see docs/performance.md)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo --password "$${DEMO_PASSWORD:-companion-demo}"
+
+# Web and worker side by side; Ctrl-C stops both.
+run: seed
+	@echo "Companion on http://127.0.0.1:5000 (console transport: open the phone simulator)"
+	@trap 'kill 0' INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port 5000 & \
+	$(FLASK) worker --interval 10 & \
+	wait
+
+# Debian's chromium for the browser tests (never `playwright install`).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium"; fi; }
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install browser-deps lint translations-check
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not browser and not slow"
+
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o translations/messages.pot --no-location --sort-output --omit-header .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+translations-check: install
+	$(BIN)/python -m companion.messaging.catalogs
+
+bench: install
+	$(BIN)/python bench/dispatch.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,67 @@
+"""Companion: between-session SMS for clients in court-mandated treatment.
+
+``create_app`` is the application factory (``flask --app companion ...``,
+``gunicorn 'companion:create_app()'``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from companion.config import ConfigError, load_config
+from companion.extensions import csrf, db, login_manager, migrate
+
+__all__ = ["create_app"]
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from the environment; ``overrides`` (same names) win over it.
+
+    A configuration that cannot run (production without SECRET_KEY, Twilio
+    without credentials) stops here with one line saying what is missing.
+    """
+    if (overrides or {}).get("COMPANION_ENV") != "testing":
+        load_dotenv(override=False)  # tests must not pick up a developer's .env
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    os.makedirs(app.instance_path, exist_ok=True)
+    env = {**os.environ, **(overrides or {})}
+    try:
+        app.config.update(load_config(env, app.instance_path))
+    except ConfigError as exc:
+        sys.stderr.write(f"companion: configuration error: {exc}\n")
+        raise SystemExit(2) from None
+
+    _configure_logging(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.session_protection = "strong"
+
+    from companion import cli, models  # noqa: F401 - models register with the metadata
+    from companion.web import register_web
+
+    register_web(app)
+    cli.register(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    # Log lines name ids and counts only: never a phone number or a message body.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    logging.getLogger("twilio").setLevel(logging.WARNING)  # it logs numbers and bodies
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run otherwise

@@ -1,0 +1,239 @@
+"""The relapse-prevention plan: its parts, validation, and the lines that may be texted.
+
+A plan version's content is a dict of part -> list of items (dicts). Every
+item has a stable ``id`` and an ``ok_to_text`` flag: only items the provider
+marked may ever appear in a text. The offense chain is a clinician-only note:
+no code path reads it into a text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from companion.messaging.inbound import to_e164
+
+MAX_FIELD = 300  # one short line; a text has to carry it
+MAX_ITEMS = 30
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    required: bool = True
+    kind: str = "text"  # "text" | "phone" | "choice" | "bool"
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    key: str
+    title: str
+    fields: tuple[FieldSpec, ...]
+    texted_by_default: bool = True
+
+
+GOODS = (
+    "relatedness",
+    "community",
+    "work",
+    "knowledge",
+    "inner peace",
+    "health",
+    "creativity",
+    "pleasure",
+    "agency",
+    "spirituality",
+    "life",
+)
+
+PARTS: tuple[PartSpec, ...] = (
+    PartSpec(
+        "warning_signs",
+        "Warning signs",
+        (
+            FieldSpec("sign", "Warning sign"),
+            FieldSpec("response", "Coping step that answers it"),
+            FieldSpec("need", "Linked need", required=False),
+        ),
+    ),
+    PartSpec(
+        "high_risk_situations",
+        "High-risk situations",
+        (
+            FieldSpec("situation", "Situation"),
+            FieldSpec("handling", "Avoid or manage", kind="choice", choices=("avoid", "manage")),
+            FieldSpec("condition", "Related supervision condition", required=False),
+        ),
+        texted_by_default=False,
+    ),
+    PartSpec(
+        "thinking_errors",
+        "Thinking errors",
+        (
+            FieldSpec("error", "Thinking error"),
+            FieldSpec("replacement", "Replacement thought"),
+        ),
+    ),
+    PartSpec(
+        "coping_strategies",
+        "Coping strategies",
+        (
+            FieldSpec("trigger", "When (trigger)"),
+            FieldSpec("steps", "Steps"),
+        ),
+    ),
+    PartSpec(
+        "support_contacts",
+        "Support contacts",
+        (
+            FieldSpec("name", "Name"),
+            FieldSpec("phone", "Phone", kind="phone"),
+            FieldSpec("knows_plan", "Knows the plan", required=False, kind="bool"),
+            FieldSpec("may_contact", "Team may contact them", required=False, kind="bool"),
+        ),
+    ),
+    PartSpec(
+        "external_controls",
+        "External controls",
+        (
+            FieldSpec("condition", "Condition"),
+            FieldSpec("source", "Set by", kind="choice", choices=("court", "officer", "provider")),
+        ),
+        texted_by_default=False,
+    ),
+    PartSpec(
+        "approach_goals",
+        "Approach goals (Good Lives Model)",
+        (
+            FieldSpec("good", "The good", kind="choice", choices=GOODS),
+            FieldSpec("goal", "Goal"),
+            FieldSpec("next_step", "Next step"),
+        ),
+    ),
+)
+PART_BY_KEY = {p.key: p for p in PARTS}
+
+
+def empty_content() -> dict[str, Any]:
+    return {p.key: [] for p in PARTS} | {"offense_chain_note": ""}
+
+
+def normalise(raw: Mapping[str, Any], region: str = "US") -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean submitted plan content; return it with errors keyed "part.index.field".
+
+    The cleaned content keeps everything typed (also when there are errors),
+    so a form can be shown again without losing a word.
+    """
+    content = empty_content()
+    errors: dict[str, str] = {}
+    for part in PARTS:
+        items = list(raw.get(part.key) or [])
+        if len(items) > MAX_ITEMS:
+            errors[f"{part.key}"] = f"At most {MAX_ITEMS} items."
+        for index, item in enumerate(items):
+            clean: dict[str, Any] = {"id": str(item.get("id") or uuid.uuid4().hex[:12])}
+            clean["ok_to_text"] = bool(item.get("ok_to_text", False))
+            for spec in part.fields:
+                where = f"{part.key}.{index}.{spec.name}"
+                value = item.get(spec.name)
+                if spec.kind == "bool":
+                    clean[spec.name] = bool(value)
+                    continue
+                text = " ".join(str(value or "").split())
+                clean[spec.name] = text
+                if not text:
+                    if spec.required:
+                        errors[where] = f"{spec.label}: fill this in, or remove the item."
+                    continue
+                if len(text) > MAX_FIELD:
+                    errors[where] = (
+                        f"{spec.label}: {len(text)} characters; keep it under {MAX_FIELD}."
+                    )
+                elif spec.kind == "phone":
+                    e164 = to_e164(text, region)
+                    if e164 is None:
+                        errors[where] = f"{spec.label}: not a phone number, e.g. (213) 555-0123."
+                    else:
+                        clean[spec.name] = e164
+                elif spec.kind == "choice" and text not in spec.choices:
+                    errors[where] = f"{spec.label}: choose one of {', '.join(spec.choices)}."
+            content[part.key].append(clean)
+    note = str(raw.get("offense_chain_note") or "")
+    if len(note) > 5000:
+        errors["offense_chain_note"] = "Keep the note under 5,000 characters."
+    content["offense_chain_note"] = note
+    return content, errors
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One line a plan reminder can carry: which template, with what words."""
+
+    item_id: str
+    template: str  # a key of messaging.texts.PLAN_LINES
+    params: dict[str, str]
+
+
+def reminder_lines(content: Mapping[str, Any]) -> list[PlanLine]:
+    """Every item marked OK to text, as a line, in plan order. Never the offense chain."""
+    lines: list[PlanLine] = []
+    for item in content.get("warning_signs", []):
+        if item.get("ok_to_text") and item.get("response"):
+            lines.append(
+                PlanLine(
+                    item["id"], "warning_sign", {"sign": item["sign"], "step": item["response"]}
+                )
+            )
+    for item in content.get("thinking_errors", []):
+        if item.get("ok_to_text"):
+            lines.append(PlanLine(item["id"], "thought", {"thought": item["replacement"]}))
+    for item in content.get("coping_strategies", []):
+        if item.get("ok_to_text"):
+            lines.append(
+                PlanLine(item["id"], "coping", {"trigger": item["trigger"], "steps": item["steps"]})
+            )
+    for item in content.get("support_contacts", []):
+        if item.get("ok_to_text"):
+            lines.append(
+                PlanLine(
+                    item["id"], "support", {"contact": item["name"], "contact_phone": item["phone"]}
+                )
+            )
+    for item in content.get("approach_goals", []):
+        if item.get("ok_to_text"):
+            lines.append(
+                PlanLine(item["id"], "goal", {"goal": item["goal"], "step": item["next_step"]})
+            )
+    for item in content.get("high_risk_situations", []):
+        if item.get("ok_to_text") and item.get("handling") == "avoid":
+            lines.append(PlanLine(item["id"], "avoid", {"situation": item["situation"]}))
+    for item in content.get("external_controls", []):
+        if item.get("ok_to_text"):
+            lines.append(PlanLine(item["id"], "control", {"condition": item["condition"]}))
+    return lines
+
+
+def next_line(lines: list[PlanLine], recently_sent: Iterable[str]) -> PlanLine | None:
+    """The next line to send: the first not sent since every line last went out.
+
+    ``recently_sent`` is the item ids of past reminders, newest first. A line
+    repeats only after all the others have gone out once more.
+    """
+    if not lines:
+        return None
+    ids = {line.item_id for line in lines}
+    seen: set[str] = set()
+    for item_id in recently_sent:
+        if item_id not in ids:
+            continue
+        if len(seen | {item_id}) == len(ids):
+            break  # a full cycle back: everything before this is an older cycle
+        seen.add(item_id)
+    for line in lines:
+        if line.item_id not in seen:
+            return line
+    return lines[0]

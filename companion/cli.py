@@ -1,0 +1,101 @@
+"""Commands under ``flask --app companion``: create-user, seed-demo, worker, tick."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from companion.extensions import db
+from companion.messaging.inbound import to_e164
+from companion.models import Role, StaffUser
+from companion.tick import tick
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO-8601 instant with an offset (``2026-11-23T09:00:00-08:00``), as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 time, e.g. 2026-11-23T09:00:00-08:00"
+        ) from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give the offset too, e.g. 2026-11-23T09:00:00-08:00 or ...Z")
+    return parsed.astimezone(UTC)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(tick_command)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--phone", default="", help="Mobile for alerts (officers, providers).")
+@click.option("--password", default=None, help="Prompted for when not given.")
+def create_user(email: str, name: str, role: str, phone: str, password: str | None) -> None:
+    """Add a staff member who can sign in."""
+    email = email.strip().lower()
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)):
+        raise click.ClickException(f"a staff member with email {email} already exists")
+    e164 = None
+    if phone:
+        e164 = to_e164(phone, current_app.config["DEFAULT_REGION"])
+        if e164 is None:
+            raise click.ClickException("that phone number is not valid")
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise click.ClickException("the passwords differ")
+    if len(password) < 10:
+        raise click.ClickException("use a password of at least 10 characters")
+    user = StaffUser(
+        email=email, name=name, role=Role(role), phone=e164, created_at=datetime.now(UTC)
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role} {email}")
+
+
+@click.command("seed-demo")
+@click.option(
+    "--password", default=None, help="Password for every demo login (random if not given)."
+)
+def seed_demo(password: str | None) -> None:
+    """Load invented demo staff and clients (refused in production)."""
+    from companion.demo import load_demo
+
+    if current_app.config["COMPANION_ENV"] == "production":
+        raise click.ClickException("seed-demo is refused in production mode")
+    password = password or secrets.token_urlsafe(9)
+    logins = load_demo(password, datetime.now(UTC))
+    click.echo(f"Demo staff logins (password: {password}):")
+    for role, email in logins:
+        click.echo(f"  {role:9} {email}")
+
+
+@click.command("worker")
+@click.option("--interval", type=int, default=None, help="Seconds between ticks.")
+def worker_command(interval: int | None) -> None:
+    """Run the scheduler: tick on an interval until SIGTERM."""
+    from companion.worker import run_worker
+
+    run_worker(current_app._get_current_object(), interval)  # type: ignore[attr-defined]
+
+
+@click.command("tick")
+@click.option("--at", "at", default=None, help="The instant to run for (ISO-8601 with offset).")
+def tick_command(at: str | None) -> None:
+    """Run one pass for an instant (default now) and print a one-line summary."""
+    now = parse_instant(at) if at else datetime.now(UTC)
+    click.echo(tick(now).line())

@@ -1,0 +1,129 @@
+"""Configuration from the environment (and an optional ``.env``).
+
+Names follow DESIGN.md's contract. ``COMPANION_ENV`` is ``production`` unless
+set otherwise: an operator who forgets it gets the strict checks, not a demo.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run Companion; the message says what to set."""
+
+
+MODES = ("production", "development", "testing")
+TRANSPORTS = ("console", "twilio")
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - only ever used outside production
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL: the given one with the psycopg 3 driver, or SQLite in ``instance/``."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "companion.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def load_config(
+    env: Mapping[str, str] | None = None, instance_path: str = "instance"
+) -> dict[str, Any]:
+    """Read and check the configuration; raise ConfigError naming what is missing."""
+    env = os.environ if env is None else env
+    mode = env.get("COMPANION_ENV", "production").strip().lower() or "production"
+    if mode not in MODES:
+        raise ConfigError(f"COMPANION_ENV must be one of {', '.join(MODES)}, got {mode!r}")
+    production = mode == "production"
+
+    secret = env.get("SECRET_KEY", "")
+    if not secret:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set (set it, or COMPANION_ENV=development for a local try-out)"
+            )
+        secret = DEV_SECRET_KEY
+
+    transport = env.get("SMS_TRANSPORT", "console").strip().lower() or "console"
+    if transport not in TRANSPORTS:
+        raise ConfigError(f"SMS_TRANSPORT must be console or twilio, got {transport!r}")
+
+    public_base = env.get("PUBLIC_BASE_URL", "").rstrip("/")
+    if transport == "twilio":
+        missing = [
+            name
+            for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")
+            if not env.get(name)
+        ]
+        if not (env.get("TWILIO_MESSAGING_SERVICE_SID") or env.get("TWILIO_FROM_NUMBER")):
+            missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
+        if missing:
+            raise ConfigError("SMS_TRANSPORT=twilio needs " + ", ".join(missing))
+    if production and transport == "console":
+        # Allowed (a staging site may want it) but never silently.
+        pass
+
+    return {
+        "COMPANION_ENV": mode,
+        "TESTING": mode == "testing",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SMS_TRANSPORT": transport,
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "").rstrip("/"),
+        "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 10.0),
+        "PUBLIC_BASE_URL": public_base,
+        # What clients see: a neutral sender, never the program's purpose.
+        "PROGRAM_NAME": env.get("PROGRAM_NAME", "Companion"),
+        "CARE_TEAM_NAME": env.get("CARE_TEAM_NAME", ""),
+        "CARE_TEAM_PHONE": env.get("CARE_TEAM_PHONE", ""),
+        "DEFAULT_REGION": env.get("DEFAULT_REGION", "US"),
+        # Dispatcher.
+        "DISPATCH_CONCURRENCY": _int(env, "DISPATCH_CONCURRENCY", 8, minimum=1),
+        "DISPATCH_BATCH_SIZE": _int(env, "DISPATCH_BATCH_SIZE", 200, minimum=1),
+        "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5, minimum=1),
+        "SEND_RETRY_BASE_SECONDS": _int(env, "SEND_RETRY_BASE_SECONDS", 30, minimum=1),
+        "SENDING_LEASE_SECONDS": _int(env, "SENDING_LEASE_SECONDS", 300, minimum=30),
+        # Worker.
+        "WORKER_INTERVAL_SECONDS": _int(env, "WORKER_INTERVAL_SECONDS", 30, minimum=1),
+        "HEARTBEAT_STALE_SECONDS": _int(env, "HEARTBEAT_STALE_SECONDS", 300, minimum=10),
+        # Sessions: secure cookies unless explicitly serving plain http locally.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_MINUTES", 480, minimum=5) * 60,
+        "WTF_CSRF_ENABLED": env.get("WTF_CSRF_ENABLED", "1") != "0",
+    }

@@ -1,0 +1,103 @@
+"""Render a text in a language, and measure what it costs to send."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel.dates import format_date, format_skeleton, format_time
+
+from companion.messaging.i18n import supported, translations_for
+from companion.messaging.segments import segment_info
+from companion.messaging.texts import KINDS, PLAN_LINES, QUESTIONS, TEAM, WHERE
+
+# Babel and CLDR put narrow/no-break spaces in times ("10:00 a. m."); one such
+# character would turn a whole text into UCS-2 and double its cost.
+_SPACE_LIKE = {0x202F: " ", 0x00A0: " ", 0x2009: " ", 0x2007: " "}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: str
+    language: str
+    encoding: str
+    segments: int
+
+
+def normalise(text: str) -> str:
+    """Replace look-alike spaces with plain ones and trim."""
+    return text.translate(_SPACE_LIKE).strip()
+
+
+def display_phone(e164: str, region: str = "US") -> str:
+    """A phone number as people in ``region`` write it, e.g. "(213) 555-0123"."""
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == region
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
+    """Render text ``kind`` in ``language`` (English when no catalog ships for it).
+
+    ``params`` may leave out ``team`` (the translated "your care team" is used)
+    and ``phone`` (the kind's no-phone variant is used).
+    """
+    spec = KINDS[kind]
+    language = supported(language)
+    t = translations_for(language)
+    values = dict(params)
+    if not values.get("team"):
+        values["team"] = t.gettext(TEAM)
+    _fill_derived(values, language, t.gettext)
+    template = spec.template
+    if not values.get("phone") and spec.no_phone_template:
+        template = spec.no_phone_template
+    body = normalise(t.gettext(template) % values)
+    info = segment_info(body)
+    return Rendered(body=body, language=language, encoding=info.encoding, segments=info.segments)
+
+
+def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
+    """("Tuesday, November 24, 10:00 AM", "10:00 AM") in the language's own forms."""
+    local = instant.astimezone(ZoneInfo(zone))
+    # Weekday and date separately: the "MMMMEEEEd" skeleton abbreviates the weekday in Spanish.
+    weekday = format_date(local, "EEEE", locale=language)
+    day = f"{weekday}, {format_skeleton('MMMMd', local, locale=language)}"
+    clock = format_time(local, format="short", locale=language)
+    return normalise(f"{day}, {clock}"), normalise(clock)
+
+
+def _fill_derived(values: dict[str, Any], language: str, gettext: Any) -> None:
+    """Placeholders built from other params, in the text's language.
+
+    - ``topic`` -> ``question`` (the check-in question);
+    - ``line_template`` + its words -> ``line`` (a plan line);
+    - ``at`` (ISO instant) + ``timezone`` -> ``when`` and ``time``;
+    - ``location`` -> ``where`` (empty when none was typed).
+    """
+    if "topic" in values and "question" not in values:
+        values["question"] = gettext(QUESTIONS[values["topic"]])
+    if "line_template" in values and "line" not in values:
+        words = values.get("line_words") or {}
+        if "contact_phone" in words:
+            words = {**words, "contact_phone": display_phone(words["contact_phone"])}
+        values["line"] = gettext(PLAN_LINES[values["line_template"]]) % words
+    if "at" in values and "when" not in values:
+        instant = datetime.fromisoformat(values["at"])
+        values["when"], values["time"] = format_when(
+            instant, values.get("timezone", "UTC"), language
+        )
+    if "location" in values or "where" not in values:
+        location = (values.get("location") or "").strip()
+        values["where"] = gettext(WHERE) % {"location": location} if location else ""

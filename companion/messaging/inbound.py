@@ -1,0 +1,147 @@
+"""Receiving a text: store it, find who sent it, and answer.
+
+The Twilio webhook and the phone simulator both call ``receive``: a reply
+typed in the simulator takes exactly the path of a real SMS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion import audit
+from companion.care.consent import decide
+from companion.messaging.keywords import Keyword, classify
+from companion.messaging.outbox import cancel_pending, enqueue
+from companion.models import Client, Consent, Direction, Message, Status
+
+log = logging.getLogger(__name__)
+
+# A text is at most 1,600 characters at Twilio; keep more than that but not unbounded.
+MAX_BODY = 5000
+
+
+# Decides what an ordinary reply means (an answer, a confirmation...) and which
+# texts answer it: (kind, params) pairs. Supplied by the layer above (companion.replies).
+Router = Callable[[Session, Client, Message, datetime], list[tuple[str, dict[str, Any]]]]
+
+
+@dataclass
+class Received:
+    message: Message
+    client: Client | None
+    keyword: Keyword | None
+    reply_ids: list[int] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def to_e164(raw: str, region: str = "US") -> str | None:
+    """``raw`` as an E.164 number, or None when it is not a valid phone number."""
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def receive(
+    session: Session,
+    *,
+    from_number: str,
+    to_number: str,
+    body: str,
+    now: datetime,
+    provider_sid: str | None = None,
+    num_media: int = 0,
+    region: str = "US",
+    router: Router | None = None,
+) -> Received:
+    """Store one inbound text and queue the answer it needs. The caller commits."""
+    if provider_sid:
+        existing = session.scalars(
+            select(Message).where(Message.provider_sid == provider_sid)
+        ).first()
+        if existing is not None:  # the provider retried its webhook: already handled
+            return Received(existing, existing.client, None, duplicate=True)
+
+    sender = to_e164(from_number, region) or from_number.strip()[:20]
+    client = session.scalars(select(Client).where(Client.phone == sender)).first()
+    message = Message(
+        direction=Direction.INBOUND,
+        kind="inbound",
+        client_id=client.id if client else None,
+        from_number=sender,
+        to_number=(to_number or "").strip()[:20] or None,
+        # PostgreSQL text cannot hold NUL; keep the rest of the message as sent.
+        body=body[:MAX_BODY].replace("\x00", "\ufffd"),
+        num_media=num_media,
+        provider_sid=provider_sid,
+        status=Status.RECEIVED,
+        params={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+
+    if client is None:
+        return Received(message, None, None, reply_ids=_answer_stranger(session, sender, now))
+
+    keyword = classify(body, opted_out=client.consent == Consent.OPTED_OUT)
+    decision = decide(client.consent, keyword)
+    if decision.changed:
+        client.consent = decision.new_consent
+        client.consent_changed_at = now
+        client.updated_at = now
+        if decision.new_consent == Consent.OPTED_OUT:
+            cancel_pending(session, client_id=client.id, reason="client opted out", now=now)
+        audit.record(
+            session,
+            "client.opted_out" if decision.new_consent == Consent.OPTED_OUT else "client.opted_in",
+            now=now,
+            actor_kind="client",
+            subject=client,
+            details={"how": "text reply", "message_id": message.id},
+        )
+    replies: list[tuple[str, dict[str, Any]]] = []
+    if decision.reply_kind == "received" and router is not None:
+        replies = router(session, client, message, now)
+    elif decision.reply_kind:
+        replies = [(decision.reply_kind, {})]
+    reply_ids: list[int] = []
+    for n, (kind, params) in enumerate(replies):
+        reply = enqueue(
+            session,
+            kind=kind,
+            dedupe_key=f"reply:{message.id}" + (f":{n}" if n else ""),
+            client_id=client.id,
+            appointment_id=params.get("appointment_id"),
+            params={k: v for k, v in params.items() if k != "appointment_id"},
+            now=now,
+        )
+        if reply is not None:
+            reply_ids.append(reply.id)
+    return Received(message, client, keyword, reply_ids=reply_ids)
+
+
+def _answer_stranger(session: Session, sender: str, now: datetime) -> list[int]:
+    """One neutral answer a day to a number we do not know; it reveals nothing."""
+    digest = hashlib.sha256(sender.encode()).hexdigest()[:16]
+    reply = enqueue(
+        session,
+        kind="unknown_sender",
+        dedupe_key=f"stranger:{digest}:{now.date().isoformat()}",
+        to_number=sender,
+        now=now,
+    )
+    return [reply.id] if reply is not None else []

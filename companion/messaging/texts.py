@@ -1,0 +1,165 @@
+"""Every text Companion sends, as gettext source strings keyed by kind.
+
+Rules for anything added here (DOMAIN.md, "Texting rules"): plain words, no
+mention of offense, treatment, court, probation or victims, and the sender is
+only ever "your care team" (or the configured team name). Placeholders are
+named so translators can reorder them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from companion.messaging.i18n import N_
+
+
+@dataclass(frozen=True)
+class TextKind:
+    """A kind of outbound text and how the outbox treats it."""
+
+    template: str
+    # Direct replies answer a text the person just sent: they go out at once,
+    # even in quiet hours, and do not need the client to be active.
+    reply: bool = False
+    # May still go to someone who opted out (the one confirmation, and HELP).
+    after_opt_out: bool = False
+    # Without a phone number to give, this variant is used instead.
+    no_phone_template: str | None = None
+
+
+TEAM = N_("your care team")
+
+KINDS: dict[str, TextKind] = {
+    "welcome": TextKind(
+        N_(
+            "Hi %(name)s, this is %(team)s. You will get reminders and short check-ins "
+            "by text. Msg frequency varies. Msg & data rates may apply. "
+            "Reply HELP for help, STOP to opt out."
+        ),
+    ),
+    "help": TextKind(
+        N_(
+            "%(program)s texts from %(team)s. To reach us call %(phone)s. "
+            "Texts are not watched around the clock. In an emergency call 911. "
+            "Reply STOP to opt out."
+        ),
+        reply=True,
+        after_opt_out=True,
+        no_phone_template=N_(
+            "%(program)s texts from %(team)s. Texts are not watched around the clock. "
+            "In an emergency call 911. Reply STOP to opt out."
+        ),
+    ),
+    "opt_out_confirm": TextKind(
+        N_(
+            "You will get no more texts from %(team)s. To reach us call %(phone)s. "
+            "Reply START to get texts again."
+        ),
+        reply=True,
+        after_opt_out=True,
+        no_phone_template=N_(
+            "You will get no more texts from %(team)s. Reply START to get texts again."
+        ),
+    ),
+    "opt_in_confirm": TextKind(
+        N_(
+            "Welcome back, %(name)s. You will get texts from %(team)s again. "
+            "Msg & data rates may apply. Reply HELP for help, STOP to opt out."
+        ),
+        reply=True,
+    ),
+    "received": TextKind(
+        N_(
+            "Thanks, %(team)s got your message. Texts are not watched around the clock. "
+            "If you need help now, call or text 988. In an emergency call 911."
+        ),
+        reply=True,
+    ),
+    # -- check-ins (the question itself comes from QUESTIONS, by topic) --
+    "checkin_prompt": TextKind(N_("%(name)s, quick check-in: %(question)s")),
+    "checkin_reminder": TextKind(N_("Still there, %(name)s? %(question)s")),
+    "checkin_thanks": TextKind(
+        N_("Thanks, %(name)s. Got it. Texts are not watched around the clock."),
+        reply=True,
+    ),
+    "clarify_rating": TextKind(
+        N_("Sorry, we could not read that. Please reply with one number from %(low)s to %(high)s."),
+        reply=True,
+    ),
+    "clarify_yes_no": TextKind(
+        N_("Sorry, we could not read that. Please reply YES or NO."), reply=True
+    ),
+    "clarify_choice": TextKind(
+        N_("Sorry, we could not read that. Please reply with one of: %(choices)s."), reply=True
+    ),
+    # -- plan reminders (the line comes from PLAN_LINES, chosen at send time) --
+    "plan_reminder": TextKind(N_("%(name)s, from your plan: %(line)s")),
+    # -- appointments: time and place only, never what the appointment is --
+    "appt_day_before": TextKind(
+        N_(
+            "Reminder from %(team)s: appointment tomorrow, %(when)s.%(where)s "
+            "Reply C to confirm or R to reschedule."
+        )
+    ),
+    "appt_same_day": TextKind(
+        N_(
+            "Reminder from %(team)s: appointment today at %(time)s.%(where)s "
+            "Reply C to confirm or R to reschedule."
+        )
+    ),
+    "appt_2h": TextKind(N_("Reminder: your appointment is today at %(time)s.%(where)s")),
+    "appt_cancelled": TextKind(
+        N_("Your appointment on %(when)s is cancelled. %(team)s will contact you about a new time.")
+    ),
+    "appt_confirmed": TextKind(
+        N_("Thanks, your appointment on %(when)s is confirmed."), reply=True
+    ),
+    "appt_reschedule": TextKind(
+        N_(
+            "Thanks. We will contact you about a new time. Until then, your appointment "
+            "on %(when)s stays as planned."
+        ),
+        reply=True,
+    ),
+    "unknown_sender": TextKind(
+        N_("This number cannot read your message. Please contact the person you meant to reach."),
+        reply=True,
+        after_opt_out=True,
+    ),
+}
+
+
+# " Place: ..." is appended to appointment notices only when the provider typed one.
+WHERE = N_(" Place: %(location)s.")
+
+# One short question per check-in topic (care/topics.py), in neutral words.
+QUESTIONS: dict[str, str] = {
+    "connected": N_(
+        "How connected to other people did you feel today? Reply 0 (not at all) to 10 (very)."
+    ),
+    "stress": N_("How much stress or anger did you feel today? Reply 0 (none) to 10 (a lot)."),
+    "urges": N_("Any unwanted urges today? Reply 0 (none) to 10 (very strong)."),
+    "coping": N_(
+        "Which step did you use today? Reply A for a walk, B for a call, C for slow breathing."
+    ),
+    "people": N_(
+        "Were you around people today who make it harder to keep to your plan? Reply YES or NO."
+    ),
+    "stuck": N_("Stuck on something? Reply 1 for tips or 2 if you want a call."),
+    "impulsive": N_("How often did you act without thinking today? Reply 0 (never) to 10 (a lot)."),
+    "supports": N_("Did you talk to someone on your support list today? Reply YES or NO."),
+    "substances": N_("Any alcohol or drugs today? Reply YES or NO."),
+    "appointments": N_("Is there an appointment you might miss this week? Reply YES or NO."),
+    "plan_conditions": N_("Were you in a situation your plan says to avoid? Reply YES or NO."),
+}
+
+# How each kind of plan line reads in a reminder (care/plan.py reminder_lines).
+PLAN_LINES: dict[str, str] = {
+    "warning_sign": N_("when you notice %(sign)s: %(step)s."),
+    "thought": N_("remember, %(thought)s."),
+    "coping": N_("when %(trigger)s: %(steps)s."),
+    "support": N_("you can call %(contact)s at %(contact_phone)s."),
+    "goal": N_("your goal is %(goal)s. Next step: %(step)s."),
+    "avoid": N_("stay away from %(situation)s."),
+    "control": N_("%(condition)s."),
+}

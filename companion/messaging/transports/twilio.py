@@ -1,0 +1,111 @@
+"""Sending through Twilio with the real ``twilio`` library."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from companion.messaging.transports.base import (
+    PERMANENT_ERROR_CODES,
+    SendResult,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+
+
+def classify(exc: TwilioRestException) -> TransportError:
+    """Turn Twilio's error into ours: permanent for a bad number, retryable for load."""
+    code = exc.code if isinstance(exc.code, int) else None
+    status = exc.status
+    reason = f"Twilio {status}" + (f" error {code}" if code else "")
+    if code in PERMANENT_ERROR_CODES:
+        return TransportError(reason, retryable=False, code=code, http_status=status)
+    # 429, 5xx: the provider is busy or down. 401/403: our credentials or
+    # account are wrong; an operator fixes that, and no text should be lost meanwhile.
+    retryable = status == 429 or status >= 500 or status in (401, 403)
+    return TransportError(reason, retryable=retryable, code=code, http_status=status)
+
+
+class TwilioTransport:
+    name = "twilio"
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        messaging_service_sid: str = "",
+        from_number: str = "",
+        api_base_url: str = "",
+        timeout: float = 10.0,
+        pool_size: int = 8,
+    ) -> None:
+        # requests re-reads proxy and CA-bundle settings from the environment on
+        # every request (two walks over os.environ per text: ~15% of a send's CPU,
+        # more in containers with long environments). This client only ever talks
+        # to one host, so read them once, here.
+        proxies = requests.utils.get_environ_proxies(api_base_url or "https://api.twilio.com")
+        http_client = TwilioHttpClient(timeout=timeout, pool_connections=True, proxy=proxies)
+        http_client.session.trust_env = False
+        http_client.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        # requests keeps 10 connections per host by default; the dispatcher may use more.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 10))
+        http_client.session.mount("https://", adapter)
+        http_client.session.mount("http://", adapter)
+        # The library talks to api.twilio.com unless told otherwise (tests: a local
+        # fake). TWILIO_EDGE/TWILIO_REGION would rewrite a custom host, so ignore them then.
+        environment = {} if api_base_url else None
+        self.client = Client(
+            account_sid, auth_token, http_client=http_client, environment=environment
+        )
+        if api_base_url:
+            self.client.api.base_url = api_base_url
+        self.messaging_service_sid = messaging_service_sid
+        self.from_number = from_number
+
+    def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
+        kwargs: dict[str, str] = {"to": to, "body": body}
+        if self.messaging_service_sid:
+            kwargs["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            kwargs["from_"] = self.from_number
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            raise classify(exc) from exc
+        except requests.Timeout as exc:
+            raise TransportError(
+                "Twilio did not answer in time", retryable=True, ambiguous=True
+            ) from exc
+        except (requests.ConnectionError, TwilioException) as exc:
+            raise TransportError("could not reach Twilio", retryable=True) from exc
+        return SendResult(provider_sid=message.sid, provider_status=message.status or "queued")
+
+    def find_sent(
+        self, to: str, body: str, since: datetime, exclude: Collection[str] = ()
+    ) -> str | None:
+        try:
+            # Twilio filters by date only; widen by a day and match the body exactly.
+            candidates = self.client.messages.list(
+                to=to, date_sent_after=since - timedelta(days=1), limit=50
+            )
+        except TwilioRestException as exc:
+            raise classify(exc) from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise TransportError("could not reach Twilio", retryable=True) from exc
+        for message in candidates:
+            if message.body == body and message.sid not in exclude:
+                return message.sid
+        return None

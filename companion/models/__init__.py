@@ -1,0 +1,52 @@
+"""The data model (SQLAlchemy 2.0 typed ORM). Import models from here."""
+
+from companion.models.audit import AuditEvent, WorkerHeartbeat
+from companion.models.base import Base, UTCDateTime
+from companion.models.care import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    CheckIn,
+    CheckInStatus,
+    PlanVersion,
+    ScheduleOverride,
+    Task,
+    TaskStatus,
+)
+from companion.models.client import AcuteLevel, Client, ClientStatus, Consent, RiskLevel
+from companion.models.message import (
+    FINAL,
+    PROVIDER_STATUS_RANK,
+    Direction,
+    Message,
+    Status,
+)
+from companion.models.staff import Role, StaffUser
+
+__all__ = [
+    "FINAL",
+    "AcuteLevel",
+    "Appointment",
+    "AppointmentKind",
+    "AppointmentStatus",
+    "CheckIn",
+    "CheckInStatus",
+    "PlanVersion",
+    "ScheduleOverride",
+    "Task",
+    "TaskStatus",
+    "PROVIDER_STATUS_RANK",
+    "AuditEvent",
+    "Base",
+    "Client",
+    "ClientStatus",
+    "Consent",
+    "Direction",
+    "Message",
+    "RiskLevel",
+    "Role",
+    "StaffUser",
+    "Status",
+    "UTCDateTime",
+    "WorkerHeartbeat",
+]

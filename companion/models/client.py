@@ -1,0 +1,92 @@
+"""A client: the person in treatment who receives texts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from companion.models.base import Base, UTCDateTime
+from companion.models.staff import StaffUser
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+
+
+class RiskLevel(enum.StrEnum):
+    """Static-99R risk levels (DOMAIN.md)."""
+
+    I = "I"  # noqa: E741 - the level's real name
+    II = "II"
+    III = "III"
+    IVA = "IVa"
+    IVB = "IVb"
+
+
+class AcuteLevel(enum.StrEnum):
+    """ACUTE-2007 result."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class Consent(enum.StrEnum):
+    NOT_ASKED = "not_asked"
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"
+
+
+class ClientStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # First name or alias only: a text or a screen must never out the client.
+    display_name: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
+    # Texts go out only inside this local window; outside it is quiet hours.
+    send_window_start: Mapped[time] = mapped_column(Time(), default=time(8, 0))
+    send_window_end: Mapped[time] = mapped_column(Time(), default=time(21, 0))
+    risk_level: Mapped[RiskLevel] = mapped_column(_enum(RiskLevel), default=RiskLevel.II)
+    # Dynamic assessments (optional) and release date: they move the cadence (care/cadence.py).
+    stable_score: Mapped[int | None] = mapped_column(Integer)  # STABLE-2007 total
+    stable_date: Mapped[date | None] = mapped_column(Date)
+    acute_level: Mapped[AcuteLevel | None] = mapped_column(_enum(AcuteLevel))
+    acute_date: Mapped[date | None] = mapped_column(Date)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    # Check-in topics (care/topics.py keys) and local times of day ("HH:MM").
+    checkin_topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    checkin_times: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The end of what has been planned into the outbox: planning resumes from here,
+    # so a tick costs what is due, not how many clients exist.
+    planned_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    consent: Mapped[Consent] = mapped_column(_enum(Consent), default=Consent.NOT_ASKED)
+    consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[ClientStatus] = mapped_column(_enum(ClientStatus), default=ClientStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    provider: Mapped[StaffUser] = relationship(foreign_keys=[provider_id])
+    officer: Mapped[StaffUser | None] = relationship(foreign_keys=[officer_id])
+
+    @property
+    def can_be_texted(self) -> bool:
+        """Scheduled texts go only to active clients who opted in."""
+        return self.status == ClientStatus.ACTIVE and self.consent == Consent.OPTED_IN
+
+    def __repr__(self) -> str:
+        return f"<Client {self.id}>"

@@ -1,0 +1,116 @@
+"""One table for every SMS: the outbox (outbound) and the inbound log.
+
+An outbound row is a *purpose* first (kind, subject, parameters) and a text
+only once sent: the body is rendered at send time in the client's language of
+that moment and then stored on the row.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from companion.models.base import Base, UTCDateTime
+from companion.models.client import Client
+from companion.models.staff import StaffUser
+
+
+class Direction(enum.StrEnum):
+    OUTBOUND = "out"
+    INBOUND = "in"
+
+
+class Status(enum.StrEnum):
+    """Lifecycle of a message. Outbound rows move forward only (see RANK)."""
+
+    PENDING = "pending"  # waiting for send_after (also after a retryable failure)
+    SENDING = "sending"  # claimed by a dispatcher, provider call in flight
+    SENT = "sent"  # accepted by the provider
+    DELIVERED = "delivered"  # handset confirmed
+    UNDELIVERED = "undelivered"  # carrier gave up (status callback 30003-30008)
+    FAILED = "failed"  # permanent error at send time, or attempts exhausted
+    EXPIRED = "expired"  # past expires_at before it could go: never sent late
+    CANCELLED = "cancelled"  # withdrawn (opt-out, discharged, appointment cancelled)
+    RECEIVED = "received"  # inbound
+
+
+FINAL = frozenset(
+    {Status.DELIVERED, Status.UNDELIVERED, Status.FAILED, Status.EXPIRED, Status.CANCELLED}
+)
+
+# Twilio's delivery statuses, ranked so a late or repeated callback never moves
+# a message backwards (a "sent" arriving after "delivered" is ignored).
+PROVIDER_STATUS_RANK: dict[str, int] = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # The dispatcher's hot query: due outbound rows in order.
+        Index("ix_messages_due", "status", "send_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    # What the text is about, when it is about something (for withdrawing and timelines).
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
+
+    # What the message is for, e.g. kind "welcome", dedupe key "welcome:12".
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[Status] = mapped_column(_enum(Status))
+    status_reason: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last attempt may have reached the provider (it timed out): look before resending.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    # Filled in when sent (outbound) or received (inbound).
+    to_number: Mapped[str | None] = mapped_column(String(20))
+    from_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    body: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    num_media: Mapped[int] = mapped_column(Integer, default=0)
+    transport: Mapped[str | None] = mapped_column(String(20))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str | None] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    client: Mapped[Client | None] = relationship()
+    staff_user: Mapped[StaffUser | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.direction} {self.kind} {self.status}>"

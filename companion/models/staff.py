@@ -1,0 +1,66 @@
+"""Staff who sign in: providers, supervising officers and administrators."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from companion.models.base import Base, UTCDateTime
+
+_hasher = PasswordHasher()
+
+
+class Role(enum.StrEnum):
+    PROVIDER = "provider"
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+class StaffUser(UserMixin, Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # E.164; officers and providers get alerts here and acknowledge from it.
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The number clients may call; given in HELP and opt-out replies.
+    public_phone: Mapped[str | None] = mapped_column(String(20))
+    backup_officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    backup_officer: Mapped[StaffUser | None] = relationship(remote_side=[id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in.
+        return self.is_active_account
+
+    def set_password(self, password: str) -> None:
+        """Store an argon2 hash of ``password``."""
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches; rehashes if argon2's parameters have moved on."""
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return True
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.id} {self.role}>"

@@ -1,0 +1,530 @@
+"""Planning into the outbox, and what replies mean: the care domain meets the database.
+
+``care/`` decides (pure functions of a schedule and an instant); this module
+loads what it needs, writes check-ins and outbox rows, and is called by
+``tick`` (rolling planning, closing check-ins), by the web pages (appointment
+and schedule changes) and by inbound texts (answers, confirmations).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from companion import audit
+from companion.care import planner
+from companion.care.cadence import Derived, derive_level, effective_cadence
+from companion.care.plan import next_line, reminder_lines
+from companion.care.topics import DEFAULT_TIMES, TOPICS
+from companion.models import (
+    Appointment,
+    AppointmentStatus,
+    CheckIn,
+    CheckInStatus,
+    Client,
+    ClientStatus,
+    Consent,
+    Direction,
+    Message,
+    PlanVersion,
+    ScheduleOverride,
+    Status,
+)
+
+PLANNING_BATCH = 2000
+
+
+# -- schedules -------------------------------------------------------------------
+
+
+def overrides_for(session: Session, client_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The overrides in force per client: the newest row per part."""
+    ids = list(client_ids)
+    found: dict[int, dict[str, Any]] = defaultdict(dict)
+    if not ids:
+        return found
+    rows = session.scalars(
+        select(ScheduleOverride)
+        .where(ScheduleOverride.client_id.in_(ids))
+        .order_by(ScheduleOverride.set_at, ScheduleOverride.id)
+    )
+    for row in rows:
+        found[row.client_id][row.part] = row.value  # later rows win
+    return found
+
+
+def derived_level(client: Client, today: date) -> Derived:
+    return derive_level(
+        client.risk_level.value,
+        today=today,
+        acute_level=client.acute_level.value if client.acute_level else None,
+        release_date=client.release_date,
+    )
+
+
+def schedule_for(
+    client: Client, overrides: dict[str, Any], today: date, has_plan_lines: bool = True
+) -> planner.ClientSchedule:
+    """The planner's view of a client on ``today``."""
+    cadence = effective_cadence(derived_level(client, today), overrides)
+    topics = tuple(t for t in (client.checkin_topics or []) if t in TOPICS)
+    times = planner.parse_times(client.checkin_times or list(DEFAULT_TIMES))
+    return planner.ClientSchedule(
+        client_id=client.id,
+        zone=ZoneInfo(client.timezone),
+        window_start=client.send_window_start,
+        window_end=client.send_window_end,
+        cadence=cadence,
+        topics=topics,
+        checkin_times=times,
+        has_plan_lines=has_plan_lines,
+    )
+
+
+def latest_plan(session: Session, client_id: int) -> PlanVersion | None:
+    return session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.client_id == client_id)
+        .order_by(PlanVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
+# -- rolling planning --------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Message)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+
+
+def _outbox_row(now: datetime, **values: Any) -> dict[str, Any]:
+    row = {
+        "direction": Direction.OUTBOUND,
+        "status": Status.PENDING,
+        "params": {},
+        "attempts": 0,
+        "uncertain": False,
+        "num_media": 0,
+        "created_at": now,
+        "updated_at": now,
+        "client_id": None,
+        "staff_user_id": None,
+        "check_in_id": None,
+        "appointment_id": None,
+        "to_number": None,
+        "expires_at": None,
+    }
+    row.update(values)
+    return row
+
+
+def plan_clients(session: Session, now: datetime) -> int:
+    """Fill the outbox for every client whose plan runs out within a day; return how many.
+
+    A client is planned in whole local days up to ``planned_until``; the
+    next pass skips them until that runs low, so a tick costs what is due,
+    not how many clients exist. The watermark is advanced with a guarded
+    UPDATE, so two workers never plan the same client's days twice.
+    """
+    planned = 0
+    horizon = now + planner.HORIZON
+    while True:
+        clients = session.scalars(
+            select(Client)
+            .where(
+                Client.status == ClientStatus.ACTIVE,
+                Client.consent == Consent.OPTED_IN,
+                or_(Client.planned_until.is_(None), Client.planned_until < horizon),
+            )
+            .order_by(Client.id)
+            .limit(PLANNING_BATCH)
+        ).all()
+        if not clients:
+            break
+        overrides = overrides_for(session, (c.id for c in clients))
+        with_lines = _clients_with_plan_lines(session, [c.id for c in clients])
+        check_in_rows: list[dict[str, Any]] = []
+        texts: list[dict[str, Any]] = []
+        for client in clients:
+            zone = ZoneInfo(client.timezone)
+            start = max(client.planned_until or now, now)
+            end = planner.plan_until(now, zone)
+            claimed = session.execute(
+                update(Client)
+                .where(
+                    Client.id == client.id,
+                    Client.planned_until.is_(None)
+                    if client.planned_until is None
+                    else Client.planned_until == client.planned_until,
+                )
+                .values(planned_until=end)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                continue  # another worker planned this client meanwhile
+            schedule = schedule_for(
+                client,
+                overrides.get(client.id, {}),
+                planner.local_date(start, zone),
+                has_plan_lines=client.id in with_lines,
+            )
+            plan = planner.plan_window(schedule, start, end)
+            for c in plan.check_ins:
+                check_in_rows.append(
+                    {
+                        "client_id": client.id,
+                        "topic": c.topic,
+                        "due_at": c.due_at,
+                        "closes_at": c.closes_at,
+                        "status": CheckInStatus.OPEN,
+                        "clarified": False,
+                        "created_at": now,
+                        "_reminder_at": c.reminder_at,
+                    }
+                )
+            for text in plan.texts:
+                texts.append(
+                    _outbox_row(
+                        now,
+                        kind=text.kind,
+                        dedupe_key=text.dedupe_key,
+                        client_id=client.id,
+                        send_after=text.send_after,
+                        expires_at=text.expires_at,
+                        params=text.params,
+                    )
+                )
+            planned += 1
+        texts.extend(_insert_check_ins(session, check_in_rows, now))
+        _insert_ignoring_duplicates(session, texts)
+        session.commit()
+    return planned
+
+
+def _clients_with_plan_lines(session: Session, client_ids: list[int]) -> set[int]:
+    # A client with no plan (or nothing OK to text) gets no plan reminders.
+    return set(
+        session.scalars(
+            select(PlanVersion.client_id).where(PlanVersion.client_id.in_(client_ids)).distinct()
+        )
+    )
+
+
+def _insert_check_ins(
+    session: Session, rows: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Insert check-ins; return the outbox rows for their prompts and reminders."""
+    if not rows:
+        return []
+    reminders = [row.pop("_reminder_at") for row in rows]
+    result = session.execute(
+        insert(CheckIn).returning(CheckIn.id, sort_by_parameter_order=True), rows
+    )
+    texts = []
+    for check_in_id, row, reminder_at in zip(result.scalars(), rows, reminders, strict=True):
+        params = {"topic": row["topic"]}
+        texts.append(
+            _outbox_row(
+                now,
+                kind="checkin_prompt",
+                dedupe_key=f"checkin:{check_in_id}:prompt",
+                client_id=row["client_id"],
+                check_in_id=check_in_id,
+                send_after=row["due_at"],
+                expires_at=row["closes_at"],
+                params=params,
+            )
+        )
+        if reminder_at is not None:
+            texts.append(
+                _outbox_row(
+                    now,
+                    kind="checkin_reminder",
+                    dedupe_key=f"checkin:{check_in_id}:reminder",
+                    client_id=row["client_id"],
+                    check_in_id=check_in_id,
+                    send_after=reminder_at,
+                    expires_at=row["closes_at"],
+                    params=params,
+                )
+            )
+    return texts
+
+
+def close_check_ins(session: Session, now: datetime) -> tuple[int, int]:
+    """Close check-ins whose window has passed: (missed, withdrawn).
+
+    Missed only when the question really went out and the client could
+    answer: a question that was never sent or not delivered (a phone
+    problem), or a client who opted out or was paused, is withdrawn instead.
+    """
+    prompt_reached = exists().where(
+        Message.check_in_id == CheckIn.id,
+        Message.kind == "checkin_prompt",
+        Message.status.in_([Status.SENT, Status.DELIVERED]),
+    )
+    client_reachable = exists().where(
+        Client.id == CheckIn.client_id,
+        Client.status == ClientStatus.ACTIVE,
+        Client.consent == Consent.OPTED_IN,
+    )
+    due = and_(CheckIn.status == CheckInStatus.OPEN, CheckIn.closes_at <= now)
+    missed = session.execute(
+        update(CheckIn)
+        .where(due, prompt_reached, client_reachable)
+        .values(status=CheckInStatus.MISSED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    withdrawn = session.execute(
+        update(CheckIn)
+        .where(due)
+        .values(status=CheckInStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return missed or 0, withdrawn or 0
+
+
+def replan(session: Session, client: Client, now: datetime, reason: str) -> None:
+    """Throw away what is planned but not yet asked, and plan again from now.
+
+    Used when the schedule, topics, timezone, texting window or status change.
+    Appointment notices are re-planned for every upcoming appointment too.
+    """
+    future = select(CheckIn.id).where(
+        CheckIn.client_id == client.id,
+        CheckIn.status == CheckInStatus.OPEN,
+        CheckIn.due_at > now,
+    )
+    session.execute(
+        update(Message)
+        .where(
+            Message.client_id == client.id,
+            Message.direction == Direction.OUTBOUND,
+            Message.status == Status.PENDING,
+            or_(
+                Message.check_in_id.in_(future),
+                Message.kind == "plan_reminder",
+                Message.appointment_id.is_not(None),
+            ),
+        )
+        .values(status=Status.CANCELLED, status_reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(CheckIn)
+        .where(CheckIn.id.in_(future))
+        .values(status=CheckInStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    )
+    client.planned_until = None
+    for appointment in upcoming_appointments(session, client.id, now):
+        appointment.revision += 1
+        plan_appointment(session, appointment, now)
+
+
+# -- appointments -----------------------------------------------------------------
+
+
+def upcoming_appointments(session: Session, client_id: int, now: datetime) -> list[Appointment]:
+    return list(
+        session.scalars(
+            select(Appointment)
+            .where(
+                Appointment.client_id == client_id,
+                Appointment.starts_at > now,
+                Appointment.status.in_(
+                    [
+                        AppointmentStatus.SCHEDULED,
+                        AppointmentStatus.CONFIRMED,
+                        AppointmentStatus.RESCHEDULE_REQUESTED,
+                    ]
+                ),
+            )
+            .order_by(Appointment.starts_at)
+        )
+    )
+
+
+def plan_appointment(session: Session, appointment: Appointment, now: datetime) -> int:
+    """Queue the notices an appointment gets at the client's level; return how many."""
+    client = session.get(Client, appointment.client_id)
+    assert client is not None
+    overrides = overrides_for(session, [client.id]).get(client.id, {})
+    zone = ZoneInfo(client.timezone)
+    schedule = schedule_for(client, overrides, planner.local_date(now, zone))
+    slot = planner.AppointmentSlot(appointment.id, appointment.revision, appointment.starts_at)
+    notices = planner.plan_notices(schedule, slot, now)
+    _insert_ignoring_duplicates(
+        session,
+        [
+            _outbox_row(
+                now,
+                kind=n.kind,
+                dedupe_key=n.dedupe_key,
+                client_id=client.id,
+                appointment_id=appointment.id,
+                send_after=n.send_after,
+                expires_at=n.expires_at,
+                params=n.params,
+            )
+            for n in notices
+        ],
+    )
+    return len(notices)
+
+
+def withdraw_notices(session: Session, appointment: Appointment, now: datetime, reason: str) -> int:
+    """Cancel an appointment's notices that have not gone out; return how many."""
+    return (
+        session.execute(
+            update(Message)
+            .where(
+                Message.appointment_id == appointment.id,
+                Message.status == Status.PENDING,
+                Message.kind.in_(["appt_day_before", "appt_same_day", "appt_2h"]),
+            )
+            .values(status=Status.CANCELLED, status_reason=reason, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+
+
+def notice_already_sent(session: Session, appointment: Appointment) -> bool:
+    return (
+        session.scalar(
+            select(Message.id)
+            .where(
+                Message.appointment_id == appointment.id,
+                Message.kind.in_(["appt_day_before", "appt_same_day", "appt_2h"]),
+                Message.status.in_([Status.SENT, Status.DELIVERED, Status.UNDELIVERED]),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def reschedule_appointment(
+    session: Session, appointment: Appointment, starts_at: datetime, now: datetime
+) -> None:
+    """Move an appointment: old notices withdrawn, new ones planned for the new time."""
+    withdraw_notices(session, appointment, now, "appointment moved")
+    appointment.starts_at = starts_at
+    appointment.revision += 1
+    appointment.status = AppointmentStatus.SCHEDULED
+    appointment.updated_at = now
+    session.flush()
+    plan_appointment(session, appointment, now)
+
+
+def cancel_appointment(session: Session, appointment: Appointment, now: datetime) -> bool:
+    """Cancel: unsent notices withdrawn; a cancellation text if a notice already went out.
+
+    Returns whether a cancellation text was queued.
+    """
+    withdraw_notices(session, appointment, now, "appointment cancelled")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.updated_at = now
+    if not notice_already_sent(session, appointment):
+        return False
+    _insert_ignoring_duplicates(
+        session,
+        [
+            _outbox_row(
+                now,
+                kind="appt_cancelled",
+                dedupe_key=f"appt:{appointment.id}:cancelled",
+                client_id=appointment.client_id,
+                appointment_id=appointment.id,
+                send_after=now,
+                expires_at=appointment.starts_at,
+                params={"appointment_id": appointment.id},
+            )
+        ],
+    )
+    return True
+
+
+# -- what a text says, decided when it is sent ----------------------------------------
+
+
+def resolve_params(session: Session, row: Message, client: Client) -> dict[str, Any] | None:
+    """Extra placeholders for ``row`` as of now, or None if it must not go any more.
+
+    Appointment texts take the appointment's current time and place; a plan
+    reminder takes the next line of the client's current plan.
+    """
+    if row.appointment_id is not None:
+        appointment = session.get(Appointment, row.appointment_id)
+        if appointment is None:
+            return None
+        if row.kind != "appt_cancelled" and appointment.status == AppointmentStatus.CANCELLED:
+            return None
+        return {
+            "at": appointment.starts_at.isoformat(),
+            "timezone": client.timezone,
+            "location": appointment.location,
+        }
+    if row.kind == "plan_reminder":
+        version = latest_plan(session, client.id)
+        lines = reminder_lines(version.content) if version else []
+        history = session.scalars(
+            select(Message.params)
+            .where(
+                Message.client_id == client.id,
+                Message.kind == "plan_reminder",
+                Message.status.in_([Status.SENT, Status.DELIVERED]),
+            )
+            .order_by(Message.sent_at.desc(), Message.id.desc())
+            .limit(200)
+        )
+        line = next_line(lines, (p.get("item_id", "") for p in history))
+        if line is None:
+            return None
+        row.params = {**(row.params or {}), "item_id": line.item_id}
+        return {"line_template": line.template, "line_words": line.params}
+    return {}
+
+
+def record_override(
+    session: Session,
+    client: Client,
+    part: str,
+    value: Any,
+    reason: str,
+    actor: Any,
+    now: datetime,
+) -> None:
+    """Store one schedule override (or a return to derived, value None), logged."""
+    session.add(
+        ScheduleOverride(
+            client_id=client.id,
+            part=part,
+            value=value,
+            reason=reason,
+            set_by_id=actor.id if actor else None,
+            set_at=now,
+        )
+    )
+    audit.record(
+        session,
+        "schedule.override",
+        now=now,
+        actor=actor,
+        subject=client,
+        details={"part": part, "value": value, "reason": reason},
+    )

@@ -1,0 +1,47 @@
+"""The web layer: staff pages, Twilio webhooks and the health check."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+from companion.extensions import db, login_manager
+from companion.models import StaffUser
+
+
+def register_web(app: Flask) -> None:
+    """Attach every blueprint, the sign-in loader and the error pages."""
+    from companion.web import auth, clients, health, simulator, twilio_hooks
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(simulator.bp)
+    app.register_blueprint(twilio_hooks.bp)
+    app.register_blueprint(health.bp)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> StaffUser | None:
+        try:
+            return db.session.get(StaffUser, int(user_id))
+        except ValueError:
+            return None
+
+    @app.context_processor
+    def inject_globals() -> dict:
+        return {"sms_transport": app.config["SMS_TRANSPORT"]}
+
+    for code, title in ((403, "Not allowed"), (404, "Not found"), (400, "Bad request")):
+        app.register_error_handler(code, _error_page(code, title))
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
+    def handler(error: Exception):  # type: ignore[no-untyped-def]
+        return render_template("error.html", code=code, title=title), code
+
+    return handler

@@ -1,0 +1,104 @@
+"""Twilio's webhooks: inbound texts and delivery status callbacks.
+
+Both are checked with the twilio library's own signature validator against
+PUBLIC_BASE_URL + the path (and query), which is the address Twilio signed:
+behind a TLS-terminating proxy ``request.url`` would be the inner http URL
+and every check would fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from companion.extensions import csrf, db
+from companion.messaging.dispatch import apply_provider_status
+from companion.messaging.inbound import receive
+from companion.replies import router
+from companion.tick import send_now
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+csrf.exempt(bp)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _signed_url() -> str:
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    query = request.query_string.decode("latin-1")
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def _require_signature() -> dict[str, str]:
+    """The form fields, once the request is shown to come from Twilio; 403 otherwise."""
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    signature = request.headers.get("X-Twilio-Signature", "")
+    try:
+        params = request.form.to_dict()
+    except UnicodeDecodeError:
+        abort(400)
+    if not token or not signature:
+        abort(403)
+    if not RequestValidator(token).validate(_signed_url(), params, signature):
+        log.warning("twilio webhook: bad signature on %s", request.path)
+        abort(403)
+    return params
+
+
+@bp.post("/sms")
+def inbound_sms() -> Response:
+    """An inbound text. Stored, answered through the outbox; the TwiML itself is empty."""
+    params = _require_signature()
+    if "From" not in params or "Body" not in params or not params["From"].strip():
+        abort(400)
+    now = datetime.now(UTC)
+    try:
+        num_media = int(params.get("NumMedia", "0") or 0)
+    except ValueError:
+        num_media = 0
+    result = receive(
+        db.session,
+        from_number=params["From"],
+        to_number=params.get("To", ""),
+        body=params["Body"],
+        provider_sid=params.get("MessageSid") or params.get("SmsSid") or None,
+        num_media=num_media,
+        now=now,
+        region=current_app.config["DEFAULT_REGION"],
+        router=router,
+    )
+    db.session.commit()
+    send_now(result.reply_ids, now)
+    return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+@bp.post("/status")
+def status_callback() -> Response:
+    """A delivery status update; safe to repeat and to receive out of order."""
+    params = _require_signature()
+    sid = params.get("MessageSid") or params.get("SmsSid")
+    status = params.get("MessageStatus") or params.get("SmsStatus")
+    if not sid or not status:
+        abort(400)
+    try:
+        message_id = int(request.args["m"]) if "m" in request.args else None
+        error_code = int(params["ErrorCode"]) if params.get("ErrorCode") else None
+    except ValueError:
+        abort(400)
+    row = apply_provider_status(
+        db.session,
+        message_id=message_id,
+        provider_sid=sid,
+        provider_status=status.lower(),
+        error_code=error_code,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    if row is None:
+        log.info("twilio status: no message matches this callback")
+    return Response("", status=204)

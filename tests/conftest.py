@@ -1,0 +1,238 @@
+"""Shared fixtures.
+
+Every test that touches the database runs twice: on SQLite and on PostgreSQL
+(the server TEST_DATABASE_URL names; a fresh database is made for the
+session and migrated with the real Alembic migrations). Without
+TEST_DATABASE_URL the PostgreSQL half skips, unless REQUIRE_POSTGRES=1, when
+it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pytest
+from flask import Flask, g
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from companion import create_app
+from companion.config import database_url as normalise_url
+from companion.extensions import db
+from companion.models import Client, ClientStatus, Consent, RiskLevel, Role, StaffUser
+
+from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
+
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+OUR_NUMBER = "+12135550199"
+
+# Fixed instant for tests that do not care about the wall clock: Monday 09:00 in Los Angeles.
+MONDAY_9AM = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+
+def base_env(url: str, **extra: str) -> dict[str, str]:
+    env = {
+        "COMPANION_ENV": "testing",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "SMS_TRANSPORT": "console",
+        "WTF_CSRF_ENABLED": "0",
+        "PUBLIC_BASE_URL": "",
+        "CARE_TEAM_PHONE": "+12135550100",
+        "SEND_RETRY_BASE_SECONDS": "30",
+    }
+    env.update(extra)
+    return env
+
+
+def migrate_to(url: str) -> None:
+    app = create_app(base_env(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    migrate_to(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for this test session."""
+    if not PG_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL half skipped")
+    server = make_url(normalise_url(PG_URL, "."))
+    name = f"companion_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
+        pytest.skip("PostgreSQL unreachable")
+    url = server.set(database=name).render_as_string(hide_password=False)
+    migrate_to(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "companion.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_url")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build an app on this test's database; the last one built is the active context."""
+    contexts = []
+
+    def build(**env: str) -> Flask:
+        app = create_app(base_env(database_url, **env))
+
+        # Requests made while the test holds an app context share its ``g``;
+        # production gets a fresh one per request. Forget the signed-in user
+        # between requests so each test client is its own person.
+        @app.before_request
+        def _fresh_user() -> None:
+            g.pop("_login_user", None)
+
+        ctx = app.app_context()
+        ctx.push()
+        contexts.append(ctx)
+        return app
+
+    yield build
+    for ctx in reversed(contexts):
+        db.session.remove()
+        db.engine.dispose()
+        ctx.pop()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The app with the console transport (nothing leaves the machine)."""
+    return make_app()
+
+
+@pytest.fixture(scope="session")
+def fake_twilio_server() -> Iterator[FakeTwilio]:
+    with FakeTwilio(service_sender=OUR_NUMBER) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_twilio(fake_twilio_server: FakeTwilio) -> FakeTwilio:
+    fake_twilio_server.reset()
+    fake_twilio_server.latency = 0
+    return fake_twilio_server
+
+
+@pytest.fixture
+def twilio_app(make_app: Callable[..., Flask], fake_twilio: FakeTwilio) -> Flask:
+    """The app with the real twilio client talking to the local fake Twilio API."""
+    return make_app(
+        SMS_TRANSPORT="twilio",
+        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=OUR_NUMBER,
+        TWILIO_API_BASE_URL=fake_twilio.base_url,
+        TWILIO_TIMEOUT_SECONDS="0.5",
+        PUBLIC_BASE_URL="http://localhost",
+    )
+
+
+# -- small factories ----------------------------------------------------------
+
+
+@pytest.fixture
+def staff(app: Flask) -> Callable[..., StaffUser]:
+    counter = iter(range(1, 1000))
+
+    def make(role: str = "provider", **fields: object) -> StaffUser:
+        n = next(counter)
+        user = StaffUser(
+            email=fields.pop("email", f"{role}{n}@example.test"),
+            name=fields.pop("name", f"{role.capitalize()} {n}"),
+            role=Role(role),
+            created_at=MONDAY_9AM,
+            **fields,
+        )
+        user.set_password(fields.pop("password", "correct horse battery"))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def provider(staff: Callable[..., StaffUser]) -> StaffUser:
+    return staff("provider", name="Dana Provider", public_phone="+12135550100")
+
+
+@pytest.fixture
+def make_client(app: Flask, provider: StaffUser) -> Callable[..., Client]:
+    numbers = iter(range(120, 200))
+
+    def make(**fields: object) -> Client:
+        values: dict[str, object] = {
+            "display_name": "Ana",
+            "phone": f"+1213555{next(numbers):04d}",
+            "language": "en",
+            "timezone": "America/Los_Angeles",
+            "send_window_start": time(8, 0),
+            "send_window_end": time(21, 0),
+            "risk_level": RiskLevel.III,
+            "provider_id": provider.id,
+            "consent": Consent.OPTED_IN,
+            "status": ClientStatus.ACTIVE,
+            "created_at": MONDAY_9AM,
+            "updated_at": MONDAY_9AM,
+        }
+        values.update(fields)
+        client = Client(**values)
+        db.session.add(client)
+        db.session.commit()
+        return client
+
+    return make

@@ -1,0 +1,224 @@
+"""The staff pages in a real browser: Playwright driving Debian's chromium, headless.
+
+A provider signs in, adds a client (after a rejected phone number), reads the
+welcome text in the phone simulator and replies HELP and STOP as the client.
+The app is served over HTTP by werkzeug in a thread, with CSRF on, exactly as
+a browser meets it. Screenshots for the README go to docs/screenshots/.
+
+Needs /usr/bin/chromium: without it the test skips, or fails when
+REQUIRE_BROWSER=1. ``playwright install`` is never needed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from companion import create_app
+from companion.demo import load_demo
+from companion.extensions import db
+from companion.tick import tick
+
+from conftest import base_env
+
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+
+try:
+    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - playwright is a dev dependency
+    if REQUIRE_BROWSER:
+        raise
+    pytest.skip("playwright is not installed (pip install -e '.[dev]')", allow_module_level=True)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+MOBILE = {"width": 375, "height": 812}
+PASSWORD = "browser-test-password"
+PROVIDER_EMAIL = "provider@demo.invalid"
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    def tick(self) -> None:
+        """One worker pass on the served app's database, as `flask worker` would run it."""
+        with self.app.app_context():
+            tick(datetime.now(UTC))
+            db.session.remove()
+
+
+@pytest.fixture
+def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    path = tmp_path / "companion.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"))
+    with app.app_context():
+        load_demo(PASSWORD, datetime.now(UTC))
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def shot(page: Page, name: str, *, full_page: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def texts_fact(page: Page) -> Locator:
+    """The value shown next to "Texts" on the client page."""
+    return page.locator("dl.facts dt", has_text=re.compile(r"^Texts$")).locator(
+        "xpath=following-sibling::dd[1]"
+    )
+
+
+def test_sign_in_add_client_and_reply_in_the_phone_simulator(
+    page: Page, live_server: LiveServer
+) -> None:
+    expect.set_options(timeout=5_000)
+
+    # -- sign in ---------------------------------------------------------------
+    page.goto(f"{live_server.url}/login")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    shot(page, "sign-in")
+    page.get_by_label("Email").fill(PROVIDER_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    expect(page.get_by_role("link", name="Marcus")).to_be_visible()  # the demo caseload
+    shot(page, "clients")
+
+    # -- add a client: a bad phone number first --------------------------------
+    page.get_by_role("link", name="Add a client").click()
+    expect(page.get_by_role("heading", name="Add a client")).to_be_visible()
+    name = page.get_by_label("First name or alias")
+    phone = page.get_by_label("Mobile number")
+    timezone = page.get_by_label("Time zone")
+    name.fill("Rosa")
+    phone.fill("12345")
+    timezone.fill("America/New_York")
+    # The whole day, so the welcome goes out whatever the hour the test runs.
+    page.get_by_label("Texts from").fill("00:00")
+    page.get_by_label("Texts until").fill("23:59")
+    page.get_by_role("button", name="Add client").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below")
+    # The error is in words, beside the phone field and tied to it for screen readers.
+    phone_field = page.locator(".field", has=page.get_by_label("Mobile number"))
+    expect(phone_field.locator(".error")).to_have_text(
+        re.compile(r"^That is not a phone number we can text\.")
+    )
+    expect(phone).to_have_accessible_description(re.compile("not a phone number we can text"))
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
+    # Nothing typed was lost.
+    expect(name).to_have_value("Rosa")
+    expect(timezone).to_have_value("America/New_York")
+    expect(phone).to_have_value("12345")
+    expect(page.get_by_label("Texts from")).to_have_value("00:00")
+
+    # -- fix it, give consent, save ----------------------------------------------
+    phone.fill("(213) 555-0150")
+    page.get_by_label("The client agreed to receive texts").check()
+    page.get_by_role("button", name="Add client").click()
+
+    expect(page.get_by_role("heading", name="Rosa")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Rosa was added.")
+    expect(texts_fact(page)).to_have_text("opted in")
+
+    # -- the phone simulator ----------------------------------------------------
+    page.get_by_role("link", name="Open in phone simulator").click()
+    expect(page.get_by_role("heading", name="Rosa's phone")).to_be_visible()
+    expect(page.get_by_text("No texts yet.")).to_be_visible()  # queued, not sent
+
+    live_server.tick()
+    page.reload()
+    conversation = page.get_by_role("region", name="Conversation")
+    outgoing = conversation.locator("li.bubble.out")
+    incoming = conversation.locator("li.bubble.in")
+    expect(outgoing.filter(has_text="Hi Rosa, this is your care team")).to_be_visible()
+
+    reply = page.get_by_label("Reply as the client")
+    reply.fill("HELP")
+    page.get_by_role("button", name="Send").click()
+    expect(incoming.filter(has_text="HELP")).to_be_visible()
+    expect(outgoing.filter(has_text="911")).to_be_visible()
+    expect(reply).to_have_value("")
+
+    reply.fill("STOP")
+    page.get_by_role("button", name="Send").click()
+    expect(incoming.filter(has_text="STOP")).to_be_visible()
+    expect(outgoing.filter(has_text="no more texts")).to_be_visible()
+    expect(outgoing).to_have_count(3)  # welcome, help, opt-out confirmation
+    shot(page, "simulator")
+
+    page.set_viewport_size(MOBILE)
+    shot(page, "simulator-mobile", full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+    # -- back on the client page -------------------------------------------------
+    page.get_by_role("link", name="Client page").click()
+    expect(page.get_by_role("heading", name="Rosa")).to_be_visible()
+    expect(texts_fact(page)).to_have_text("opted out")
+    shot(page, "client")

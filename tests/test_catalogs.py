@@ -1,0 +1,157 @@
+"""Catalog health: complete, not fuzzy, placeholders intact; texts discreet and within budget."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from companion.messaging.catalogs import problems
+from companion.messaging.compose import render
+from companion.messaging.i18n import TRANSLATIONS_DIR, shipped_languages
+from companion.messaging.texts import KINDS, PLAN_LINES, QUESTIONS
+
+WORST_CASE = {"name": "Maximiliano-Alejandr", "phone": "(213) 555-0100", "program": "Companion"}
+# A Wednesday in September: the longest weekday and month names in the shipped languages.
+APPOINTMENT = {
+    "at": "2026-09-30T18:30:00+00:00",
+    "timezone": "America/Los_Angeles",
+    "location": "Suite 210, 1450 West Harbor Boulevard",
+}
+# The words a provider might put in a plan line, at a realistic length.
+LINE_WORDS = {
+    "sign": "I stop answering my phone",
+    "step": "call my sponsor and take a walk",
+    "thought": "one bad day does not make me a bad person",
+    "trigger": "I feel alone in the evening",
+    "steps": "go to the library or call my brother",
+    "contact": "Brother Daniel",
+    "contact_phone": "+12135550142",
+    "goal": "finish the forklift certificate",
+    "situation": "parks and school events",
+    "condition": "home by 9 PM on weeknights",
+}
+PARAMS_FOR = {
+    "checkin_prompt": {"topic": "people"},
+    "checkin_reminder": {"topic": "people"},
+    "clarify_rating": {"low": 0, "high": 10},
+    "clarify_choice": {"choices": "A, B, C"},
+    "plan_reminder": {"line_template": "goal", "line_words": LINE_WORDS},
+    **{kind: APPOINTMENT for kind in KINDS if kind.startswith("appt_")},
+}
+FORBIDDEN = [
+    "sex",
+    "offense",
+    "offence",
+    "probation",
+    "parole",
+    "court",
+    "victim",
+    "treatment",
+    "therapy",
+    "crime",
+    "delito",
+    "libertad condicional",
+    "tribunal",
+    "corte",
+    "víctima",
+    "tratamiento",
+    "terapia",
+    "tội",
+    "quản chế",
+    "tòa",
+    "nạn nhân",
+    "điều trị",
+    "trị liệu",
+]
+
+
+def test_shipped_catalogs_are_healthy():
+    assert problems() == []
+
+
+def test_spanish_and_vietnamese_ship():
+    assert {"en", "es", "vi"} <= set(shipped_languages())
+
+
+@pytest.fixture
+def catalogs(tmp_path: Path) -> Path:
+    target = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS_DIR, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_dropped_placeholder_fails_with_file_and_line(catalogs):
+    po = catalogs / "es" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    # Break the first translated %(team)s.
+    marker = text.index('msgstr "', text.index("%(team)s"))
+    broken = text[:marker] + text[marker:].replace("%(team)s", "%(equipo)s", 1)
+    po.write_text(broken, encoding="utf-8")
+    found = problems(catalogs)
+    assert any("messages.po:" in p and "placeholders" in p for p in found)
+
+
+def test_a_fuzzy_entry_fails(catalogs):
+    po = catalogs / "vi" / "LC_MESSAGES" / "messages.po"
+    _edit(po, "#, python-format\n", "#, fuzzy, python-format\n")
+    assert any("fuzzy" in p for p in problems(catalogs))
+
+
+def test_a_missing_translation_fails(catalogs):
+    po = catalogs / "es" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    start = text.index('msgid "your care team"')
+    line_end = text.index("\n", text.index("msgstr", start))
+    po.write_text(
+        text[: text.index("msgstr", start)] + 'msgstr ""' + text[line_end:], encoding="utf-8"
+    )
+    assert any("not translated" in p for p in problems(catalogs))
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_text_is_discreet_and_within_three_segments(language, kind):
+    params = WORST_CASE | PARAMS_FOR.get(kind, {})
+    _assert_fits(kind, language, params)
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("topic", sorted(QUESTIONS))
+def test_every_check_in_question_fits(language, topic):
+    for kind in ("checkin_prompt", "checkin_reminder"):
+        _assert_fits(kind, language, WORST_CASE | {"topic": topic})
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("line", sorted(PLAN_LINES))
+def test_every_plan_line_fits(language, line):
+    params = WORST_CASE | {"line_template": line, "line_words": LINE_WORDS}
+    _assert_fits("plan_reminder", language, params)
+
+
+def test_appointment_notices_name_the_local_day_and_time():
+    body = render("appt_day_before", "es", WORST_CASE | APPOINTMENT).body
+    assert "miércoles" in body and "30 de septiembre" in body
+    body = render("appt_same_day", "en", WORST_CASE | APPOINTMENT).body
+    assert "11:30\u202fAM" in body or "11:30 AM" in body
+    assert "Suite 210" in body
+
+
+def _assert_fits(kind: str, language: str, params: dict) -> None:
+    rendered = render(kind, language, params)
+    lowered = rendered.body.lower()
+    for word in FORBIDDEN:
+        assert word not in lowered, (kind, language, word)
+    assert "%(" not in rendered.body
+    assert rendered.segments <= 3, (kind, language, rendered.segments, rendered.body)
+    if language != "en":
+        english = render(kind, "en", params).body
+        assert rendered.body != english, f"{kind} is still English in {language}"

@@ -1,0 +1,126 @@
+"""The outbox: queueing is idempotent, withdrawing only touches what has not gone out.
+
+Runs on SQLite and PostgreSQL (the ``database_url`` fixture is parametrized).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from companion.extensions import db
+from companion.messaging.outbox import cancel_pending, enqueue, pending_for
+from companion.models import Direction, Message, Status
+from companion.tick import tick
+
+from conftest import MONDAY_9AM
+
+
+def count_rows(**filters: object) -> int:
+    query = select(func.count()).select_from(Message).filter_by(**filters)
+    return db.session.scalar(query) or 0
+
+
+def test_enqueue_twice_with_the_same_dedupe_key_keeps_one_row(app, make_client):
+    client = make_client()
+    first = enqueue(
+        db.session, kind="welcome", dedupe_key=f"welcome:{client.id}", now=MONDAY_9AM,
+        client_id=client.id,
+    )
+    second = enqueue(
+        db.session, kind="welcome", dedupe_key=f"welcome:{client.id}",
+        now=MONDAY_9AM + timedelta(minutes=5), client_id=client.id,
+        send_after=MONDAY_9AM + timedelta(hours=2),
+    )
+    db.session.commit()
+
+    assert first is not None
+    assert second is None
+    assert count_rows(dedupe_key=f"welcome:{client.id}") == 1
+    # The second call changed nothing about the first row.
+    db.session.expire_all()
+    row = db.session.get(Message, first.id)
+    assert row.send_after == MONDAY_9AM
+    assert row.created_at == MONDAY_9AM
+
+
+def test_enqueue_defaults_to_a_pending_outbound_row_due_now(app, make_client):
+    client = make_client()
+    row = enqueue(
+        db.session, kind="welcome", dedupe_key="welcome:x", now=MONDAY_9AM, client_id=client.id,
+        params={"extra": "kept"},
+    )
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Message, row.id)
+    assert row.direction == Direction.OUTBOUND
+    assert row.status == Status.PENDING
+    assert row.send_after == MONDAY_9AM
+    assert row.attempts == 0
+    assert row.body is None  # rendered only when it is sent
+    assert row.params == {"extra": "kept"}
+
+
+def test_planning_twice_then_ticking_twice_sends_once(app, make_client):
+    client = make_client()
+    for _ in range(2):
+        enqueue(
+            db.session, kind="welcome", dedupe_key=f"welcome:{client.id}", now=MONDAY_9AM,
+            client_id=client.id,
+        )
+        db.session.commit()
+    first = tick(MONDAY_9AM)
+    second = tick(MONDAY_9AM)
+    assert first.dispatch.sent == 1
+    assert second.dispatch.sent == 0
+    assert count_rows(client_id=client.id) == 1
+
+
+def test_cancel_pending_withdraws_only_that_clients_unsent_texts(app, make_client):
+    ana, ben = make_client(display_name="Ana"), make_client(display_name="Ben")
+    later = MONDAY_9AM + timedelta(days=1)
+    sent = enqueue(db.session, kind="welcome", dedupe_key="w:ana", now=MONDAY_9AM, client_id=ana.id)
+    waiting = enqueue(
+        db.session, kind="received", dedupe_key="r:ana", now=MONDAY_9AM, send_after=later,
+        client_id=ana.id,
+    )
+    kept_kind = enqueue(
+        db.session, kind="opt_out_confirm", dedupe_key="o:ana", now=MONDAY_9AM, send_after=later,
+        client_id=ana.id,
+    )
+    other = enqueue(
+        db.session, kind="received", dedupe_key="r:ben", now=MONDAY_9AM, send_after=later,
+        client_id=ben.id,
+    )
+    db.session.commit()
+    tick(MONDAY_9AM)  # sends ana's welcome only
+
+    withdrawn = cancel_pending(
+        db.session, client_id=ana.id, reason="client discharged", now=later,
+        keep_kinds={"opt_out_confirm"},
+    )
+    db.session.commit()
+    db.session.expire_all()
+
+    assert withdrawn == 1
+    assert db.session.get(Message, sent.id).status == Status.DELIVERED  # console "delivers"
+    row = db.session.get(Message, waiting.id)
+    assert (row.status, row.status_reason) == (Status.CANCELLED, "client discharged")
+    assert db.session.get(Message, kept_kind.id).status == Status.PENDING
+    assert db.session.get(Message, other.id).status == Status.PENDING
+    # Withdrawn texts never go out, even when their time comes.
+    assert tick(later).dispatch.sent == 2  # ana's kept confirmation and ben's reply
+
+
+def test_pending_for_lists_a_clients_waiting_texts_soonest_first(app, make_client):
+    client = make_client()
+    for hours, key in ((5, "b"), (1, "a"), (9, "c")):
+        enqueue(
+            db.session, kind="received", dedupe_key=key, now=MONDAY_9AM,
+            send_after=MONDAY_9AM + timedelta(hours=hours), client_id=client.id,
+        )
+    db.session.commit()
+    assert [m.dedupe_key for m in pending_for(db.session, client.id)] == ["a", "b", "c"]
+    tick(MONDAY_9AM + timedelta(hours=2))
+    assert [m.dedupe_key for m in pending_for(db.session, client.id)] == ["b", "c"]

@@ -1,0 +1,223 @@
+"""Staff pages: sign-in, caseloads, the client form, the phone simulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from companion.extensions import db
+from companion.models import AuditEvent, Client, Consent, Direction, Message, Status
+from companion.tick import tick
+
+from conftest import MONDAY_9AM
+
+PASSWORD = "correct horse battery"
+
+
+def sign_in(app, user):
+    web = app.test_client()
+    response = web.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.data
+    return web
+
+
+def client_form(**overrides):
+    data = {
+        "display_name": "Rosa",
+        "phone": "(213) 555-0150",
+        "language": "es",
+        "timezone": "America/Los_Angeles",
+        "send_window_start": "08:00",
+        "send_window_end": "21:00",
+        "risk_level": "III",
+        "officer_id": "0",
+        "status": "active",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pages_need_sign_in(app):
+    response = app.test_client().get("/clients/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_and_logged(app, provider):
+    response = app.test_client().post("/login", data={"email": provider.email, "password": "nope"})
+    assert response.status_code == 200
+    assert b"do not match" in response.data
+    assert db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.action == "staff.sign_in_failed")
+    )
+
+
+def test_sign_in_ignores_an_offsite_next_url(app, provider):
+    response = app.test_client().post(
+        "/login?next=https://evil.example/", data={"email": provider.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"].startswith("/clients")
+
+
+def test_provider_adds_a_client_and_a_welcome_is_queued(app, provider):
+    web = sign_in(app, provider)
+    response = web.post("/clients/new", data=client_form(provider_id=str(provider.id)))
+    assert response.status_code == 302
+    client = db.session.scalars(db.select(Client)).one()
+    assert client.phone == "+12135550150"
+    assert client.consent == Consent.OPTED_IN
+    welcome = db.session.scalars(db.select(Message).where(Message.kind == "welcome")).one()
+    assert welcome.client_id == client.id and welcome.status == Status.PENDING
+    assert "Rosa" in web.get(f"/clients/{client.id}").get_data(as_text=True)
+
+
+def test_without_consent_nothing_is_queued(app, provider):
+    web = sign_in(app, provider)
+    form = client_form(provider_id=str(provider.id))
+    del form["consent"]
+    web.post("/clients/new", data=form)
+    assert db.session.scalars(db.select(Message)).all() == []
+
+
+@pytest.mark.parametrize(
+    "field,value,error",
+    [
+        ("phone", "12345", "not a phone number we can text"),
+        ("phone", "call me", "not a phone number we can text"),
+        ("display_name", "", "Enter a first name or alias"),
+        ("timezone", "Mars/Olympus", "Choose a time zone"),
+        ("send_window_end", "07:00", "must be after its start"),
+    ],
+)
+def test_a_bad_form_says_what_is_wrong_and_keeps_what_was_typed(app, provider, field, value, error):
+    web = sign_in(app, provider)
+    form = client_form(provider_id=str(provider.id), **{"display_name": "Rosa-typed", field: value})
+    response = web.post("/clients/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert error in page
+    for kept in (
+        "America/Los_Angeles" if field != "timezone" else value,
+        "Rosa-typed" if field != "display_name" else "",
+    ):
+        assert kept in page
+    assert db.session.scalars(db.select(Client)).all() == []
+
+
+def test_duplicate_phone_is_refused_in_words(app, provider, make_client):
+    make_client(phone="+12135550150")
+    web = sign_in(app, provider)
+    response = web.post("/clients/new", data=client_form(provider_id=str(provider.id)))
+    assert "Another client already has this number" in response.get_data(as_text=True)
+
+
+def test_html_in_a_name_is_shown_escaped(app, provider, make_client):
+    client = make_client(display_name="<script>alert(1)</script>")
+    page = sign_in(app, provider).get(f"/clients/{client.id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_caseloads_are_private(app, staff, provider, make_client):
+    other_provider = staff("provider")
+    officer = staff("officer")
+    outsider_officer = staff("officer")
+    client = make_client(officer_id=officer.id)
+
+    assert sign_in(app, other_provider).get(f"/clients/{client.id}").status_code == 403
+    assert sign_in(app, outsider_officer).get(f"/clients/{client.id}").status_code == 403
+    assert client.display_name not in sign_in(app, other_provider).get("/clients/").get_data(
+        as_text=True
+    )
+    assert sign_in(app, officer).get(f"/clients/{client.id}").status_code == 200
+    assert sign_in(app, provider).get(f"/clients/{client.id}").status_code == 200
+    assert sign_in(app, staff("admin")).get(f"/clients/{client.id}").status_code == 200
+    # Officers read, they do not edit.
+    assert sign_in(app, officer).get(f"/clients/{client.id}/edit").status_code == 403
+
+
+def test_backup_officer_sees_the_officers_caseload(app, staff, make_client):
+    backup = staff("officer")
+    officer = staff("officer", backup_officer_id=backup.id)
+    client = make_client(officer_id=officer.id)
+    assert sign_in(app, backup).get(f"/clients/{client.id}").status_code == 200
+
+
+def test_every_view_of_a_client_record_is_audited(app, provider, make_client):
+    client = make_client()
+    sign_in(app, provider).get(f"/clients/{client.id}")
+    event = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "client.viewed")
+    ).one()
+    assert event.actor_id == provider.id and event.subject_id == client.id
+
+
+def test_audit_log_cannot_be_rewritten(app):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from companion import audit
+
+    audit.record(db.session, "test.event", now=MONDAY_9AM)
+    db.session.commit()
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("UPDATE audit_events SET action = 'rewritten'"))
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("DELETE FROM audit_events"))
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_editing_withdraws_texts_when_the_client_is_discharged(app, provider, make_client):
+    client = make_client()
+    web = sign_in(app, provider)
+    web.post(
+        f"/clients/{client.id}/edit",
+        data=client_form(provider_id=str(provider.id), phone=client.phone, status="active"),
+    )
+    pending = db.session.scalars(db.select(Message).where(Message.kind == "welcome")).one()
+    assert pending.status == Status.PENDING
+    web.post(
+        f"/clients/{client.id}/edit",
+        data=client_form(provider_id=str(provider.id), phone=client.phone, status="discharged"),
+    )
+    db.session.refresh(pending)
+    assert pending.status == Status.CANCELLED
+
+
+def test_phone_simulator_shows_texts_and_replies_take_the_inbound_path(app, provider, make_client):
+    client = make_client(display_name="Ana")
+    web = sign_in(app, provider)
+    web.post(
+        f"/clients/{client.id}/edit",
+        data=client_form(
+            display_name="Ana", provider_id=str(provider.id), phone=client.phone, language="en"
+        ),
+    )
+    tick(MONDAY_9AM)
+    page = web.get(f"/simulator/{client.id}").get_data(as_text=True)
+    assert "Hi Ana" in page
+
+    response = web.post(f"/simulator/{client.id}", data={"body": "HELP"})
+    assert response.status_code == 302
+    page = web.get(f"/simulator/{client.id}").get_data(as_text=True)
+    assert "HELP" in page and "911" in page
+    inbound = db.session.scalars(
+        db.select(Message).where(Message.direction == Direction.INBOUND)
+    ).one()
+    assert inbound.client_id == client.id and inbound.body == "HELP"
+
+    web.post(f"/simulator/{client.id}", data={"body": "STOP"})
+    db.session.refresh(client)
+    assert client.consent == Consent.OPTED_OUT
+
+
+def test_phone_simulator_is_only_there_with_the_console_transport(twilio_app, provider):
+    assert sign_in(twilio_app, provider).get("/simulator/").status_code == 404
+
+
+def test_simulator_respects_caseloads(app, staff, make_client):
+    client = make_client()
+    assert sign_in(app, staff("provider")).get(f"/simulator/{client.id}").status_code == 403
