@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,7 +78,7 @@ def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
     return normalise(f"{day}, {clock}"), normalise(clock)
 
 
-def _fill_derived(values: dict[str, Any], language: str, gettext: Any) -> None:
+def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[str], str]) -> None:
     """Placeholders built from other params, in the text's language.
 
     - ``topic`` -> ``question`` (the check-in question);
@@ -87,12 +87,12 @@ def _fill_derived(values: dict[str, Any], language: str, gettext: Any) -> None:
     - ``location`` -> ``where`` (empty when none was typed).
     """
     if "topic" in values and "question" not in values:
-        values["question"] = gettext(QUESTIONS[values["topic"]])
+        values["question"] = translate(QUESTIONS[values["topic"]])
     if "line_template" in values and "line" not in values:
         words = values.get("line_words") or {}
         if "contact_phone" in words:
             words = {**words, "contact_phone": display_phone(words["contact_phone"])}
-        values["line"] = gettext(PLAN_LINES[values["line_template"]]) % words
+        values["line"] = translate(PLAN_LINES[values["line_template"]]) % words
     if "at" in values and "when" not in values:
         instant = datetime.fromisoformat(values["at"])
         values["when"], values["time"] = format_when(
@@ -100,4 +100,4 @@ def _fill_derived(values: dict[str, Any], language: str, gettext: Any) -> None:
         )
     if "location" in values or "where" not in values:
         location = (values.get("location") or "").strip()
-        values["where"] = gettext(WHERE) % {"location": location} if location else ""
+        values["where"] = translate(WHERE) % {"location": location} if location else ""
