@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -139,9 +140,7 @@ def _rating(text: str, folded: str, question: Question, languages: list[str]) ->
     scale = "|".join(
         sorted({re.escape(o) for w in words for o in w.out_of} | {"/"}, key=len, reverse=True)
     )
-    plain = re.sub(
-        rf"(\d+)\s*(?:{scale})\s*{question.high}\b", r"\1", _digits_text(text), flags=re.I
-    )
+    plain = re.sub(rf"(\d+)\s*(?:{scale})\s*{question.high}\b", r"\1", _plain(text))
     numbers = _NUMBER.findall(plain)
     if numbers:
         return _one_number(numbers, question)
@@ -154,9 +153,14 @@ def _rating(text: str, folded: str, question: Question, languages: list[str]) ->
     return _one_number(found, question)
 
 
-def _digits_text(text: str) -> str:
-    """The text with digits in any script made ASCII ("７" -> "7", keycap "7️⃣" -> "7")."""
-    return "".join(str(int(ch)) if ch.isdecimal() else ch for ch in text.casefold())
+def _plain(text: str) -> str:
+    """Lower case, no accents, ASCII digits ("７" -> "7", keycap "7️⃣" -> "7"); punctuation kept."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
+    return "".join(
+        str(int(ch)) if ch.isdecimal() else ch
+        for ch in decomposed
+        if not unicodedata.combining(ch)
+    )
 
 
 def _one_number(numbers: list[str], question: Question) -> Parsed:
@@ -185,25 +189,30 @@ def _yes_no(text: str, folded: str, question: Question, languages: list[str]) ->
     yes = frozenset().union(*(_words()[lang].yes for lang in languages))
     no = frozenset().union(*(_words()[lang].no for lang in languages))
     tokens = folded.split()
-    answer = _leading(tokens, yes, no)
+    answer, used = _leading(tokens, yes, no)
     if answer is None:
         return Parsed(None, Problem.UNREADABLE)
     opposite = no if answer == "yes" else yes
-    later = tokens[1:_OPPOSITE_WITHIN]
+    later = tokens[used : used + _OPPOSITE_WITHIN - 1]
     if any(t in opposite for t in later):
         return Parsed(None, Problem.AMBIGUOUS)
     return Parsed(answer)
 
 
-def _leading(tokens: list[str], yes: frozenset[str], no: frozenset[str]) -> str | None:
-    """"yes"/"no" when the message starts with such a word or phrase (longest wins)."""
+def _leading(
+    tokens: list[str], yes: frozenset[str], no: frozenset[str]
+) -> tuple[str | None, int]:
+    """("yes"/"no", words used) when the message starts with such a word or phrase.
+
+    The longest phrase wins: Vietnamese "không có" is one "no", not "no" then "yes".
+    """
     for length in range(min(len(tokens), 3), 0, -1):
         start = " ".join(tokens[:length])
         if start in yes:
-            return "yes"
+            return "yes", length
         if start in no:
-            return "no"
-    return None
+            return "no", length
+    return None, 0
 
 
 # -- menu choices ------------------------------------------------------------
@@ -237,6 +246,9 @@ def _choice(text: str, folded: str, question: Question, languages: list[str]) ->
     return Parsed(offered[distinct[0]])
 
 
+_JOINERS = frozenset({"or", "and", "o", "y", "hoac", "va", "hay"})
+
+
 def _marked(text: str, match: re.Match[str]) -> bool:
     letter = match.group(1)
     before = text[match.start() - 1] if match.start() > 0 else ""
@@ -245,7 +257,11 @@ def _marked(text: str, match: re.Match[str]) -> bool:
         return True
     if not letter.isupper() or letter == "I":
         return False
-    # "A" opening a sentence is the English article, not option A.
+    # "A" opening a sentence is usually the English article ("A walk helped"),
+    # unless what follows joins it to another option ("A or B", "A, B").
     before_text = text[: match.start()].rstrip()
     opens_sentence = not before_text or before_text[-1] in ".!?"
-    return not (letter == "A" and opens_sentence)
+    if letter != "A" or not opens_sentence:
+        return True
+    following = fold(text[match.end() :]).split()
+    return not following or following[0] in _JOINERS or text[match.end() :].lstrip()[:1] in ",/&"
