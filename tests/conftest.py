@@ -38,6 +38,32 @@ OUR_NUMBER = "+12135550199"
 MONDAY_9AM = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
+SMS_URL = "http://localhost/twilio/sms"
+
+
+def post_sms(
+    app: Flask,
+    fake: FakeTwilio,
+    from_: str,
+    body: str,
+    *,
+    sid: str | None = None,
+    extra: dict[str, str] | None = None,
+):
+    """Text ``body`` from ``from_`` to our number: a signed webhook, as Twilio sends it."""
+    params, signature = fake.inbound_request(
+        SMS_URL, from_, OUR_NUMBER, body, message_sid=sid, extra=extra
+    )
+    return app.test_client().post(
+        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+    )
+
+
+def sent_bodies(fake: FakeTwilio, to: str) -> list[str]:
+    """What the fake Twilio API was asked to send to ``to``, oldest first."""
+    return [m["body"] for m in fake.messages if m["to"] == to]
+
+
 def base_env(url: str, **extra: str) -> dict[str, str]:
     env = {
         "COMPANION_ENV": "testing",

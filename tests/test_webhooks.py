@@ -10,20 +10,10 @@ from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import Consent, Direction, Message, Status
 
-from conftest import OUR_NUMBER
+from conftest import OUR_NUMBER, SMS_URL, post_sms, sent_bodies
 
-SMS_URL = "http://localhost/twilio/sms"
 STATUS_URL = "http://localhost/twilio/status"
 STRANGER = "+13105550142"
-
-
-def post_sms(app, fake, from_, body, *, sid=None, extra=None):
-    params, signature = fake.inbound_request(
-        SMS_URL, from_, OUR_NUMBER, body, message_sid=sid, extra=extra
-    )
-    return app.test_client().post(
-        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
-    )
 
 
 def inbound(client=None):
@@ -31,10 +21,6 @@ def inbound(client=None):
         db.select(Message).where(Message.direction == Direction.INBOUND).order_by(Message.id)
     ).all()
     return [r for r in rows if client is None or r.client_id == client.id]
-
-
-def sent_bodies(fake, to):
-    return [m["body"] for m in fake.messages if m["to"] == to]
 
 
 # -- signatures and malformed requests ------------------------------------------

@@ -8,6 +8,8 @@ no code path reads it into a text.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -237,3 +239,165 @@ def next_line(lines: list[PlanLine], recently_sent: Iterable[str]) -> PlanLine |
         if line.item_id not in seen:
             return line
     return lines[0]
+
+
+# -- discretion: what an item marked "OK to text" may not say ---------------------------
+
+# The fields of each part that reminder_lines() puts into a text. Only these are
+# checked: a staff-facing field (a linked need, a supervision condition) may
+# name anything, since it never leaves the page.
+TEXTED_FIELDS: dict[str, tuple[str, ...]] = {
+    "warning_signs": ("sign", "response"),
+    "high_risk_situations": ("situation",),
+    "thinking_errors": ("replacement",),
+    "coping_strategies": ("trigger", "steps"),
+    "support_contacts": ("name",),
+    "external_controls": ("condition",),
+    "approach_goals": ("goal", "next_step"),
+}
+
+# Words a text read on a lock screen or a shared phone must not carry (DOMAIN.md,
+# "Texting rules": nothing about sex, offense, probation, court or treatment).
+# A trailing "*" matches any ending ("victim*": victims, victimised). English
+# and Spanish are matched without accents and case ("victima" = "víctima");
+# Vietnamese keeps its tone marks, which tell its words apart.
+# Left out on purpose, as too common in harmless sentences: "judge" (as in
+# "judge myself"), "conviction", a bare "sex*" (Spanish "sexto" is "sixth"),
+# Spanish "corte" (also "a cut", a haircut).
+INDISCREET_WORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "offense*",
+        "offence*",
+        "offender*",
+        "offending",
+        "victim*",
+        "court",
+        "courts",
+        "courtroom*",
+        "courthouse*",
+        "probation*",
+        "parole*",
+        "treatment*",
+        "therap*",
+        "sex",
+        "sexes",
+        "sexual*",
+        "sexting",
+        "sexy",
+        "crime*",
+        "criminal*",
+        "convicted",
+        "polygraph*",
+        "jail*",
+        "prison*",
+        "registrant*",
+        "porn*",
+        "molest*",
+    ),
+    "es": (
+        "delito*",
+        "delincuen*",
+        "ofensa*",
+        "víctima*",
+        "tribunal*",
+        "juzgado*",
+        "juez",
+        "jueza",
+        "libertad condicional",
+        "probatoria*",
+        "tratamiento*",
+        "terapia*",
+        "terapeuta*",
+        "sexo*",
+        "sexual*",
+        "crimen*",
+        "cárcel*",
+        "prisión*",
+        "polígrafo*",
+        "pornograf*",
+    ),
+    "vi": (
+        "tội phạm",
+        "phạm tội",
+        "nạn nhân",
+        "tòa án",
+        "toà án",
+        "thẩm phán",
+        "quản chế",
+        "tạm tha",
+        "điều trị",
+        "trị liệu",
+        "tình dục",
+        "khiêu dâm",
+        "nhà tù",
+        "án treo",
+    ),
+}
+_FOLDED_LANGUAGES = ("en", "es")
+
+
+def _fold_char(char: str, keep_marks: bool) -> str:
+    # One character in, one out, so a match's position is also its place in
+    # the text as typed (and the error can quote the word as typed).
+    low = char.lower()
+    if len(low) != 1:
+        low = char
+    if keep_marks:
+        return low
+    base = "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+    return base if len(base) == 1 else low
+
+
+def _pattern(entry: str, keep_marks: bool) -> re.Pattern[str]:
+    prefix = entry.endswith("*")
+    words = entry.rstrip("*").split()
+    folded = [
+        "".join(_fold_char(c, keep_marks) for c in unicodedata.normalize("NFC", w)) for w in words
+    ]
+    body = r"\s+".join(re.escape(w) for w in folded)
+    if prefix:
+        body += r"\w*"
+    return re.compile(r"(?<!\w)" + body + r"(?!\w)")
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = tuple(
+    (_pattern(entry, lang not in _FOLDED_LANGUAGES), lang not in _FOLDED_LANGUAGES)
+    for lang, entries in INDISCREET_WORDS.items()
+    for entry in entries
+)
+
+
+def indiscreet_word(text: str) -> str | None:
+    """The first word in ``text`` (as typed) that could give the client away, else None."""
+    text = unicodedata.normalize("NFC", text or "")
+    forms = {
+        keep: "".join(_fold_char(c, keep) for c in text) for keep in (True, False)
+    }
+    found: list[tuple[int, int]] = []
+    for pattern, keep_marks in _PATTERNS:
+        match = pattern.search(forms[keep_marks])
+        if match:
+            found.append(match.span())
+    if not found:
+        return None
+    start, end = min(found)
+    return text[start:end]
+
+
+def discretion_errors(content: Mapping[str, Any]) -> dict[str, str]:
+    """Errors keyed "part.index.field" for items marked OK to text that name too much."""
+    errors: dict[str, str] = {}
+    for part_key, field_names in TEXTED_FIELDS.items():
+        part = PART_BY_KEY[part_key]
+        labels = {spec.name: spec.label for spec in part.fields}
+        for index, item in enumerate(content.get(part_key, [])):
+            if not item.get("ok_to_text"):
+                continue
+            for name in field_names:
+                word = indiscreet_word(str(item.get(name) or ""))
+                if word:
+                    errors[f"{part_key}.{index}.{name}"] = (
+                        f'{labels[name]}: "{word}" could give the client away to anyone who '
+                        f'sees the text. Reword it, or untick "OK to text".'
+                    )
+    return errors
