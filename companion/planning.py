@@ -8,13 +8,26 @@ and schedule changes) and by inbound texts (answers, confirmations).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,6 +53,8 @@ from companion.models import (
 )
 
 PLANNING_BATCH = 2000
+
+log = logging.getLogger(__name__)
 
 
 # -- schedules -------------------------------------------------------------------
@@ -102,10 +117,15 @@ def latest_plan(session: Session, client_id: int) -> PlanVersion | None:
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows; a dedupe key already queued is left as it is.
+
+    Core, not ORM bulk inserts: planning writes tens of thousands of rows a
+    tick, and the ORM's per-row bookkeeping would cost more than the rows.
+    """
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Message)
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Message.__table__)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
@@ -135,13 +155,15 @@ def plan_clients(session: Session, now: datetime) -> int:
 
     A client is planned in whole local days up to ``planned_until``; the
     next pass skips them until that runs low, so a tick costs what is due,
-    not how many clients exist. The watermark is advanced with a guarded
-    UPDATE, so two workers never plan the same client's days twice.
+    not how many clients exist. Each batch claims its clients before
+    planning them (see ``_claim``), so two workers never plan the same
+    client's days twice.
     """
     planned = 0
     horizon = now + planner.HORIZON
+    postgres = session.get_bind().dialect.name == "postgresql"
     while True:
-        clients = session.scalars(
+        query = (
             select(Client)
             .where(
                 Client.status == ClientStatus.ACTIVE,
@@ -150,37 +172,32 @@ def plan_clients(session: Session, now: datetime) -> int:
             )
             .order_by(Client.id)
             .limit(PLANNING_BATCH)
-        ).all()
+        )
+        if postgres:  # another worker's batch is skipped, not waited for
+            query = query.with_for_update(skip_locked=True, of=Client)
+        clients = session.scalars(query).all()
         if not clients:
             break
-        overrides = overrides_for(session, (c.id for c in clients))
-        with_lines = _clients_with_plan_lines(session, [c.id for c in clients])
+        ends = {c.id: planner.plan_until(now, ZoneInfo(c.timezone)) for c in clients}
+        claimed = _claim(session, clients, ends, now)
+        if not claimed:
+            # Every one changed under us: leave them to the next tick rather than spin.
+            log.warning("planning: a batch of %d client(s) could not be claimed", len(clients))
+            session.rollback()
+            break
+        overrides = overrides_for(session, (c.id for c in claimed))
+        with_lines = _clients_with_plan_lines(session, [c.id for c in claimed])
         check_in_rows: list[dict[str, Any]] = []
         texts: list[dict[str, Any]] = []
-        for client in clients:
+        for client, start in claimed.items():
             zone = ZoneInfo(client.timezone)
-            start = max(client.planned_until or now, now)
-            end = planner.plan_until(now, zone)
-            claimed = session.execute(
-                update(Client)
-                .where(
-                    Client.id == client.id,
-                    Client.planned_until.is_(None)
-                    if client.planned_until is None
-                    else Client.planned_until == client.planned_until,
-                )
-                .values(planned_until=end)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not claimed:
-                continue  # another worker planned this client meanwhile
             schedule = schedule_for(
                 client,
                 overrides.get(client.id, {}),
                 planner.local_date(start, zone),
                 has_plan_lines=client.id in with_lines,
             )
-            plan = planner.plan_window(schedule, start, end)
+            plan = planner.plan_window(schedule, start, ends[client.id])
             for c in plan.check_ins:
                 check_in_rows.append(
                     {
@@ -189,9 +206,10 @@ def plan_clients(session: Session, now: datetime) -> int:
                         "due_at": c.due_at,
                         "closes_at": c.closes_at,
                         "status": CheckInStatus.OPEN,
+                        "answer_value": None,
+                        "reminder_at": c.reminder_at,
                         "clarified": False,
                         "created_at": now,
-                        "_reminder_at": c.reminder_at,
                     }
                 )
             for text in plan.texts:
@@ -207,10 +225,40 @@ def plan_clients(session: Session, now: datetime) -> int:
                     )
                 )
             planned += 1
-        texts.extend(_insert_check_ins(session, check_in_rows, now))
+        _insert_check_ins(session, check_in_rows, now)
         _insert_ignoring_duplicates(session, texts)
         session.commit()
     return planned
+
+
+def _claim(
+    session: Session, clients: Iterable[Client], ends: dict[int, datetime], now: datetime
+) -> dict[Client, datetime]:
+    """Advance each client's ``planned_until`` to its end; return those claimed, with their start.
+
+    The UPDATE is guarded by the value just read, so a client another worker
+    (or a web page re-planning it) changed meanwhile is left alone; RETURNING
+    says exactly which rows were taken. Clients in one zone share both values,
+    so a batch costs a handful of statements, not one per client.
+    """
+    groups: dict[tuple[datetime | None, datetime], list[Client]] = defaultdict(list)
+    for client in clients:
+        groups[(client.planned_until, ends[client.id])].append(client)
+    claimed: dict[Client, datetime] = {}
+    for (was, end), members in groups.items():
+        same = Client.planned_until.is_(None) if was is None else Client.planned_until == was
+        taken = set(
+            session.scalars(
+                update(Client)
+                .where(Client.id.in_([c.id for c in members]), same)
+                .values(planned_until=end)
+                .returning(Client.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        start = max(was or now, now)
+        claimed.update({c: start for c in members if c.id in taken})
+    return claimed
 
 
 def _clients_with_plan_lines(session: Session, client_ids: list[int]) -> set[int]:
@@ -222,45 +270,51 @@ def _clients_with_plan_lines(session: Session, client_ids: list[int]) -> set[int
     )
 
 
-def _insert_check_ins(
-    session: Session, rows: list[dict[str, Any]], now: datetime
-) -> list[dict[str, Any]]:
-    """Insert check-ins; return the outbox rows for their prompts and reminders."""
+def _insert_check_ins(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Insert check-ins, then their prompts and reminders into the outbox.
+
+    The outbox rows are written by the database itself (INSERT ... SELECT
+    from the check-ins just added): tens of thousands a tick, and nothing
+    about them needs Python.
+    """
     if not rows:
-        return []
-    reminders = [row.pop("_reminder_at") for row in rows]
-    result = session.execute(
-        insert(CheckIn).returning(CheckIn.id, sort_by_parameter_order=True), rows
-    )
-    texts = []
-    for check_in_id, row, reminder_at in zip(result.scalars(), rows, reminders, strict=True):
-        params = {"topic": row["topic"]}
-        texts.append(
-            _outbox_row(
-                now,
-                kind="checkin_prompt",
-                dedupe_key=f"checkin:{check_in_id}:prompt",
-                client_id=row["client_id"],
-                check_in_id=check_in_id,
-                send_after=row["due_at"],
-                expires_at=row["closes_at"],
-                params=params,
-            )
-        )
-        if reminder_at is not None:
-            texts.append(
-                _outbox_row(
-                    now,
-                    kind="checkin_reminder",
-                    dedupe_key=f"checkin:{check_in_id}:reminder",
-                    client_id=row["client_id"],
-                    check_in_id=check_in_id,
-                    send_after=reminder_at,
-                    expires_at=row["closes_at"],
-                    params=params,
-                )
-            )
-    return texts
+        return
+    session.execute(insert(CheckIn.__table__), rows)
+    client_ids = sorted({row["client_id"] for row in rows})
+    just_added = and_(CheckIn.created_at == now, CheckIn.client_id.in_(client_ids))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    params = (func.json_build_object if postgres else func.json_object)("topic", CheckIn.topic)
+    columns = Message.__table__.c
+    for kind, send_after, extra in (
+        ("checkin_prompt", CheckIn.due_at, true()),
+        ("checkin_reminder", CheckIn.reminder_at, CheckIn.reminder_at.is_not(None)),
+    ):
+        suffix = kind.removeprefix("checkin_")
+        rows_sql = select(
+            literal(Direction.OUTBOUND, columns.direction.type),
+            literal(kind),
+            literal("checkin:") + cast(CheckIn.id, String) + literal(f":{suffix}"),
+            CheckIn.client_id,
+            CheckIn.id,
+            literal(Status.PENDING, columns.status.type),
+            params,
+            literal(0),
+            literal(False),
+            literal(0),
+            send_after,
+            CheckIn.closes_at,
+            literal(now, columns.created_at.type),
+            literal(now, columns.updated_at.type),
+        ).where(just_added, extra)
+        stmt = (pg_insert if postgres else sqlite_insert)(Message.__table__).from_select(
+            [
+                "direction", "kind", "dedupe_key", "client_id", "check_in_id", "status",
+                "params", "attempts", "uncertain", "num_media", "send_after", "expires_at",
+                "created_at", "updated_at",
+            ],
+            rows_sql,
+        )  # fmt: skip
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
 
 def close_check_ins(session: Session, now: datetime) -> tuple[int, int]:

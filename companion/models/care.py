@@ -89,6 +89,8 @@ class CheckIn(Base):
     topic: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the one reminder goes if there is no answer by then (None: no time for one).
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus))
     answer_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     answer_text: Mapped[str | None] = mapped_column(Text)

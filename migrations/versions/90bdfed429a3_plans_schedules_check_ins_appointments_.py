@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('topic', sa.String(length=40), nullable=False),
     sa.Column('due_at', companion.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closes_at', companion.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reminder_at', companion.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.Enum('open', 'answered', 'missed', 'withdrawn', name='checkinstatus', native_enum=False, length=24), nullable=False),
     sa.Column('answer_value', sa.JSON(), nullable=True),
     sa.Column('answer_text', sa.Text(), nullable=True),
