@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     String,
     and_,
+    case,
     cast,
     exists,
     func,
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from companion import audit
 from companion.care import planner
-from companion.care.cadence import Derived, derive_level, effective_cadence
+from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
 from companion.care.plan import next_line, reminder_lines
 from companion.care.topics import DEFAULT_TIMES, TOPICS
 from companion.models import (
@@ -102,6 +103,13 @@ def schedule_for(
         checkin_times=times,
         has_plan_lines=has_plan_lines,
     )
+
+
+def effective_schedule(session: Session, client: Client, now: datetime) -> Cadence:
+    """The cadence in force for ``client`` today (derived level plus overrides)."""
+    today = planner.local_date(now, ZoneInfo(client.timezone))
+    overrides = overrides_for(session, [client.id]).get(client.id, {})
+    return effective_cadence(derived_level(client, today), overrides)
 
 
 def latest_plan(session: Session, client_id: int) -> PlanVersion | None:
@@ -374,7 +382,20 @@ def replan(session: Session, client: Client, now: datetime, reason: str) -> None
                 Message.appointment_id.is_not(None),
             ),
         )
-        .values(status=Status.CANCELLED, status_reason=reason, updated_at=now)
+        .values(
+            status=Status.CANCELLED,
+            status_reason=reason,
+            updated_at=now,
+            # A plan reminder's key names its day: free it, so re-planning that
+            # day queues the reminder again instead of finding it taken.
+            dedupe_key=case(
+                (
+                    Message.kind == "plan_reminder",
+                    Message.dedupe_key + ":withdrawn:" + cast(Message.id, String),
+                ),
+                else_=Message.dedupe_key,
+            ),
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(
@@ -551,7 +572,27 @@ def resolve_params(session: Session, row: Message, client: Client) -> dict[str, 
             return None
         row.params = {**(row.params or {}), "item_id": line.item_id}
         return {"line_template": line.template, "line_words": line.params}
+    if row.kind == "checkin_prompt" and _missed_last_time(session, row):
+        return {"nudge": True}  # "we missed you last time", never a reproach
     return {}
+
+
+def _missed_last_time(session: Session, row: Message) -> bool:
+    """Whether the client's check-in before this one ended missed."""
+    due = session.scalar(select(CheckIn.due_at).where(CheckIn.id == row.check_in_id))
+    if due is None:
+        return False
+    last = session.scalar(
+        select(CheckIn.status)
+        .where(
+            CheckIn.client_id == row.client_id,
+            CheckIn.due_at < due,
+            CheckIn.status.in_([CheckInStatus.MISSED, CheckInStatus.ANSWERED]),
+        )
+        .order_by(CheckIn.due_at.desc())
+        .limit(1)
+    )
+    return last == CheckInStatus.MISSED
 
 
 def record_override(

@@ -1,7 +1,9 @@
 """The staff pages in a real browser: Playwright driving Debian's chromium, headless.
 
 A provider signs in, adds a client (after a rejected phone number), reads the
-welcome text in the phone simulator and replies HELP and STOP as the client.
+welcome text in the phone simulator and replies HELP and STOP as the client;
+then, with JavaScript off, writes a relapse-prevention plan: adds items, has
+an indiscreet "OK to text" line refused, reorders, and saves.
 The app is served over HTTP by werkzeug in a thread, with CSRF on, exactly as
 a browser meets it. Screenshots for the README go to docs/screenshots/.
 
@@ -120,6 +122,17 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+@pytest.fixture
+def no_js_page(browser: Browser) -> Iterator[Page]:
+    """A page with JavaScript off: the staff pages must not need it."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", java_script_enabled=False)
+    context.set_default_timeout(5_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def shot(page: Page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
@@ -222,3 +235,62 @@ def test_sign_in_add_client_and_reply_in_the_phone_simulator(
     expect(page.get_by_role("heading", name="Rosa")).to_be_visible()
     expect(texts_fact(page)).to_have_text("opted out")
     shot(page, "client")
+
+
+def test_plan_editor_grows_reorders_and_saves_without_javascript(
+    no_js_page: Page, live_server: LiveServer
+) -> None:
+    """The plan's lists are plain submit buttons: they work with JavaScript off."""
+    expect.set_options(timeout=5_000)
+    page = no_js_page
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill(PROVIDER_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Marcus").click()
+    page.get_by_role("link", name="Relapse-prevention plan").click()
+    expect(page.get_by_text("Marcus has no plan yet.")).to_be_visible()
+    page.get_by_role("link", name="Write the plan").click()
+    expect(page.get_by_role("heading", name="Edit the plan of Marcus")).to_be_visible()
+
+    # Two warning signs, typed one after the other.
+    page.get_by_role("button", name="Add warning sign").click()
+    expect(page.get_by_role("status")).to_contain_text("Added warning sign 1.")
+    page.locator("#warning_signs-0-sign").fill("up late alone online")
+    page.locator("#warning_signs-0-response").fill("log off and call Luis")
+    page.get_by_role("button", name="Add warning sign").click()
+    page.locator("#warning_signs-1-sign").fill("skipping meals")
+    page.locator("#warning_signs-1-response").fill("eat something, then walk")
+    expect(page.locator("#warning_signs-0-sign")).to_have_value("up late alone online")
+
+    # A thought that would give him away is refused, and nothing is lost.
+    page.get_by_role("button", name="Add thinking error").click()
+    page.locator("#thinking_errors-0-error").fill("I deserve a break")
+    page.locator("#thinking_errors-0-replacement").fill("therapy rules keep me safe")
+    page.locator("#thinking_errors-0-ok_to_text").check()
+    page.get_by_role("button", name="Save plan", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing you typed was lost")
+    replacement = page.locator("#thinking_errors-0-replacement")
+    expect(replacement).to_have_attribute("aria-invalid", "true")
+    expect(replacement).to_have_accessible_description(re.compile('"therapy" could give'))
+    expect(page.locator("#warning_signs-1-sign")).to_have_value("skipping meals")
+    shot(page, "plan-editor-error", full_page=True)
+    replacement.fill("the rules keep me safe")
+
+    # Reorder: the second sign moves up, with what was typed.
+    page.get_by_role("button", name="Move up: warning sign 2").click()
+    expect(page.get_by_role("status")).to_contain_text("Moved warning sign 2 up.")
+    expect(page.locator("#warning_signs-0-sign")).to_have_value("skipping meals")
+    expect(page.locator("#warning_signs-1-sign")).to_have_value("up late alone online")
+    expect(page.locator("#thinking_errors-0-replacement")).to_have_value("the rules keep me safe")
+    shot(page, "plan-editor", full_page=True)
+
+    page.get_by_role("button", name="Save plan", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Plan saved as version 1.")
+    expect(page.get_by_text(re.compile(r"^Version 1 by Dana Reyes on"))).to_be_visible()
+    signs = page.locator("section.plan-part", has=page.get_by_role("heading", name="Warning signs"))
+    expect(signs.locator("tbody tr").first).to_contain_text("skipping meals")
+    expect(
+        page.get_by_text("Marcus, from your plan: remember, the rules keep me safe.")
+    ).to_be_visible()
+    shot(page, "plan", full_page=True)

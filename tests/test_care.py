@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from companion.care import planner
 from companion.care.cadence import DEFAULTS, apply_overrides, derive_level, effective_cadence
-from companion.care.clock import is_skipped, local_instant, next_allowed
-from companion.care.plan import next_line, normalise, reminder_lines
+from companion.care.clock import is_skipped, local_instant, next_allowed, skipped_gap
+from companion.care.plan import (
+    PARTS,
+    TEXTED_FIELDS,
+    discretion_errors,
+    indiscreet_word,
+    next_line,
+    normalise,
+    reminder_lines,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -249,3 +257,97 @@ def test_rotation_does_not_repeat_until_every_line_went_out():
         line = next_line(lines, list(reversed(sent)))
         sent.append(line.item_id)
     assert sent == ["a", "b", "c", "a", "b", "c", "a"]
+
+
+# -- discretion: what an item marked "OK to text" may say ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,word",
+    [
+        ("after my Probation meeting", "Probation"),
+        ("the victims", "victims"),
+        ("court", "court"),
+        ("la víctima", "víctima"),
+        ("la victima", "victima"),  # typed without the accent
+        ("libertad  condicional", "libertad  condicional"),
+        ("buổi trị liệu", "trị liệu"),
+        ("tình dục", "tình dục"),
+    ],
+)
+def test_indiscreet_words_are_found_as_typed(text, word):
+    assert indiscreet_word(text) == word
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call Luis",
+        "be courteous",  # not "court"
+        "sexto piso",  # Spanish "sixth floor", not "sex"
+        "stop judging myself",
+        "corte de pelo el sábado",  # a haircut
+        "tinh thần",
+    ],
+)
+def test_everyday_words_pass(text):
+    assert indiscreet_word(text) is None
+
+
+def test_discretion_checks_exactly_the_fields_that_are_texted():
+    # Every word a reminder line carries comes from a field in TEXTED_FIELDS.
+    full = {
+        part.key: [
+            {
+                "ok_to_text": True,
+                **{
+                    spec.name: (
+                        True
+                        if spec.kind == "bool"
+                        else spec.choices[0]
+                        if spec.kind == "choice"
+                        else f"{part.key}.{spec.name}"
+                    )
+                    for spec in part.fields
+                },
+                "id": part.key,
+            }
+        ]
+        for part in PARTS
+    }
+    full["high_risk_situations"][0]["handling"] = "avoid"
+    texted = {
+        value
+        for line in reminder_lines(full)
+        for key, value in line.params.items()
+        if key != "contact_phone"
+    }
+    assert texted == {f"{part}.{name}" for part, names in TEXTED_FIELDS.items() for name in names}
+    # A staff-facing field may name anything; a texted one may not, unless unticked.
+    content, _ = normalise(
+        {
+            "warning_signs": [
+                {"sign": "up late", "response": "call", "need": "sexual", "ok_to_text": True}
+            ]
+        }
+    )
+    assert discretion_errors(content) == {}
+    content["warning_signs"][0]["sign"] = "after court"
+    assert '"court"' in discretion_errors(content)["warning_signs.0.sign"]
+    content["warning_signs"][0]["ok_to_text"] = False
+    assert discretion_errors(content) == {}
+
+
+def test_a_skipped_time_names_its_gap():
+    assert skipped_gap(date(2027, 3, 14), time(2, 30), LA) == (
+        datetime(2027, 3, 14, 2, 0),
+        datetime(2027, 3, 14, 3, 0),
+    )
+    assert skipped_gap(date(2027, 3, 14), time(3, 30), LA) is None
+    assert skipped_gap(date(2026, 11, 1), time(1, 30), LA) is None  # repeated, not skipped
+    # Half-hour changes too (Lord Howe Island).
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    assert skipped_gap(date(2027, 10, 3), time(2, 10), lord_howe) == (
+        datetime(2027, 10, 3, 2, 0),
+        datetime(2027, 10, 3, 2, 30),
+    )

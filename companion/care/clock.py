@@ -56,3 +56,32 @@ def next_allowed(instant: datetime, zone: ZoneInfo, start: time, end: time) -> d
 def window_close(instant: datetime, zone: ZoneInfo, end: time) -> datetime:
     """The instant the texting window closes on ``instant``'s local day."""
     return local_instant(local_date(instant, zone), end, zone)
+
+
+def skipped_gap(day: date, at: time, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The local times the clocks skip around ``at`` on ``day``, as naive [start, end); else None.
+
+    For 02:30 on 2027-03-14 in America/Los_Angeles: (02:00, 03:00), which a
+    form can name ("clocks jump from 02:00 to 03:00") next to the time
+    ``local_instant`` would use instead (03:30).
+    """
+    if not is_skipped(day, at, zone):
+        return None
+    naive = datetime.combine(day, at)
+    before = naive.replace(tzinfo=zone, fold=0).utcoffset()
+    after = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    assert before is not None and after is not None
+    # The change happens between these two instants: read with the later
+    # offset the time is still before it, read with the earlier one, after it.
+    low = (naive - after).replace(tzinfo=UTC)
+    high = (naive - before).replace(tzinfo=UTC)
+    span = int((high - low).total_seconds())
+    lo, hi = 0, span  # seconds after ``low``: the offset at hi is already ``after``
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        if (low + timedelta(seconds=middle)).astimezone(zone).utcoffset() == before:
+            lo = middle
+        else:
+            hi = middle
+    change = low + timedelta(seconds=hi)
+    return (change + before).replace(tzinfo=None), (change + after).replace(tzinfo=None)

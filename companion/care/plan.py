@@ -370,9 +370,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = tuple(
 def indiscreet_word(text: str) -> str | None:
     """The first word in ``text`` (as typed) that could give the client away, else None."""
     text = unicodedata.normalize("NFC", text or "")
-    forms = {
-        keep: "".join(_fold_char(c, keep) for c in text) for keep in (True, False)
-    }
+    forms = {keep: "".join(_fold_char(c, keep) for c in text) for keep in (True, False)}
     found: list[tuple[int, int]] = []
     for pattern, keep_marks in _PATTERNS:
         match = pattern.search(forms[keep_marks])

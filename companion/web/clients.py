@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -28,7 +28,10 @@ from companion.models import (
     Role,
     StaffUser,
 )
+from companion.planning import replan
+from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
+from companion.web.care import client_overview
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -163,6 +166,21 @@ def _after_save(client: Client, changes: list[str], now: datetime) -> None:
         cancel_pending(db.session, client_id=client.id, reason="texts stopped by staff", now=now)
 
 
+# Edits that move when texts go out (issue 3: "a client's timezone change
+# reschedules what is pending"); consent and status coming back restart planning.
+RESCHEDULING = frozenset(
+    {"timezone", "send_window_start", "send_window_end", "risk_level", "status", "consent"}
+)
+
+
+def _replan_if_moved(client: Client, changes: list[str], now: datetime) -> bool:
+    """Re-plan pending texts after an edit that moves them; return whether it did."""
+    if not client.can_be_texted or not RESCHEDULING.intersection(changes):
+        return False
+    replan(db.session, client, now, "client details changed")
+    return True
+
+
 @bp.get("/")
 @login_required
 def index() -> str:
@@ -184,7 +202,7 @@ def create() -> Response | str:
         if current_user.role == Role.PROVIDER and form.provider_id.data != current_user.id:
             form.provider_id.errors = ["You can only add clients to your own caseload."]
         else:
-            now = datetime.now(UTC)
+            now = clock.now()
             client = Client(created_at=now, updated_at=now, consent=Consent.NOT_ASKED)
             changes = _apply(form, client, now)
             db.session.add(client)
@@ -208,7 +226,7 @@ def create() -> Response | str:
 @login_required
 def show(client_id: int) -> str:
     client = client_or_403(client_id)
-    now = datetime.now(UTC)
+    now = clock.now()
     audit.record(db.session, "client.viewed", now=now, actor=current_user, subject=client)
     db.session.commit()
     messages = db.session.scalars(
@@ -218,7 +236,11 @@ def show(client_id: int) -> str:
         .limit(100)
     ).all()
     return render_template(
-        "clients/show.html", client=client, messages=messages, Direction=Direction
+        "clients/show.html",
+        client=client,
+        messages=messages,
+        Direction=Direction,
+        care=client_overview(client, now),
     )
 
 
@@ -238,7 +260,7 @@ def edit(client_id: int) -> Response | str:
         if current_user.role == Role.PROVIDER and form.provider_id.data != current_user.id:
             form.provider_id.errors = ["Ask an administrator to move a client to another provider."]
         else:
-            now = datetime.now(UTC)
+            now = clock.now()
             changes = _apply(form, client, now)
             if changes:
                 audit.record(
@@ -250,8 +272,12 @@ def edit(client_id: int) -> Response | str:
                     details={"fields": changes},
                 )
             _after_save(client, changes, now)
+            rescheduled = _replan_if_moved(client, changes, now)
             db.session.commit()
-            flash("Saved." if changes else "Nothing changed.", "info")
+            message = "Saved." if changes else "Nothing changed."
+            if rescheduled:
+                message += " Texts not yet sent were re-planned for the new settings."
+            flash(message, "info")
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template(
         "clients/form.html", form=form, client=client, timezones=COMMON_TIMEZONES
