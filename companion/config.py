@@ -44,6 +44,66 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _business_hours(raw: str) -> tuple[str, str]:
+    """ "09:00-17:00" -> ("09:00", "17:00")."""
+    from datetime import time
+
+    try:
+        opens, closes = (part.strip() for part in raw.split("-"))
+        if time.fromisoformat(opens) >= time.fromisoformat(closes):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"BUSINESS_HOURS must look like 09:00-17:00, got {raw!r}") from None
+    return opens, closes
+
+
+def _business_days(raw: str) -> list[int]:
+    """ "mon-fri" or "mon,tue,thu" -> weekday numbers."""
+    days: set[int] = set()
+    try:
+        for part in raw.lower().replace(" ", "").split(","):
+            if "-" in part:
+                first, last = (WEEKDAYS.index(p[:3]) for p in part.split("-"))
+                days.update(range(first, last + 1))
+            elif part:
+                days.add(WEEKDAYS.index(part[:3]))
+    except ValueError:
+        raise ConfigError(f"BUSINESS_DAYS must look like mon-fri, got {raw!r}") from None
+    if not days:
+        raise ConfigError("BUSINESS_DAYS names no day")
+    return sorted(days)
+
+
+def _holidays(raw: str) -> list[str]:
+    from datetime import date
+
+    found = []
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            found.append(date.fromisoformat(part).isoformat())
+        except ValueError:
+            raise ConfigError(
+                f"HOLIDAYS must be dates like 2026-12-25, separated by commas; got {part!r}"
+            ) from None
+    return found
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env.get(name, "").strip() or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} must be an IANA timezone such as America/Los_Angeles") from None
+    return value
+
+
 def database_url(raw: str | None, instance_path: str) -> str:
     """The SQLAlchemy URL: the given one with the psycopg 3 driver, or SQLite in ``instance/``."""
     if not raw:
@@ -116,6 +176,19 @@ def load_config(
         "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5, minimum=1),
         "SEND_RETRY_BASE_SECONDS": _int(env, "SEND_RETRY_BASE_SECONDS", 30, minimum=1),
         "SENDING_LEASE_SECONDS": _int(env, "SENDING_LEASE_SECONDS", 300, minimum=30),
+        # Escalations: when "one business day" runs (urgent escalations ignore it).
+        "BUSINESS_TIMEZONE": _timezone(env, "BUSINESS_TIMEZONE", "America/Los_Angeles"),
+        "BUSINESS_HOURS": _business_hours(env.get("BUSINESS_HOURS", "") or "09:00-17:00"),
+        "BUSINESS_DAYS": _business_days(env.get("BUSINESS_DAYS", "") or "mon-fri"),
+        "HOLIDAYS": _holidays(env.get("HOLIDAYS", "")),
+        # Alert email (SMTP). Without MAIL_SERVER alerts go by SMS only.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25, minimum=1),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0").strip().lower() in ("1", "true", "yes"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "") or "companion@localhost",
+        "MAIL_TIMEOUT_SECONDS": _float(env, "MAIL_TIMEOUT_SECONDS", 10.0),
         # Worker.
         "WORKER_INTERVAL_SECONDS": _int(env, "WORKER_INTERVAL_SECONDS", 30, minimum=1),
         "HEARTBEAT_STALE_SECONDS": _int(env, "HEARTBEAT_STALE_SECONDS", 300, minimum=10),

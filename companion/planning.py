@@ -325,8 +325,8 @@ def _insert_check_ins(session: Session, rows: list[dict[str, Any]], now: datetim
         session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
 
-def close_check_ins(session: Session, now: datetime) -> tuple[int, int]:
-    """Close check-ins whose window has passed: (missed, withdrawn).
+def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
+    """Close check-ins whose window has passed: (clients with one missed, withdrawn count).
 
     Missed only when the question really went out and the client could
     answer: a question that was never sent or not delivered (a phone
@@ -343,12 +343,13 @@ def close_check_ins(session: Session, now: datetime) -> tuple[int, int]:
         Client.consent == Consent.OPTED_IN,
     )
     due = and_(CheckIn.status == CheckInStatus.OPEN, CheckIn.closes_at <= now)
-    missed = session.execute(
+    missed = session.scalars(
         update(CheckIn)
         .where(due, prompt_reached, client_reachable)
         .values(status=CheckInStatus.MISSED)
+        .returning(CheckIn.client_id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).all()
     withdrawn = session.execute(
         update(CheckIn)
         .where(due)
@@ -356,7 +357,7 @@ def close_check_ins(session: Session, now: datetime) -> tuple[int, int]:
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
-    return missed or 0, withdrawn or 0
+    return list(missed), withdrawn or 0
 
 
 def replan(session: Session, client: Client, now: datetime, reason: str) -> None:

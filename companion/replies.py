@@ -12,11 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from companion import audit
+from companion.care.escalation import Reason
 from companion.care.topics import TOPICS
+from companion.escalations import (
+    EscalationSettings,
+    consent_changed,
+    open_escalation,
+    staff_reply,
+)
+from companion.messaging.acute import SEVERITY, Acute, detect
 from companion.messaging.answers import Expects, Parsed, Problem, Question, parse_answer
 from companion.messaging.keywords import fold
 from companion.models import (
@@ -25,6 +34,7 @@ from companion.models import (
     CheckIn,
     CheckInStatus,
     Client,
+    Consent,
     Direction,
     Message,
     Status,
@@ -37,12 +47,27 @@ CONFIRM_WORDS = {"c", "confirm", "confirmed", "confirmar", "confirmo", "xac nhan
 RESCHEDULE_WORDS = {"r", "reschedule", "reprogramar", "cambiar", "doi lich", "doi"}
 
 
+# The crisis reply for each acute signal (DOMAIN.md, "Replies that need a person now").
+CRISIS_REPLY = {
+    Acute.SELF_HARM: "crisis_self_harm",
+    Acute.VICTIM_ACCESS: "crisis_contact",
+    Acute.THREAT: "crisis_threat",
+    Acute.HIGH_URGE: "crisis_urge",
+    Acute.LIFE_EVENT: "crisis_life_event",
+}
+# Check-in answers that are acute on their own: an urge of 8 or more, being in a
+# situation the plan says to avoid, alcohol or drugs (a relapse).
+URGE_AT_LEAST = 8
+
+
 @dataclass
 class Outcome:
     """The texts to send back (kind, params) and what the reply was taken as."""
 
     replies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     matched: str = "none"  # "check_in" | "appointment" | "none"
+    acute: list[Acute] = field(default_factory=list)
+    check_in: CheckIn | None = None
 
 
 def router(
@@ -50,6 +75,25 @@ def router(
 ) -> list[tuple[str, dict[str, Any]]]:
     """``route`` in the shape inbound.receive takes: just the texts to send back."""
     return route(session, client, message, now).replies
+
+
+def staff_router(
+    session: Session, staff: Any, message: Message, now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """A text from a staff member's registered phone ("OK 4821")."""
+    return staff_reply(session, staff, message.body or "", now)
+
+
+def on_consent(session: Session, client: Client, consent: Consent, now: datetime) -> None:
+    consent_changed(session, client, consent, now, current_app.config.get("PUBLIC_BASE_URL", ""))
+
+
+# What the webhook and the phone simulator hand to inbound.receive.
+HOOKS = {"router": router, "staff_router": staff_router, "on_consent": on_consent}
+
+
+def _settings() -> EscalationSettings:
+    return EscalationSettings.from_config(current_app.config)
 
 
 def question_for(topic: str) -> Question:
@@ -72,7 +116,34 @@ def _last_question(session: Session, client: Client) -> Message | None:
 
 
 def route(session: Session, client: Client, message: Message, now: datetime) -> Outcome:
-    """Apply one reply and say what to answer."""
+    """Apply one reply and say what to answer.
+
+    Whatever the reply is taken as, words that need a person now (in any
+    shipped language) get the matching crisis reply instead of the usual
+    one, and the right people are alerted at once.
+    """
+    outcome = _route(session, client, message, now)
+    signals = detect(message.body or "", client.language)
+    signals = [a for a in SEVERITY if a in set(signals) | set(outcome.acute)]
+    if signals:
+        settings = _settings()
+        for signal in signals:
+            open_escalation(
+                session, client, Reason(signal.value), now, settings, message_id=message.id,
+                check_in_id=outcome_check_in(outcome),
+                details={"from": "check-in answer" if signal in outcome.acute else "reply words"},
+            )  # fmt: skip
+        # One text back: the crisis reply for the most serious signal, replacing the usual.
+        outcome.replies = [(CRISIS_REPLY[signals[0]], {})]
+        outcome.acute = signals
+    return outcome
+
+
+def outcome_check_in(outcome: Outcome) -> int | None:
+    return getattr(outcome, "check_in_id", None)
+
+
+def _route(session: Session, client: Client, message: Message, now: datetime) -> Outcome:
     body = message.body or ""
     asked = _last_question(session, client)
     if asked is not None and asked.appointment_id is not None:
@@ -132,21 +203,28 @@ def _answer(session: Session, check_in: CheckIn, message: Message, now: datetime
     )
     if parsed.problem is None or check_in.clarified:
         # Read, or already asked once to clarify: keep it (as free text if unreadable).
-        check_in.status = CheckInStatus.ANSWERED
-        check_in.answer_value = parsed.value if parsed.problem is None else None
-        check_in.answer_text = (message.body or "")[:2000]
-        check_in.answered_at = now
-        check_in.answer_message_id = message.id
-        session.execute(
-            update(Message)
-            .where(Message.check_in_id == check_in.id, Message.status == Status.PENDING)
-            .values(status=Status.CANCELLED, status_reason="check-in answered", updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return Outcome([("checkin_thanks", {})], "check_in")
+        _close(session, check_in, message, parsed.value if parsed.problem is None else None, now)
+        return Outcome([("checkin_thanks", {})], "check_in", _acute_answer(check_in), check_in)
     check_in.clarified = True
     check_in.answer_text = (message.body or "")[:2000]
-    return Outcome([_clarify(question, parsed.problem)], "check_in")
+    return Outcome([_clarify(question, parsed.problem)], "check_in", check_in=check_in)
+
+
+def _close(
+    session: Session, check_in: CheckIn, message: Message, value: str | None, now: datetime
+) -> None:
+    """Record the answer and cancel the reminder still waiting."""
+    check_in.status = CheckInStatus.ANSWERED
+    check_in.answer_value = value
+    check_in.answer_text = (message.body or "")[:2000]
+    check_in.answered_at = now
+    check_in.answer_message_id = message.id
+    session.execute(
+        update(Message)
+        .where(Message.check_in_id == check_in.id, Message.status == Status.PENDING)
+        .values(status=Status.CANCELLED, status_reason="check-in answered", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _clarify(question: Question, problem: Problem) -> tuple[str, dict[str, Any]]:
@@ -186,3 +264,15 @@ def _appointment_reply(
         subject=appointment,
     )
     return Outcome([(kind, {"appointment_id": appointment.id})], "appointment")
+
+
+def _acute_answer(check_in: CheckIn) -> list[Acute]:
+    """An answer that is acute on its own, whatever words came with it."""
+    value = check_in.answer_value
+    if check_in.topic == "urges" and value is not None and int(value) >= URGE_AT_LEAST:
+        return [Acute.HIGH_URGE]
+    if check_in.topic == "plan_conditions" and value == "yes":
+        return [Acute.VICTIM_ACCESS]
+    if check_in.topic == "substances" and value == "yes":
+        return [Acute.LIFE_EVENT]
+    return []

@@ -13,8 +13,16 @@ from datetime import datetime
 
 from flask import current_app
 
+from companion.escalations import (
+    EscalationSettings,
+    climb_due,
+    queued_alerts,
+    review_delivery,
+    review_misses,
+)
 from companion.extensions import db
 from companion.messaging.dispatch import Dispatcher, DispatchSettings, DispatchSummary
+from companion.messaging.mail import MailSettings, send_due_emails
 from companion.messaging.transports import Transport, make_transport
 from companion.models import WorkerHeartbeat
 from companion.planning import close_check_ins, plan_clients, resolve_params
@@ -29,11 +37,14 @@ class TickSummary:
     planned: int = 0
     missed: int = 0
     withdrawn: int = 0
+    escalated: int = 0
+    emails: int = 0
 
     def line(self) -> str:
         return (
             f"tick {self.now.isoformat()}: planned {self.planned} client(s), "
-            f"check-ins missed {self.missed}, {self.dispatch.line()}"
+            f"check-ins missed {self.missed}, escalations {self.escalated}, "
+            f"{self.dispatch.line()}, emails {self.emails}"
         )
 
 
@@ -53,18 +64,32 @@ def dispatch_settings(concurrency: int | None = None) -> DispatchSettings:
 
 
 def tick(now: datetime) -> TickSummary:
-    """Close, plan and send everything due at ``now``. Needs an app context.
+    """Close, escalate, plan and send everything due at ``now``. Needs an app context.
 
-    Order matters: check-ins whose window closed are settled first, then the
-    outbox is topped up for clients whose plan runs out within a day, then
-    everything due is sent.
+    Order matters: check-ins whose window closed are settled first and runs
+    of misses escalated; phones that stopped taking texts, and escalations
+    nobody acknowledged in time, are raised; then the outbox is topped up
+    for clients whose plan runs out within a day, and everything due (alerts
+    to staff included) is sent in this same pass.
     """
-    missed, withdrawn = close_check_ins(db.session, now)
+    settings = EscalationSettings.from_config(current_app.config)
+    missed_clients, withdrawn = close_check_ins(db.session, now)
+    escalated = review_misses(db.session, missed_clients, now, settings)
+    escalated += review_delivery(db.session, now, settings)
+    escalated += climb_due(db.session, now, settings)
     planned = plan_clients(db.session, now)
     with Dispatcher(db.session, transport(), dispatch_settings(), resolve_params) as dispatcher:
         summary = dispatcher.run(now)
+    queued_alerts(db.session)  # sent just now by the dispatcher
+    emails = send_due_emails(db.session, now, MailSettings.from_config(current_app.config))
     return TickSummary(
-        now=now, dispatch=summary, planned=planned, missed=missed, withdrawn=withdrawn
+        now=now,
+        dispatch=summary,
+        planned=planned,
+        missed=len(missed_clients),
+        withdrawn=withdrawn,
+        escalated=escalated,
+        emails=emails,
     )
 
 

@@ -64,6 +64,17 @@ def sent_bodies(fake: FakeTwilio, to: str) -> list[str]:
     return [m["body"] for m in fake.messages if m["to"] == to]
 
 
+PASSWORD = "correct horse battery"  # every test staff member's
+
+
+def sign_in(app: Flask, user: StaffUser):
+    """A browser-like test client signed in as ``user``."""
+    web = app.test_client()
+    response = web.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.data
+    return web
+
+
 def base_env(url: str, **extra: str) -> dict[str, str]:
     env = {
         "COMPANION_ENV": "testing",
@@ -223,7 +234,7 @@ def staff(app: Flask) -> Callable[..., StaffUser]:
             created_at=MONDAY_9AM,
             **fields,
         )
-        user.set_password(fields.pop("password", "correct horse battery"))
+        user.set_password(fields.pop("password", PASSWORD))
         db.session.add(user)
         db.session.commit()
         return user

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -555,6 +556,42 @@ def test_timeout_after_the_delivery_callback_is_not_retried(tw, make_client, fak
     tick(T + timedelta(hours=1))
     assert reload(message_id).status == Status.DELIVERED
     assert len(fake_twilio.messages) == 1
+
+
+def test_row_keeps_the_words_number_and_cost_of_the_text_that_went(tw, make_client, fake_twilio):
+    """Body, number, language, encoding and segments are stored as of the send."""
+    client = make_client(display_name="Lan", language="en")
+    message_id = queue(client=client)
+    client.language, client.phone = "vi", "+14155550123"  # changed after it was queued
+    db.session.commit()
+
+    tick(T)
+
+    row = reload(message_id)
+    [sent] = fake_twilio.messages
+    assert (row.to_number, sent["to"]) == ("+14155550123", "+14155550123")
+    assert row.body == sent["body"]
+    assert row.locale == "vi"
+    assert row.encoding == ("GSM-7" if row.body.isascii() else "UCS-2")
+    assert row.segments == sent["num_segments"]  # the fake counts them on its own
+    assert row.transport == "twilio"
+
+
+def test_twilio_transport_gives_each_concurrent_send_its_own_answer(tw, fake_twilio):
+    """One transport serves the dispatcher's whole pool, over kept-alive connections."""
+    shared = transport()
+    numbers = fictional_numbers(64)
+    fake_twilio.latency = 0.002
+    earlier = set(fake_twilio._connections)  # other tests' transports may still hold some
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda n: shared.send(n, f"for {n[-4:]}", None), numbers))
+
+    sid_for = {m["to"]: m["sid"] for m in fake_twilio.messages}
+    assert len(sid_for) == 64
+    assert [r.provider_sid for r in results] == [sid_for[n] for n in numbers]
+    # Connections went back to the pool instead of being closed after each text.
+    assert 1 <= len(set(fake_twilio._connections) - earlier) <= 8
 
 
 def test_twilio_transport_honours_proxy_settings(tw, make_client, fake_twilio, monkeypatch):

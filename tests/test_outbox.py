@@ -124,3 +124,32 @@ def test_pending_for_lists_a_clients_waiting_texts_soonest_first(app, make_clien
     assert [m.dedupe_key for m in pending_for(db.session, client.id)] == ["a", "b", "c"]
     tick(MONDAY_9AM + timedelta(hours=2))
     assert [m.dedupe_key for m in pending_for(db.session, client.id)] == ["b", "c"]
+
+
+def test_replanning_keeps_the_days_plan_reminder(app, make_client):
+    from companion.care.plan import normalise
+    from companion.models import PlanVersion, RiskLevel
+    from companion.planning import plan_clients, replan
+
+    client = make_client(risk_level=RiskLevel.III, checkin_topics=["stress"])
+    content, _ = normalise(
+        {"thinking_errors": [{"error": "x", "replacement": "I can ask", "ok_to_text": True}]}
+    )
+    db.session.add(PlanVersion(client_id=client.id, version=1, content=content,
+                               created_at=MONDAY_9AM))  # fmt: skip
+    db.session.commit()
+    plan_clients(db.session, MONDAY_9AM)  # Monday: plans Tuesday's 12:30 reminder
+
+    def pending_reminders():
+        return db.session.scalars(
+            select(Message.send_after).where(
+                Message.kind == "plan_reminder", Message.status == Status.PENDING
+            )
+        ).all()
+
+    [tuesday] = pending_reminders()
+    replan(db.session, client, MONDAY_9AM, "schedule changed")
+    db.session.commit()
+    assert pending_reminders() == []
+    plan_clients(db.session, MONDAY_9AM)
+    assert pending_reminders() == [tuesday]

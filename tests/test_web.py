@@ -8,16 +8,7 @@ from companion.extensions import db
 from companion.models import AuditEvent, Client, Consent, Direction, Message, Status
 from companion.tick import tick
 
-from conftest import MONDAY_9AM
-
-PASSWORD = "correct horse battery"
-
-
-def sign_in(app, user):
-    web = app.test_client()
-    response = web.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.data
-    return web
+from conftest import MONDAY_9AM, PASSWORD, sign_in
 
 
 def client_form(**overrides):

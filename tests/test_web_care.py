@@ -36,9 +36,8 @@ from companion.models import (
 from companion.tick import tick
 from companion.web import clock
 
-from conftest import MONDAY_9AM
+from conftest import MONDAY_9AM, PASSWORD, sign_in
 
-PASSWORD = "correct horse battery"
 LA = ZoneInfo("America/Los_Angeles")
 NY = ZoneInfo("America/New_York")
 
@@ -52,13 +51,6 @@ def at(monkeypatch):
 
     move(MONDAY_9AM)
     return move
-
-
-def sign_in(app, user):
-    web = app.test_client()
-    response = web.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.data
-    return web
 
 
 def la(day: date, hh: int, mm: int = 0) -> datetime:

@@ -13,7 +13,7 @@ from babel.dates import format_date, format_skeleton, format_time
 
 from companion.messaging.i18n import supported, translations_for
 from companion.messaging.segments import segment_info
-from companion.messaging.texts import KINDS, PLAN_LINES, QUESTIONS, TEAM, WHERE
+from companion.messaging.texts import KINDS, NUDGE, PLAN_LINES, QUESTIONS, TEAM, WHERE
 
 # Babel and CLDR put narrow/no-break spaces in times ("10:00 a. m."); one such
 # character would turn a whole text into UCS-2 and double its cost.
@@ -51,7 +51,8 @@ def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
     """Render text ``kind`` in ``language`` (English when no catalog ships for it).
 
     ``params`` may leave out ``team`` (the translated "your care team" is used)
-    and ``phone`` (the kind's no-phone variant is used).
+    and ``phone`` (the kind's no-phone variant is used). A true ``nudge`` puts
+    the kind words for a missed check-in before the text.
     """
     spec = KINDS[kind]
     language = supported(language)
@@ -63,7 +64,10 @@ def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
     template = spec.template
     if not values.get("phone") and spec.no_phone_template:
         template = spec.no_phone_template
-    body = normalise(t.gettext(template) % values)
+    body = t.gettext(template) % values
+    if values.get("nudge"):
+        body = f"{t.gettext(NUDGE)} {body}"
+    body = normalise(body)
     info = segment_info(body)
     return Rendered(body=body, language=language, encoding=info.encoding, segments=info.segments)
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from companion import audit
-from companion.messaging.compose import display_phone, render
+from companion.messaging.compose import Rendered, display_phone, render
 from companion.messaging.outbox import cancel_pending
 from companion.messaging.texts import KINDS
 from companion.messaging.transports.base import SendResult, Transport, TransportError
@@ -120,6 +120,7 @@ class _Prepared:
     callback: str | None
     since: datetime | None  # set when an earlier attempt may have gone through
     known: frozenset[str]  # provider ids of our other texts to this number
+    rendered: Rendered
 
 
 _Batch = list[tuple[_Prepared, "Future[SendResult]"]]
@@ -175,6 +176,9 @@ class Dispatcher:
         while True:
             claimed = self._claim(now, ids)
             current = self._start_batch(claimed, now, summary) if claimed else None
+            # The rows' ORM objects are not needed any more: let them go now, or
+            # every later commit would expire them all over again.
+            del claimed
             if previous is not None:
                 self._finish_batch(previous, now, summary)
             previous = current
@@ -374,8 +378,45 @@ class Dispatcher:
                     prepared.append(item)
         # The claim, bodies and numbers are stored before the provider call, so
         # a crash in between can be settled by asking the provider (recover_interrupted).
+        self._store_rendered(prepared)
         self.session.commit()
         return [(item, self._pool.submit(self._send_one, item)) for item in prepared]
+
+    def _store_rendered(self, prepared: Sequence[_Prepared]) -> None:
+        """Write what each row will say, and to which number: one statement per batch.
+
+        Written with Core rather than through the rows' ORM objects: the unit of
+        work's per-object bookkeeping cost more than the writing itself. The
+        ORM still flushes at the commit what a resolver or a withdrawal changed
+        (other columns).
+        """
+        if not prepared:
+            return
+        table = Message.__table__
+        self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("m_id"), table.c.claim_token == bindparam("m_token"))
+            .values(
+                to_number=bindparam("m_to"),
+                body=bindparam("m_body"),
+                locale=bindparam("m_locale"),
+                encoding=bindparam("m_encoding"),
+                segments=bindparam("m_segments"),
+                transport=self.transport.name,
+            ),
+            [
+                {
+                    "m_id": item.message_id,
+                    "m_token": item.token,
+                    "m_to": item.to,
+                    "m_body": item.body,
+                    "m_locale": item.rendered.language,
+                    "m_encoding": item.rendered.encoding,
+                    "m_segments": item.rendered.segments,
+                }
+                for item in prepared
+            ],
+        )
 
     def _finish_batch(self, batch: _Batch, now: datetime, summary: DispatchSummary) -> None:
         """Wait for a batch's provider calls and store their outcomes."""
@@ -453,12 +494,6 @@ class Dispatcher:
             # A broken template or catalog: keep the row visible, do not send garbage.
             log.error("outbox: message %d could not be rendered: %s", row.id, type(exc).__name__)
             return self._withdraw(row, "could not be written (template error)", now, Status.FAILED)
-        row.to_number = to
-        row.body = rendered.body
-        row.locale = rendered.language
-        row.encoding = rendered.encoding
-        row.segments = rendered.segments
-        row.transport = self.transport.name
         callback = None
         if self.settings.public_base_url:
             callback = f"{self.settings.public_base_url}/twilio/status?m={row.id}"
@@ -468,7 +503,9 @@ class Dispatcher:
             since, known = row.created_at, self._known_sids(to, row.id)
         else:
             since, known = None, frozenset()
-        return _Prepared(row.id, row.claim_token, to, rendered.body, callback, since, known)
+        return _Prepared(
+            row.id, row.claim_token, to, rendered.body, callback, since, known, rendered
+        )
 
     def _withdraw(
         self, row: Message, reason: str, now: datetime, status: Status = Status.CANCELLED
@@ -496,42 +533,40 @@ class Dispatcher:
                 "m_delivered_at": now
                 if status_for(result.provider_status) == Status.DELIVERED
                 else None,
+                "m_now": now,
             }
             for item, result in successes
         ]
-        self.session.execute(
-            update(table)
-            .where(
-                table.c.id == bindparam("m_id"),
-                table.c.claim_token == bindparam("m_token"),
-                table.c.status == Status.SENDING,
-            )
-            .values(
-                status=bindparam("m_status", type_=table.c.status.type),
-                provider_sid=bindparam("m_sid"),
-                provider_status=bindparam("m_provider_status"),
-                sent_at=now,
-                delivered_at=bindparam("m_delivered_at", type_=table.c.delivered_at.type),
-                claim_token=None,
-                status_reason=None,
-                uncertain=False,
-                updated_at=now,
-            ),
-            took,
-        )
-        # Rows still holding our claim had a status callback get there first and
-        # move them on: keep its newer status, only fill in what it could not know.
+        # Rows still holding our claim but no longer "sending" had a status
+        # callback get there first and move them on: they keep its newer status
+        # and only get what it could not know. One statement either way (SET
+        # expressions all see the row as it was).
+        sending = table.c.status == Status.SENDING
+
+        def ours(value: Any, column: Any) -> Any:
+            return case((sending, value), else_=column)
+
         self.session.execute(
             update(table)
             .where(table.c.id == bindparam("m_id"), table.c.claim_token == bindparam("m_token"))
             .values(
-                sent_at=func.coalesce(
-                    table.c.sent_at, bindparam("m_now", type_=table.c.sent_at.type)
+                status=ours(bindparam("m_status", type_=table.c.status.type), table.c.status),
+                provider_sid=ours(bindparam("m_sid"), table.c.provider_sid),
+                provider_status=ours(bindparam("m_provider_status"), table.c.provider_status),
+                sent_at=ours(
+                    bindparam("m_now", type_=table.c.sent_at.type),
+                    func.coalesce(table.c.sent_at, bindparam("m_now", type_=table.c.sent_at.type)),
                 ),
+                delivered_at=ours(
+                    bindparam("m_delivered_at", type_=table.c.delivered_at.type),
+                    table.c.delivered_at,
+                ),
+                status_reason=ours(None, table.c.status_reason),
+                uncertain=ours(False, table.c.uncertain),
                 claim_token=None,
                 updated_at=now,
             ),
-            [{"m_id": p["m_id"], "m_token": p["m_token"], "m_now": now} for p in took],
+            took,
         )
 
     def _record_failure(

@@ -28,13 +28,21 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, d
 
 def shipped_languages() -> list[str]:
     """Languages with a catalog, English (the source language) first."""
+    return list(_shipped())
+
+
+@cache
+def _shipped() -> tuple[str, ...]:
+    # Read once per process, like the catalogs themselves (translations_for):
+    # supported() runs for every text sent, and a directory walk per text was a
+    # tenth of the dispatcher's own time (docs/performance.md).
     found = sorted(p.parent.parent.name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
-    return [SOURCE_LANGUAGE] + [lang for lang in found if lang != SOURCE_LANGUAGE]
+    return (SOURCE_LANGUAGE, *(lang for lang in found if lang != SOURCE_LANGUAGE))
 
 
 def supported(language: str | None) -> str:
     """``language`` if a catalog ships for it, otherwise English."""
-    if language and language in shipped_languages():
+    if language and language in _shipped():
         return language
     return SOURCE_LANGUAGE
 

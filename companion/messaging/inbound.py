@@ -21,7 +21,7 @@ from companion import audit
 from companion.care.consent import decide
 from companion.messaging.keywords import Keyword, classify
 from companion.messaging.outbox import cancel_pending, enqueue
-from companion.models import Client, Consent, Direction, Message, Status
+from companion.models import Client, Consent, Direction, Message, StaffUser, Status
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,10 @@ MAX_BODY = 5000
 # Decides what an ordinary reply means (an answer, a confirmation...) and which
 # texts answer it: (kind, params) pairs. Supplied by the layer above (companion.replies).
 Router = Callable[[Session, Client, Message, datetime], list[tuple[str, dict[str, Any]]]]
+# A text from a staff member's registered phone ("OK 4821"): the one answer to send back.
+StaffRouter = Callable[[Session, StaffUser, Message, datetime], tuple[str, dict[str, Any]]]
+# Told when a client's texting consent changes (an opt-out starts a channel-change task).
+ConsentHook = Callable[[Session, Client, Consent, datetime], None]
 
 
 @dataclass
@@ -65,8 +69,15 @@ def receive(
     num_media: int = 0,
     region: str = "US",
     router: Router | None = None,
+    staff_router: StaffRouter | None = None,
+    on_consent: ConsentHook | None = None,
 ) -> Received:
-    """Store one inbound text and queue the answer it needs. The caller commits."""
+    """Store one inbound text and queue the answer it needs. The caller commits.
+
+    The hooks come from the layer above (``companion.replies.HOOKS``): what an
+    ordinary reply means, what a staff member's text means, and what follows a
+    change of consent. Without them a reply is only acknowledged.
+    """
     if provider_sid:
         existing = session.scalars(
             select(Message).where(Message.provider_sid == provider_sid)
@@ -95,7 +106,27 @@ def receive(
     session.flush()
 
     if client is None:
-        return Received(message, None, None, reply_ids=_answer_stranger(session, sender, now))
+        staff = None
+        if staff_router is not None:
+            staff = session.scalars(
+                select(StaffUser).where(
+                    StaffUser.phone == sender, StaffUser.is_active_account.is_(True)
+                )
+            ).first()
+        if staff is None:
+            return Received(message, None, None, reply_ids=_answer_stranger(session, sender, now))
+        message.staff_user_id = staff.id
+        assert staff_router is not None
+        kind, params = staff_router(session, staff, message, now)
+        reply = enqueue(
+            session,
+            kind=kind,
+            dedupe_key=f"reply:{message.id}",
+            staff_user_id=staff.id,
+            params=params,
+            now=now,
+        )
+        return Received(message, None, None, reply_ids=[reply.id] if reply else [])
 
     keyword = classify(body, opted_out=client.consent == Consent.OPTED_OUT)
     decision = decide(client.consent, keyword)
@@ -113,6 +144,8 @@ def receive(
             subject=client,
             details={"how": "text reply", "message_id": message.id},
         )
+        if on_consent is not None:
+            on_consent(session, client, decision.new_consent, now)
     replies: list[tuple[str, dict[str, Any]]] = []
     if decision.reply_kind == "received" and router is not None:
         replies = router(session, client, message, now)

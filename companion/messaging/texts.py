@@ -121,6 +121,71 @@ KINDS: dict[str, TextKind] = {
         ),
         reply=True,
     ),
+    # -- replies that need a person now (DOMAIN.md): the client hears back at once --
+    "crisis_self_harm": TextKind(
+        N_(
+            "%(name)s, thank you for telling us. If you might hurt yourself, call or text 988 "
+            "now. In an emergency call 911. Your team will be told. "
+            "Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    "crisis_urge": TextKind(
+        N_(
+            "%(name)s, thank you for telling us. Use the steps in your plan and call someone "
+            "on your list. Free confidential help line: 1-888-773-8368. Your team will be told. "
+            "Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    "crisis_contact": TextKind(
+        N_(
+            "%(name)s, thank you for telling us. Please leave that place now if you can. "
+            "Your team will contact you soon. In an emergency call 911. "
+            "Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    "crisis_threat": TextKind(
+        N_(
+            "%(name)s, thank you for telling us. Your team will contact you soon. If anyone is "
+            "in danger, call 911. Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    "crisis_life_event": TextKind(
+        N_(
+            "%(name)s, thank you for telling us. Your team will contact you today. If you need "
+            "help now, call or text 988. Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    # -- alerts to staff: no health details, no surname, only a link to the portal --
+    "staff_alert": TextKind(
+        N_(
+            "Companion: a client on your caseload needs attention. %(link)s "
+            "Reply OK %(code)s once you have seen it."
+        ),
+    ),
+    "staff_alert_urgent": TextKind(
+        N_(
+            "Companion: a client on your caseload needs attention now. %(link)s "
+            "Reply OK %(code)s once you have seen it."
+        ),
+    ),
+    "staff_channel_change": TextKind(
+        N_(
+            "Companion: a client on your caseload changed how they can be reached by text. "
+            "%(link)s"
+        ),
+    ),
+    "staff_ack": TextKind(
+        N_("Companion: noted, thank you. The alert %(code)s is closed."), reply=True
+    ),
+    "staff_ack_unknown": TextKind(
+        N_("Companion: no open alert of yours has that code. Please check the portal."),
+        reply=True,
+    ),
     "unknown_sender": TextKind(
         N_("This number cannot read your message. Please contact the person you meant to reach."),
         reply=True,
@@ -128,6 +193,9 @@ KINDS: dict[str, TextKind] = {
     ),
 }
 
+
+# Put before the next check-in question after a missed one: a nudge, never a reproach.
+NUDGE = N_("We missed you last time, no problem.")
 
 # " Place: ..." is appended to appointment notices only when the provider typed one.
 WHERE = N_(" Place: %(location)s.")

@@ -14,6 +14,14 @@ from companion.models.care import (
     TaskStatus,
 )
 from companion.models.client import AcuteLevel, Client, ClientStatus, Consent, RiskLevel
+from companion.models.escalation import (
+    AlertEmail,
+    EmailStatus,
+    Escalation,
+    EscalationEvent,
+    EscalationStatus,
+    Outcome,
+)
 from companion.models.message import (
     FINAL,
     PROVIDER_STATUS_RANK,
@@ -24,6 +32,12 @@ from companion.models.message import (
 from companion.models.staff import Role, StaffUser
 
 __all__ = [
+    "AlertEmail",
+    "EmailStatus",
+    "Escalation",
+    "EscalationEvent",
+    "EscalationStatus",
+    "Outcome",
     "FINAL",
     "AcuteLevel",
     "Appointment",

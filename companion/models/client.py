@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, String, Time
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.models.base import Base, UTCDateTime
@@ -77,6 +77,9 @@ class Client(Base):
     consent: Mapped[Consent] = mapped_column(_enum(Consent), default=Consent.NOT_ASKED)
     consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[ClientStatus] = mapped_column(_enum(ClientStatus), default=ClientStatus.ACTIVE)
+    # The client's release of information lets the officer hear of contact changes
+    # (an opt-out), told only as a change of channel, never as non-compliance.
+    roi_officer_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

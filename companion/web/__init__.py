@@ -10,11 +10,12 @@ from companion.models import StaffUser
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
-    from companion.web import auth, care, clients, health, simulator, twilio_hooks
+    from companion.web import auth, care, clients, escalations, health, simulator, twilio_hooks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(care.bp)
+    app.register_blueprint(escalations.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(health.bp)

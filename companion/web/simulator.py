@@ -17,10 +17,11 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from companion.escalations import queued_alerts
 from companion.extensions import db
 from companion.messaging.inbound import receive
 from companion.models import Client, Direction, Message, Status
-from companion.replies import router
+from companion.replies import HOOKS
 from companion.tick import send_now
 from companion.web.access import caseload_query, client_or_403
 
@@ -60,10 +61,10 @@ def phone(client_id: int) -> Response | str:
             body=form.body.data or "",
             now=now,
             region=current_app.config["DEFAULT_REGION"],
-            router=router,
+            **HOOKS,
         )
         db.session.commit()
-        send_now(result.reply_ids, now)
+        send_now(result.reply_ids + queued_alerts(db.session), now)
         return redirect(url_for("simulator.phone", client_id=client.id))
     # What the phone shows: texts that actually went out, and what the client sent.
     shown = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.RECEIVED)

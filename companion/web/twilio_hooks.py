@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from companion.escalations import queued_alerts
 from companion.extensions import csrf, db
 from companion.messaging.dispatch import apply_provider_status
 from companion.messaging.inbound import receive
-from companion.replies import router
+from companion.replies import HOOKS
 from companion.tick import send_now
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,10 @@ def inbound_sms() -> Response:
         num_media=num_media,
         now=now,
         region=current_app.config["DEFAULT_REGION"],
-        router=router,
+        **HOOKS,
     )
     db.session.commit()
-    send_now(result.reply_ids, now)
+    send_now(result.reply_ids + queued_alerts(db.session), now)
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 

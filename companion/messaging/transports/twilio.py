@@ -8,8 +8,10 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import requests
+from requests.structures import CaseInsensitiveDict
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from companion.messaging.transports.base import (
@@ -34,6 +36,79 @@ def classify(exc: TwilioRestException) -> TransportError:
     return TransportError(reason, retryable=retryable, code=code, http_status=status)
 
 
+class _OneHostHttpClient(TwilioHttpClient):
+    """``TwilioHttpClient`` for a client that talks to one API host with fixed settings.
+
+    The stock client runs each call through ``requests.Session.request``: it
+    merges the session's cookies, headers, auth and hooks into a new request,
+    looks up the environment (proxies, CA bundle, ``.netrc``), stores cookies
+    and prepares a redirect it will not follow. None of that changes between
+    two calls here (proxies and CA bundle are read once, in ``TwilioTransport``),
+    so this client prepares the request itself and hands it straight to the
+    session's connection pool (the same ``HTTPAdapter``, keep-alive, timeout,
+    TLS and proxy handling, and the same exceptions). About a fifth less CPU
+    per text (docs/performance.md).
+
+    It also returns each call's own response instead of going through the
+    shared ``_test_only_last_response`` attribute, which the dispatcher's
+    threads would otherwise all write to.
+    """
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        if allow_redirects or self.session is None:
+            return super().request(
+                method, url, params, data, headers, auth, timeout, allow_redirects
+            )
+        if timeout is None:
+            timeout = self.timeout
+        elif timeout <= 0:
+            raise ValueError(timeout)
+        method = method.upper()
+        if self.logger.isEnabledFor(logging.INFO):
+            self.log_request({"method": method, "url": url, "params": params, "headers": headers})
+        session = self.session
+        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(session.headers)
+        for key, value in (headers or {}).items():
+            if value is None:
+                merged.pop(key, None)  # as requests' merge_setting does
+            else:
+                merged[key] = value
+        is_json = merged.get("Content-Type") in ("application/json", "application/scim+json")
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method,
+            url=url,
+            headers=merged,
+            data=None if is_json else data,
+            json=data if is_json else None,
+            params=params,
+            auth=auth,
+        )
+        assert prepared.url is not None
+        response = session.get_adapter(prepared.url).send(
+            prepared,
+            stream=False,
+            timeout=timeout,
+            verify=session.verify,
+            cert=session.cert,
+            proxies=self.proxy,
+        )
+        text = response.text  # reads the body, which returns the connection to the pool
+        if self.logger.isEnabledFor(logging.INFO):
+            self.log_response(response.status_code, response)
+        return Response(int(response.status_code), text, response.headers)
+
+
 class TwilioTransport:
     name = "twilio"
 
@@ -53,7 +128,7 @@ class TwilioTransport:
         # more in containers with long environments). This client only ever talks
         # to one host, so read them once, here.
         proxies = requests.utils.get_environ_proxies(api_base_url or "https://api.twilio.com")
-        http_client = TwilioHttpClient(timeout=timeout, pool_connections=True, proxy=proxies)
+        http_client = _OneHostHttpClient(timeout=timeout, pool_connections=True, proxy=proxies)
         http_client.session.trust_env = False
         http_client.session.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True

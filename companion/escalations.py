@@ -1,0 +1,621 @@
+"""Escalations in the database: opening one, telling people, climbing, acknowledging.
+
+``care/escalation.py`` decides (who is on which rung, when it climbs); this
+module finds the people, queues their alerts (SMS through the outbox, email
+through ``alert_emails``), keeps the timeline and the audit log. It is called
+by ``tick`` (missed check-ins, delivery failures, climbing), by client
+replies (acute answers and words) and by staff (acknowledgement on the web
+or by texting "OK 4821").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from companion import audit
+from companion.care.escalation import (
+    RULES,
+    BusinessCalendar,
+    Reason,
+    Rung,
+    after_misses,
+    climbs_at,
+    consecutive_misses,
+    next_rung,
+)
+from companion.messaging.keywords import fold
+from companion.messaging.outbox import enqueue
+from companion.models import (
+    AlertEmail,
+    CheckIn,
+    CheckInStatus,
+    Client,
+    Consent,
+    Direction,
+    EmailStatus,
+    Escalation,
+    EscalationEvent,
+    EscalationStatus,
+    Message,
+    Outcome,
+    Role,
+    StaffUser,
+    Status,
+    Task,
+    TaskStatus,
+)
+
+log = logging.getLogger(__name__)
+
+# Where the ids of staff alerts queued in this session are kept, to send them at once.
+ALERT_IDS = "companion.alert_ids"
+
+# Delivery failures that mean the phone cannot take our texts (DOMAIN.md: a phone
+# problem, not defiance): invalid number, unsubscribed by the carrier, not a mobile,
+# and the carriers' unreachable/unknown-destination codes.
+CANT_REACH_CODES = {"21211", "21610", "21614", "30003", "30005", "30006"}
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    """What the escalation code needs from the app's configuration."""
+
+    calendar: BusinessCalendar
+    base_url: str = ""
+    email: bool = False
+
+    @classmethod
+    def from_config(cls, config: Any) -> EscalationSettings:
+        opens, closes = config["BUSINESS_HOURS"]
+        calendar = BusinessCalendar(
+            zone=ZoneInfo(config["BUSINESS_TIMEZONE"]),
+            opens=time.fromisoformat(opens),
+            closes=time.fromisoformat(closes),
+            days=frozenset(config["BUSINESS_DAYS"]),
+            holidays=frozenset(date.fromisoformat(d) for d in config["HOLIDAYS"]),
+        )
+        return cls(calendar, config.get("PUBLIC_BASE_URL", ""), bool(config.get("MAIL_SERVER")))
+
+    def link(self, escalation: Escalation) -> str:
+        return f"{self.base_url}/e/{escalation.id}"
+
+
+# -- opening and telling people -----------------------------------------------------------
+
+
+def open_escalation(
+    session: Session,
+    client: Client,
+    reason: Reason,
+    now: datetime,
+    settings: EscalationSettings,
+    *,
+    rung: Rung | None = None,
+    check_in_id: int | None = None,
+    message_id: int | None = None,
+    appointment_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Escalation:
+    """Open an escalation, or raise the open one with the same reason; tell the rung's people.
+
+    One open escalation per client and reason: a second trigger adds to the
+    timeline (and may raise it) instead of paging everyone again.
+    """
+    rule = RULES[reason]
+    start = rung or rule.first
+    existing = session.scalars(
+        select(Escalation).where(
+            Escalation.client_id == client.id,
+            Escalation.reason == reason,
+            Escalation.status == EscalationStatus.OPEN,
+        )
+    ).first()
+    if existing is not None:
+        existing.details = {**(existing.details or {}), **(details or {})}
+        _event(session, existing, now, "repeated", detail=_describe(details))
+        if _LADDER_INDEX[start] > _LADDER_INDEX[Rung(existing.rung)]:
+            _raise_to(session, existing, start, now, settings, why="raised")
+        return existing
+
+    escalation = Escalation(
+        client_id=client.id,
+        reason=reason,
+        urgent=rule.urgent,
+        rung=start,
+        status=EscalationStatus.OPEN,
+        code=_free_code(session),
+        opened_at=now,
+        check_in_id=check_in_id,
+        message_id=message_id,
+        appointment_id=appointment_id,
+        details=details or {},
+        note="",
+    )
+    session.add(escalation)
+    session.flush()
+    _event(session, escalation, now, "opened", detail=rule.label)
+    audit.record(
+        session,
+        "escalation.opened",
+        now=now,
+        actor_kind="system",
+        subject=escalation,
+        details={"client_id": client.id, "reason": str(reason), "rung": str(start)},
+    )
+    log.info("escalation %d opened (%s, %s)", escalation.id, reason, start)
+    _raise_to(session, escalation, start, now, settings, why=None)
+    for also in rule.also:
+        # Told at once too; someone unreachable there is passed over to the next rung.
+        rung: Rung | None = also
+        while rung is not None and not _tell(session, escalation, rung, now, settings):
+            rung = next_rung(rung)
+            if rung is not None:
+                _event(
+                    session,
+                    escalation,
+                    now,
+                    "passed over",
+                    detail=f"to the {rung.replace('_', ' ')}",
+                )
+    return escalation
+
+
+_LADDER_INDEX = {Rung.PROVIDER: 0, Rung.OFFICER: 1, Rung.BACKUP_OFFICER: 2}
+
+
+def _raise_to(
+    session: Session,
+    escalation: Escalation,
+    rung: Rung,
+    now: datetime,
+    settings: EscalationSettings,
+    *,
+    why: str | None,
+    since: datetime | None = None,
+) -> None:
+    """Put ``escalation`` on ``rung`` and tell its people; set when it climbs next.
+
+    A rung with nobody reachable on it (no officer, or one with neither phone
+    nor email) is passed over to the next one, and the gap is recorded for
+    the admin to fix.
+    """
+    while True:
+        escalation.rung = rung
+        if why:
+            _event(session, escalation, now, why, detail=f"to the {rung.replace('_', ' ')}")
+        told = _tell(session, escalation, rung, now, settings)
+        following = next_rung(rung)
+        if told or following is None:
+            break
+        rung, why = following, "passed over"
+    if following is None:
+        escalation.climbs_at = None  # the top: it stays open on everyone's queue
+    else:
+        escalation.climbs_at = climbs_at(RULES[Reason(escalation.reason)], since or now,
+                                         settings.calendar)  # fmt: skip
+
+
+def _recipient(client: Client, rung: Rung) -> StaffUser | None:
+    if rung == Rung.PROVIDER:
+        return client.provider
+    if rung == Rung.OFFICER:
+        return client.officer
+    return client.officer.backup_officer if client.officer else None
+
+
+def _tell(
+    session: Session,
+    escalation: Escalation,
+    rung: Rung,
+    now: datetime,
+    settings: EscalationSettings,
+) -> bool:
+    """Queue the alert to ``rung``'s person by SMS and email; False if nobody could be told."""
+    client = escalation.client or session.get(Client, escalation.client_id)
+    assert client is not None
+    person = _recipient(client, rung)
+    reachable = person is not None and person.is_active_account
+    by_sms = reachable and bool(person.phone)
+    by_email = reachable and settings.email and bool(person.email)
+    if not (by_sms or by_email):
+        what = f"no {rung.replace('_', ' ')} on file" if person is None else (
+            f"{person.name} has no phone or email for alerts")  # fmt: skip
+        _event(session, escalation, now, "no_recipient", detail=what)
+        audit.record(
+            session,
+            "escalation.no_recipient",
+            now=now,
+            actor_kind="system",
+            subject=escalation,
+            details={"rung": str(rung), "staff_id": person.id if person else None},
+        )
+        log.warning("escalation %d: nobody to tell on the %s rung", escalation.id, rung)
+        return False
+    assert person is not None
+    key = f"esc:{escalation.id}:{rung}:{person.id}"
+    if by_sms:
+        message = enqueue(
+            session,
+            kind="staff_alert_urgent" if escalation.urgent else "staff_alert",
+            dedupe_key=key,
+            staff_user_id=person.id,
+            params={"code": escalation.code, "link": settings.link(escalation)},
+            now=now,
+        )
+        if message is not None:
+            # Sent at once by whoever is handling this (a webhook, or the tick's dispatch).
+            session.info.setdefault(ALERT_IDS, []).append(message.id)
+        _event(session, escalation, now, "told", person, "sms",
+               message_id=message.id if message else None)  # fmt: skip
+    if by_email:
+        _queue_email(session, escalation, person, key, now, settings)
+        _event(session, escalation, now, "told", person, "email")
+    return True
+
+
+def _queue_email(
+    session: Session,
+    escalation: Escalation,
+    person: StaffUser,
+    key: str,
+    now: datetime,
+    settings: EscalationSettings,
+) -> None:
+    if session.scalar(select(AlertEmail.id).where(AlertEmail.dedupe_key == key)):
+        return
+    urgency = "now" if escalation.urgent else "soon"
+    session.add(
+        AlertEmail(
+            dedupe_key=key,
+            escalation_id=escalation.id,
+            staff_user_id=person.id,
+            to_address=person.email,
+            # Discreet like the SMS: the portal holds the details, behind sign-in.
+            subject=f"Companion alert {escalation.code}: a client needs attention {urgency}",
+            body=(
+                f"Hello {person.name},\n\n"
+                f"A client on your caseload needs attention {urgency}.\n"
+                f"Open the alert: {settings.link(escalation)}\n\n"
+                f"Acknowledge it there, or text OK {escalation.code} from your registered phone.\n"
+                "\n-- Companion"
+            ),
+            status=EmailStatus.PENDING,
+            attempts=0,
+            send_after=now,
+            error="",
+            created_at=now,
+        )
+    )
+
+
+def _free_code(session: Session) -> str:
+    """A 4-digit code no open escalation uses."""
+    taken = set(
+        session.scalars(select(Escalation.code).where(Escalation.status == EscalationStatus.OPEN))
+    )
+    while True:
+        code = str(1000 + secrets.randbelow(9000))
+        if code not in taken:
+            return code
+
+
+def _event(
+    session: Session,
+    escalation: Escalation,
+    now: datetime,
+    kind: str,
+    staff: StaffUser | None = None,
+    channel: str | None = None,
+    *,
+    message_id: int | None = None,
+    detail: str = "",
+) -> None:
+    session.add(
+        EscalationEvent(
+            escalation_id=escalation.id,
+            at=now,
+            kind=kind,
+            staff_user_id=staff.id if staff else None,
+            channel=channel,
+            message_id=message_id,
+            detail=detail[:300],
+        )
+    )
+
+
+def _describe(details: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in (details or {}).items())
+
+
+# -- climbing ------------------------------------------------------------------------------
+
+
+def climb_due(session: Session, now: datetime, settings: EscalationSettings) -> int:
+    """Raise every unacknowledged escalation whose time on its rung ran out; return how many.
+
+    After the worker was down, each missed step fires once, in order, timed
+    from when it was due rather than from now: no storm of duplicates, and
+    nothing skipped.
+    """
+    raised = 0
+    due = session.scalars(
+        select(Escalation)
+        .where(Escalation.status == EscalationStatus.OPEN, Escalation.climbs_at <= now)
+        .order_by(Escalation.climbs_at, Escalation.id)
+    ).all()
+    for escalation in due:
+        while escalation.climbs_at is not None and escalation.climbs_at <= now:
+            following = next_rung(Rung(escalation.rung))
+            if following is None:
+                escalation.climbs_at = None
+                break
+            was_due = escalation.climbs_at
+            _raise_to(session, escalation, following, now, settings, why="raised",
+                      since=was_due)  # fmt: skip
+            raised += 1
+    session.commit()
+    return raised
+
+
+# -- what the tick notices --------------------------------------------------------------------
+
+
+def review_misses(
+    session: Session, client_ids: list[int], now: datetime, settings: EscalationSettings
+) -> int:
+    """After check-ins were marked missed: escalate runs of misses per the ladder."""
+    from companion.planning import effective_schedule  # planning imports us
+
+    opened = 0
+    for client_id in sorted(set(client_ids)):
+        client = session.get(Client, client_id)
+        if client is None or not client.can_be_texted:
+            continue
+        statuses = session.scalars(
+            select(CheckIn.status)
+            .where(
+                CheckIn.client_id == client_id,
+                CheckIn.status.in_(
+                    [CheckInStatus.MISSED, CheckInStatus.ANSWERED, CheckInStatus.WITHDRAWN]
+                ),
+                CheckIn.closes_at <= now,
+            )
+            .order_by(CheckIn.due_at.desc())
+            .limit(10)
+        )
+        misses = consecutive_misses(str(s) for s in statuses)
+        cadence = effective_schedule(session, client, now)
+        decision = after_misses(misses, cadence.escalate_after_misses)
+        if decision.open_at is not None:
+            open_escalation(
+                session, client, Reason.MISSED_CHECKINS, now, settings,
+                rung=decision.open_at, details={"consecutive misses": misses},
+            )  # fmt: skip
+            opened += 1
+    session.commit()
+    return opened
+
+
+def review_delivery(session: Session, now: datetime, settings: EscalationSettings) -> int:
+    """Raise "can't reach" for clients whose phone stopped taking our texts.
+
+    A permanent failure (invalid, unsubscribed, not a mobile, unreachable), or
+    the client's last two texts undelivered. Each failure raises at most one
+    escalation (it is recorded as the escalation's message), so a tick can
+    look back over the last week without raising anything twice.
+    """
+    already = select(Escalation.message_id).where(
+        Escalation.reason == Reason.CANT_REACH, Escalation.message_id.is_not(None)
+    )
+    failures = session.scalars(
+        select(Message)
+        .where(
+            Message.direction == Direction.OUTBOUND,
+            Message.client_id.is_not(None),
+            Message.status.in_([Status.FAILED, Status.UNDELIVERED]),
+            Message.updated_at > now - DELIVERY_LOOKBACK,
+            Message.updated_at <= now,
+            Message.id.not_in(already),
+        )
+        .order_by(Message.updated_at, Message.id)
+    ).all()
+    opened = 0
+    for client_id in dict.fromkeys(f.client_id for f in failures):
+        mine = [f for f in failures if f.client_id == client_id]
+        permanent = [f for f in mine if str(f.error_code or "") in CANT_REACH_CODES]
+        trigger = permanent[-1] if permanent else _second_undelivered(session, mine)
+        client = session.get(Client, client_id)
+        if trigger is None or client is None:
+            continue
+        code = str(trigger.error_code) if trigger.error_code else ""
+        open_escalation(
+            session, client, Reason.CANT_REACH, now, settings, message_id=trigger.id,
+            details={"carrier code": code or "undelivered twice in a row"},
+        )  # fmt: skip
+        opened += 1
+    session.commit()
+    return opened
+
+
+DELIVERY_LOOKBACK = timedelta(days=7)
+
+
+def _second_undelivered(session: Session, failures: list[Message]) -> Message | None:
+    """The newer of the client's last two texts if both were undelivered."""
+    client_id = failures[0].client_id
+    last_two = session.scalars(
+        select(Message)
+        .where(
+            Message.client_id == client_id,
+            Message.direction == Direction.OUTBOUND,
+            Message.status.in_([Status.SENT, Status.DELIVERED, Status.UNDELIVERED]),
+            Message.sent_at.is_not(None),
+        )
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .limit(2)
+    ).all()
+    if len(last_two) == 2 and all(m.status == Status.UNDELIVERED for m in last_two):
+        newest = last_two[0]
+        return newest if newest in failures else None
+    return None
+
+
+# -- acknowledging -----------------------------------------------------------------------------
+
+
+def may_act(staff: StaffUser, client: Client) -> bool:
+    """Whether ``staff`` is on this client's team (or an admin)."""
+    if staff.role == Role.ADMIN:
+        return True
+    officer = client.officer
+    return staff.id in {
+        client.provider_id,
+        client.officer_id,
+        officer.backup_officer_id if officer else None,
+    }
+
+
+def acknowledge(
+    session: Session,
+    escalation: Escalation,
+    staff: StaffUser,
+    outcome: Outcome,
+    note: str,
+    now: datetime,
+    channel: str,
+) -> bool:
+    """Stop the ladder: who saw it, what they did. False if it was already acknowledged."""
+    if escalation.status == EscalationStatus.ACKNOWLEDGED:
+        return False
+    escalation.status = EscalationStatus.ACKNOWLEDGED
+    escalation.acknowledged_at = now
+    escalation.acknowledged_by_id = staff.id
+    escalation.outcome = outcome
+    escalation.note = note.strip()[:2000]
+    escalation.climbs_at = None
+    _event(session, escalation, now, "acknowledged", staff, channel, detail=str(outcome))
+    # Alerts not yet out are not needed any more.
+    session.execute(
+        update(Message)
+        .where(
+            Message.dedupe_key.like(f"esc:{escalation.id}:%"),
+            Message.status == Status.PENDING,
+        )
+        .values(status=Status.CANCELLED, status_reason="acknowledged", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(AlertEmail)
+        .where(AlertEmail.escalation_id == escalation.id, AlertEmail.status == EmailStatus.PENDING)
+        .values(status=EmailStatus.CANCELLED, error="acknowledged")
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        session,
+        "escalation.acknowledged",
+        now=now,
+        actor=staff,
+        subject=escalation,
+        details={"outcome": str(outcome), "channel": channel},
+    )
+    return True
+
+
+_OK = re.compile(r"^ok\s*(\d{4})$")
+
+
+def staff_reply(
+    session: Session, staff: StaffUser, body: str, now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """A text from a staff member's registered phone: "OK 4821" acknowledges alert 4821.
+
+    Anything else, a code that is not open, or one for a client outside their
+    caseload gets the same neutral answer, and is logged.
+    """
+    match = _OK.match(fold(body))
+    if match:
+        code = match.group(1)
+        candidates = session.scalars(
+            select(Escalation)
+            .where(
+                Escalation.code == code,
+                or_(
+                    Escalation.status == EscalationStatus.OPEN,
+                    and_(
+                        Escalation.acknowledged_at.is_not(None),
+                        Escalation.acknowledged_at > now - timedelta(days=7),
+                    ),
+                ),
+            )
+            .order_by(Escalation.opened_at.desc())
+        ).all()
+        for escalation in candidates:
+            if may_act(staff, escalation.client):
+                acknowledge(session, escalation, staff, Outcome.CONTACTED, "", now, "sms")
+                return "staff_ack", {"code": code}
+    audit.record(
+        session,
+        "escalation.ack_rejected",
+        now=now,
+        actor=staff,
+        details={"reason": "no open alert with that code on their caseload" if match
+                 else "not an OK code"},
+    )  # fmt: skip
+    log.info("staff text from user %d did not acknowledge anything", staff.id)
+    return "staff_ack_unknown", {}
+
+
+# -- consent ------------------------------------------------------------------------------------
+
+
+def consent_changed(
+    session: Session, client: Client, consent: Consent, now: datetime, base_url: str = ""
+) -> None:
+    """An opt-out: the provider gets a task to arrange another channel.
+
+    The officer hears of it only where the client's release of information
+    covers it, and only as a change of channel, never as non-compliance.
+    """
+    if consent != Consent.OPTED_OUT:
+        return
+    session.add(
+        Task(
+            client_id=client.id,
+            kind="channel_change",
+            status=TaskStatus.OPEN,
+            note="The client opted out of texts: arrange another way to stay in touch.",
+            created_at=now,
+        )
+    )
+    officer = client.officer if client.roi_officer_contact else None
+    if officer is not None and officer.phone and officer.is_active_account:
+        enqueue(
+            session,
+            kind="staff_channel_change",
+            dedupe_key=f"channel:{client.id}:{now.isoformat()}",
+            staff_user_id=officer.id,
+            params={"link": f"{base_url}/clients/{client.id}"},
+            now=now,
+        )
+    audit.record(
+        session,
+        "client.channel_change",
+        now=now,
+        actor_kind="client",
+        subject=client,
+        details={"officer_told": bool(client.roi_officer_contact and client.officer_id)},
+    )
+
+
+def queued_alerts(session: Session) -> list[int]:
+    """The staff alerts queued in this session so far (and forget them)."""
+    return session.info.pop(ALERT_IDS, [])

@@ -1,0 +1,114 @@
+"""Escalations: a client needs a person's attention, and the record of who knew what and when."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from companion.models.base import Base, UTCDateTime
+from companion.models.client import Client
+from companion.models.staff import StaffUser
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e], length=24)
+
+
+class EscalationStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class Outcome(enum.StrEnum):
+    """What the person who acknowledged did about it."""
+
+    CONTACTED = "contacted"  # reached the client (or will, now)
+    EXCUSED = "excused"  # a known reason: nothing more to do
+    REVIEW = "review"  # to discuss at the next team review
+
+
+class Escalation(Base):
+    """One reason to involve a person, climbing the ladder until someone acknowledges it.
+
+    ``reason`` and ``rung`` take the values of care/escalation.py's Reason and
+    Rung. ``code`` is the short number staff text back ("OK 4821"); it is
+    unique among open escalations.
+    """
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_climb", "status", "climbs_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    rung: Mapped[str] = mapped_column(String(20))
+    status: Mapped[EscalationStatus] = mapped_column(_enum(EscalationStatus))
+    code: Mapped[str] = mapped_column(String(8), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When it climbs to the next rung if nobody acknowledges it (None: top of the ladder).
+    climbs_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    client: Mapped[Client] = relationship()
+    acknowledged_by: Mapped[StaffUser | None] = relationship()
+    events: Mapped[list[EscalationEvent]] = relationship(
+        back_populates="escalation", order_by="EscalationEvent.at, EscalationEvent.id"
+    )
+
+
+class EscalationEvent(Base):
+    """One line of an escalation's timeline: opened, raised, who was told how, acknowledged."""
+
+    __tablename__ = "escalation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(30))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    channel: Mapped[str | None] = mapped_column(String(10))  # "sms" | "email" | "web"
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+    escalation: Mapped[Escalation] = relationship(back_populates="events")
+    staff_user: Mapped[StaffUser | None] = relationship()
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class AlertEmail(Base):
+    """An alert email waiting to go, or gone: the outbox's counterpart for email."""
+
+    __tablename__ = "alert_emails"
+    __table_args__ = (Index("ix_alert_emails_due", "status", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"), index=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[EmailStatus] = mapped_column(_enum(EmailStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

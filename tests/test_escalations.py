@@ -1,0 +1,369 @@
+"""Escalations end to end: missed check-ins up the ladder, acute replies, lost contact, OK codes.
+
+Alerts are captured where they really go: staff SMS at the fake Twilio API
+(through the real twilio library) and email at a real local SMTP server.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from companion.extensions import db
+from companion.messaging.compose import render
+from companion.messaging.inbound import receive
+from companion.models import (
+    AuditEvent,
+    CheckIn,
+    CheckInStatus,
+    Escalation,
+    EscalationStatus,
+    Message,
+    RiskLevel,
+    Status,
+    Task,
+)
+from companion.replies import HOOKS
+from companion.tick import send_now
+
+from conftest import OUR_NUMBER, post_sms, sent_bodies
+from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+
+LA = ZoneInfo("America/Los_Angeles")
+MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=LA)
+PROVIDER_PHONE = "+12135550181"
+OFFICER_PHONE = "+12135550182"
+BACKUP_PHONE = "+12135550183"
+
+
+class Inbox:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def team_app(make_app, fake_twilio, inbox, staff):
+    # Built after the fixtures' own console app (``staff`` needs it), so that this is the
+    # active app for `tick` and for sending.
+    _, port = inbox
+    return make_app(
+        SMS_TRANSPORT="twilio",
+        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=OUR_NUMBER,
+        TWILIO_API_BASE_URL=fake_twilio.base_url,
+        TWILIO_TIMEOUT_SECONDS="0.5",
+        PUBLIC_BASE_URL="http://localhost",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(port),
+        BUSINESS_TIMEZONE="America/Los_Angeles",
+        HOLIDAYS="2026-11-26",
+    )
+
+
+@pytest.fixture
+def team(team_app, staff):
+    backup = staff("officer", name="Bo Backup", phone=BACKUP_PHONE, email="bo@example.test")
+    officer = staff(
+        "officer", name="Olu Officer", phone=OFFICER_PHONE, email="olu@example.test",
+        backup_officer_id=backup.id,
+    )  # fmt: skip
+    provider = staff(
+        "provider", name="Pat Provider", phone=PROVIDER_PHONE, email="pat@example.test"
+    )
+    return provider, officer, backup
+
+
+@pytest.fixture
+def client_of(team, make_client):
+    provider, officer, _ = team
+
+    def make(**fields):
+        return make_client(provider_id=provider.id, officer_id=officer.id, **fields)
+
+    return make
+
+
+def run_ticks(app, start: datetime, end: datetime, step=timedelta(minutes=30)):
+    runner = app.test_cli_runner()
+    now = start
+    while now < end:
+        result = runner.invoke(args=["tick", "--at", now.isoformat()])
+        assert result.exit_code == 0, result.output
+        now += step
+
+
+def texts_to(fake, number):
+    return [m for m in fake.messages if m["to"] == number]
+
+
+def text_back(client_or_phone, body, at):
+    """A text arriving at simulated time ``at``: the webhook's own path."""
+    phone = getattr(client_or_phone, "phone", client_or_phone)
+    result = receive(db.session, from_number=phone, to_number=OUR_NUMBER, body=body, now=at,
+                     **HOOKS)  # fmt: skip
+    db.session.commit()
+    from companion.escalations import queued_alerts
+
+    send_now(result.reply_ids + queued_alerts(db.session), at)
+    return result
+
+
+def the_escalation():
+    return db.session.scalars(select(Escalation)).one()
+
+
+def test_two_misses_alert_the_provider_then_the_officer_who_acknowledges_by_text(
+    team_app, team, client_of, fake_twilio, inbox
+):
+    provider, officer, backup = team
+    mail, _ = inbox
+    client = client_of(risk_level=RiskLevel.IVA, checkin_topics=["stress"])
+
+    # Monday and Tuesday: the 10:00 question goes unanswered; each window closes at 16:00.
+    run_ticks(team_app, MONDAY, MONDAY + timedelta(days=1, hours=16, minutes=30))
+    prompts = [
+        m["body"] for m in texts_to(fake_twilio, client.phone) if "quick check-in" in m["body"]
+    ]
+    assert not prompts[0].startswith("We missed you")
+    assert prompts[1].startswith("We missed you last time, no problem.")  # Tuesday's: a nudge
+
+    # Tuesday 16:00: two misses in a row -> the provider, by SMS and email. Nobody else.
+    escalation = the_escalation()
+    assert (escalation.reason, escalation.rung) == ("missed_checkins", "provider")
+    [alert] = texts_to(fake_twilio, PROVIDER_PHONE)
+    assert (
+        alert["body"]
+        == render(
+            "staff_alert",
+            "en",
+            {"code": escalation.code, "link": f"http://localhost/e/{escalation.id}"},
+        ).body
+    )
+    assert client.display_name not in alert["body"]
+    [mailed] = mail.to("pat@example.test")
+    assert escalation.code in mailed["Subject"]
+    assert f"/e/{escalation.id}" in mailed.get_payload()
+    assert texts_to(fake_twilio, OFFICER_PHONE) == [] and mail.to("olu@example.test") == []
+
+    # Wednesday: the client answers, but nobody acknowledged: one business day after the
+    # alert (Wednesday 16:00) it goes to the officer.
+    run_ticks(team_app, MONDAY + timedelta(days=1, hours=16, minutes=30),
+              MONDAY + timedelta(days=2, hours=10, minutes=1))  # fmt: skip
+    text_back(client, "5", MONDAY + timedelta(days=2, hours=10, minutes=5))
+    run_ticks(team_app, MONDAY + timedelta(days=2, hours=10, minutes=30),
+              MONDAY + timedelta(days=2, hours=16, minutes=30))  # fmt: skip
+    db.session.expire_all()
+    assert the_escalation().rung == "officer"
+    [officer_alert] = texts_to(fake_twilio, OFFICER_PHONE)
+    assert escalation.code in officer_alert["body"]
+    assert len(mail.to("olu@example.test")) == 1
+
+    # The officer texts back "OK <code>": acknowledged, the ladder stops.
+    text_back(
+        OFFICER_PHONE, f"ok {escalation.code}", MONDAY + timedelta(days=2, hours=16, minutes=40)
+    )
+    db.session.expire_all()
+    escalation = the_escalation()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    assert escalation.acknowledged_by_id == officer.id
+    assert texts_to(fake_twilio, OFFICER_PHONE)[-1]["body"] == render(
+        "staff_ack", "en", {"code": escalation.code}).body  # fmt: skip
+    run_ticks(team_app, MONDAY + timedelta(days=2, hours=17), MONDAY + timedelta(days=4))
+    assert texts_to(fake_twilio, BACKUP_PHONE) == []
+    assert len(texts_to(fake_twilio, OFFICER_PHONE)) == 2  # the alert and the thanks
+
+    # The timeline says who knew what and when.
+    kinds = [(e.kind, e.channel) for e in escalation.events]
+    assert kinds[:3] == [("opened", None), ("told", "sms"), ("told", "email")]
+    assert ("raised", None) in kinds and kinds[-1] == ("acknowledged", "sms")
+
+
+def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_at_once(
+    team_app, team, client_of, fake_twilio
+):
+    provider, officer, _ = team
+    client = client_of(language="es", checkin_topics=["urges"])
+    now = datetime.now(UTC)
+    check_in = CheckIn(client_id=client.id, topic="urges", due_at=now - timedelta(hours=1),
+                       closes_at=now + timedelta(hours=5), status=CheckInStatus.OPEN,
+                       created_at=now)  # fmt: skip
+    db.session.add(check_in)
+    db.session.flush()
+    db.session.add(Message(direction="out", kind="checkin_prompt", dedupe_key="p",
+                           client_id=client.id, check_in_id=check_in.id, status=Status.SENT,
+                           params={"topic": "urges"}, send_after=now, sent_at=now,
+                           created_at=now, updated_at=now))  # fmt: skip
+    db.session.commit()
+
+    post_sms(team_app, fake_twilio, client.phone, "9")
+
+    [crisis] = sent_bodies(fake_twilio, client.phone)
+    assert crisis == render("crisis_urge", "es", {"name": client.display_name}).body
+    assert "1-888-773-8368" in crisis
+    [alert] = sent_bodies(fake_twilio, PROVIDER_PHONE)  # in the same request, not later
+    escalation = the_escalation()
+    assert (escalation.reason, escalation.urgent) == ("high_urge", True)
+    assert (
+        alert
+        == render(
+            "staff_alert_urgent",
+            "en",
+            {"code": escalation.code, "link": f"http://localhost/e/{escalation.id}"},
+        ).body
+    )
+    db.session.expire_all()
+    assert (check_in.status, check_in.answer_value) == (CheckInStatus.ANSWERED, "9")
+    # Urgent: unacknowledged for an hour, it goes to the officer, whatever the hour.
+    run_ticks(team_app, now + timedelta(minutes=61), now + timedelta(minutes=62))
+    assert len(sent_bodies(fake_twilio, OFFICER_PHONE)) == 1
+
+
+def test_a_carrier_unsubscribe_raises_cant_reach_worded_as_a_phone_problem(
+    team_app, team, client_of, fake_twilio
+):
+    client = client_of()
+    fake_twilio.reject_number(client.phone, 21610)
+    from companion.messaging.outbox import enqueue
+
+    at = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    enqueue(db.session, kind="received", dedupe_key="x", client_id=client.id, now=at)
+    db.session.commit()
+    run_ticks(team_app, at, at + timedelta(minutes=31))  # fails; the next pass notices
+    escalation = the_escalation()
+    assert escalation.reason == "cant_reach"
+    assert escalation.details == {"carrier code": "21610"}
+    assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
+    run_ticks(team_app, at + timedelta(hours=1), at + timedelta(hours=2))
+    assert db.session.scalars(select(Escalation)).all() == [escalation]  # raised once
+
+
+@pytest.mark.parametrize("roi", [False, True])
+def test_an_opt_out_is_a_channel_change_the_officer_hears_of_only_under_the_roi(
+    team_app, team, client_of, fake_twilio, roi
+):
+    client = client_of(roi_officer_contact=roi)
+    post_sms(team_app, fake_twilio, client.phone, "STOP")
+    [task] = db.session.scalars(select(Task)).all()
+    assert task.kind == "channel_change"
+    assert db.session.scalars(select(Escalation)).all() == []  # not non-compliance
+    run_ticks(team_app, datetime.now(UTC), datetime.now(UTC) + timedelta(minutes=1))
+    to_officer = sent_bodies(fake_twilio, OFFICER_PHONE)
+    if roi:
+        assert to_officer == [render("staff_channel_change", "en", {
+            "link": f"http://localhost/clients/{client.id}"}).body]  # fmt: skip
+    else:
+        assert to_officer == []
+
+
+@pytest.mark.parametrize("case", ["no such code", "someone else's client", "not a code"])
+def test_a_bad_ok_gets_a_neutral_answer_and_is_logged(team_app, team, client_of, staff,
+                                                      fake_twilio, case):  # fmt: skip
+    provider, _, _ = team
+    client = client_of()
+    stranger = staff("provider", name="Sam Elsewhere", phone="+12135550184")
+    text_back(client, "I want to end it all", datetime.now(UTC))
+    escalation = the_escalation()
+    phone, body = {
+        "no such code": (PROVIDER_PHONE, "OK 0001"),
+        "someone else's client": ("+12135550184", f"OK {escalation.code}"),
+        "not a code": (PROVIDER_PHONE, "what happened?"),
+    }[case]
+    text_back(phone, body, datetime.now(UTC))
+    db.session.expire_all()
+    assert the_escalation().status == EscalationStatus.OPEN
+    assert fake_twilio.messages[-1]["to"] == phone
+    assert fake_twilio.messages[-1]["body"] == render("staff_ack_unknown", "en", {}).body
+    logged = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "escalation.ack_rejected")
+    ).all()
+    assert len(logged) == 1 and logged[0].actor_id in {provider.id, stranger.id}
+
+
+def test_an_unregistered_phone_gets_the_stranger_reply(team_app, team, client_of, fake_twilio):
+    client = client_of()
+    text_back(client, "I want to end it all", datetime.now(UTC))
+    code = the_escalation().code
+    text_back("+12135550189", f"OK {code}", datetime.now(UTC))
+    assert the_escalation().status == EscalationStatus.OPEN
+    assert sent_bodies(fake_twilio, "+12135550189") == [render("unknown_sender", "en", {}).body]
+
+
+def test_acknowledging_twice_is_harmless(team_app, team, client_of, fake_twilio):
+    provider, _, _ = team
+    client = client_of()
+    text_back(client, "quiero morirme", datetime.now(UTC))
+    code = the_escalation().code
+    text_back(PROVIDER_PHONE, f"OK {code}", datetime.now(UTC))
+    text_back(PROVIDER_PHONE, f"ok {code}.", datetime.now(UTC))
+    escalation = the_escalation()
+    acks = [e for e in escalation.events if e.kind == "acknowledged"]
+    assert len(acks) == 1 and escalation.acknowledged_by_id == provider.id
+    assert sent_bodies(fake_twilio, PROVIDER_PHONE)[-2:] == [
+        render("staff_ack", "en", {"code": code}).body] * 2  # fmt: skip
+
+
+def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
+    team_app, team, client_of, staff, fake_twilio
+):
+    provider, officer, backup = team
+    officer.phone = None
+    officer.email = "olu-no-mail@example.test"
+    db.session.commit()
+    client = client_of(risk_level=RiskLevel.IVB)
+    team_app.config["MAIL_SERVER"] = ""  # no email either: nobody can tell the officer
+    text_back(client, "I'm alone with a child right now", datetime.now(UTC))
+    escalation = the_escalation()
+    assert escalation.reason == "victim_access"
+    assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
+    assert len(sent_bodies(fake_twilio, BACKUP_PHONE)) == 1  # told at once in the officer's place
+    gaps = [e for e in escalation.events if e.kind == "no_recipient"]
+    assert gaps and "Olu Officer has no phone or email" in gaps[0].detail
+    assert db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.action == "escalation.no_recipient")
+    )
+
+
+def test_after_the_worker_was_down_each_missed_step_fires_once_in_order(
+    team_app, team, client_of, fake_twilio
+):
+    client = client_of()
+    saturday = datetime(2026, 11, 28, 22, 0, tzinfo=LA)
+    text_back(client, "I don't want to live anymore", saturday)
+    assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
+    # The worker was down for three hours: officer (due 23:00), then backup (due 00:00).
+    run_ticks(team_app, saturday + timedelta(hours=3), saturday + timedelta(hours=3, minutes=1))
+    assert len(sent_bodies(fake_twilio, OFFICER_PHONE)) == 1
+    assert len(sent_bodies(fake_twilio, BACKUP_PHONE)) == 1
+    raised = [e for e in the_escalation().events if e.kind == "raised"]
+    assert [e.detail for e in raised] == ["to the officer", "to the backup officer"]
+    run_ticks(team_app, saturday + timedelta(hours=4), saturday + timedelta(hours=6))
+    assert len(fake_twilio.messages) == 4  # crisis reply + three alerts: no storm

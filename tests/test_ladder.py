@@ -1,0 +1,91 @@
+"""The escalation ladder as plain decisions: misses, rungs, business days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from companion.care.escalation import (
+    RULES,
+    BusinessCalendar,
+    Reason,
+    Rung,
+    after_misses,
+    climbs_at,
+    consecutive_misses,
+    next_rung,
+)
+
+LA = ZoneInfo("America/Los_Angeles")
+CALENDAR = BusinessCalendar(LA, holidays=frozenset({date(2026, 11, 26)}))  # Thanksgiving
+
+
+def la(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LA)
+
+
+def test_withdrawn_check_ins_neither_count_nor_break_a_run():
+    assert consecutive_misses(["missed", "withdrawn", "missed", "answered", "missed"]) == 2
+    assert consecutive_misses(["answered", "missed"]) == 0
+    assert consecutive_misses([]) == 0
+
+
+@pytest.mark.parametrize(
+    "misses, escalate_after, nudge, rung",
+    [
+        (0, 2, False, None),
+        (1, 2, True, None),  # one miss at normal risk: a nudge, never an alert
+        (2, 2, True, Rung.PROVIDER),
+        (1, 1, True, Rung.PROVIDER),  # IVb: the first miss
+        (3, 2, True, Rung.OFFICER),  # three in a row: the officer, whatever the provider did
+        (5, 1, True, Rung.OFFICER),
+    ],
+)
+def test_what_a_run_of_misses_calls_for(misses, escalate_after, nudge, rung):
+    decision = after_misses(misses, escalate_after)
+    assert (decision.nudge, decision.open_at) == (nudge, rung)
+
+
+def test_the_ladder_ends_at_the_backup_officer():
+    assert next_rung(Rung.PROVIDER) == Rung.OFFICER
+    assert next_rung(Rung.OFFICER) == Rung.BACKUP_OFFICER
+    assert next_rung(Rung.BACKUP_OFFICER) is None
+
+
+def test_acute_reasons_are_urgent_and_victim_access_tells_the_officer_at_once():
+    assert all(RULES[r].urgent for r in (Reason.SELF_HARM, Reason.HIGH_URGE, Reason.THREAT))
+    assert Rung.OFFICER in RULES[Reason.VICTIM_ACCESS].also
+    assert RULES[Reason.MISSED_APPOINTMENT].first == Rung.OFFICER
+    assert not RULES[Reason.MISSED_CHECKINS].urgent
+
+
+@pytest.mark.parametrize(
+    "start, due",
+    [
+        (la(2026, 11, 23, 10, 0), la(2026, 11, 24, 10, 0)),  # Monday morning: Tuesday morning
+        (la(2026, 11, 23, 20, 0), la(2026, 11, 24, 17, 0)),  # evening: the whole next day
+        (la(2026, 11, 23, 6, 0), la(2026, 11, 23, 17, 0)),  # before opening: that day
+        (la(2026, 11, 25, 16, 0), la(2026, 11, 27, 16, 0)),  # over Thanksgiving
+        (la(2026, 11, 27, 16, 0), la(2026, 11, 30, 16, 0)),  # Friday: Monday
+        (la(2026, 11, 28, 12, 0), la(2026, 11, 30, 17, 0)),  # Saturday: Monday's close
+    ],
+)
+def test_one_business_day_skips_nights_weekends_and_holidays(start, due):
+    assert CALENDAR.add_business_day(start) == due
+
+
+def test_a_business_day_spanning_the_dst_change_is_counted_in_local_hours():
+    # Friday 30 October 15:00 PDT -> Monday 2 November 15:00 PST (clocks went back Sunday).
+    assert CALENDAR.add_business_day(la(2026, 10, 30, 15)) == la(2026, 11, 2, 15)
+
+
+def test_urgent_escalations_climb_within_the_hour_whatever_the_day():
+    saturday_night = la(2026, 11, 28, 23, 30)
+    assert climbs_at(RULES[Reason.SELF_HARM], saturday_night, CALENDAR) == saturday_night + (
+        timedelta(hours=1)
+    )
+    assert climbs_at(RULES[Reason.MISSED_CHECKINS], saturday_night, CALENDAR) == la(
+        2026, 11, 30, 17, 0
+    )
