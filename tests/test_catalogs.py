@@ -38,6 +38,10 @@ PARAMS_FOR = {
     "clarify_rating": {"low": 0, "high": 10},
     "clarify_choice": {"choices": "A, B, C"},
     "plan_reminder": {"line_template": "goal", "line_words": LINE_WORDS},
+    "staff_alert": {"code": "4821", "link": "https://companion.example.org/e/123456"},
+    "staff_alert_urgent": {"code": "4821", "link": "https://companion.example.org/e/123456"},
+    "staff_ack": {"code": "4821"},
+    "staff_channel_change": {"link": "https://companion.example.org/clients/123456"},
     **{kind: APPOINTMENT for kind in KINDS if kind.startswith("appt_")},
 }
 FORBIDDEN = [
@@ -128,6 +132,8 @@ def test_every_text_is_discreet_and_within_three_segments(language, kind):
 def test_every_check_in_question_fits(language, topic):
     for kind in ("checkin_prompt", "checkin_reminder"):
         _assert_fits(kind, language, WORST_CASE | {"topic": topic})
+    # After a missed one, the question comes with a kind word first: still within budget.
+    _assert_fits("checkin_prompt", language, WORST_CASE | {"topic": topic, "nudge": True})
 
 
 @pytest.mark.parametrize("language", shipped_languages())

@@ -77,6 +77,12 @@ class Client(Base):
     consent: Mapped[Consent] = mapped_column(_enum(Consent), default=Consent.NOT_ASKED)
     consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[ClientStatus] = mapped_column(_enum(ClientStatus), default=ClientStatus.ACTIVE)
+    # A pause with a reason ("custody", "hospital", "other") and an end date stops texts
+    # and escalations until then; the worker resumes the client on that date.
+    pause_reason: Mapped[str | None] = mapped_column(String(20))
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    # The polygraph examiner assigned to the client (sees appointments and alerts only).
+    examiner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     # The client's release of information lets the officer hear of contact changes
     # (an opt-out), told only as a change of channel, never as non-compliance.
     roi_officer_contact: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -85,6 +91,7 @@ class Client(Base):
 
     provider: Mapped[StaffUser] = relationship(foreign_keys=[provider_id])
     officer: Mapped[StaffUser | None] = relationship(foreign_keys=[officer_id])
+    examiner: Mapped[StaffUser | None] = relationship(foreign_keys=[examiner_id])
 
     @property
     def can_be_texted(self) -> bool:

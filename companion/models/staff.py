@@ -19,6 +19,7 @@ _hasher = PasswordHasher()
 class Role(enum.StrEnum):
     PROVIDER = "provider"
     OFFICER = "officer"
+    EXAMINER = "examiner"  # polygraph examiner: sees only assigned clients' appointments, alerts
     ADMIN = "admin"
 
 
