@@ -19,7 +19,10 @@ STAFF = [
     ("officer", "officer@demo.invalid", "Sam Okafor", "+12135550102", None),
     ("officer", "backup.officer@demo.invalid", "Kim Tran", "+12135550103", None),
     ("admin", "admin@demo.invalid", "Alex Morgan", None, None),
+    ("examiner", "examiner@demo.invalid", "Robin Park", None, None),
 ]
+# The polygraph examiner sees only this client's appointments and alerts.
+EXAMINED_CLIENT = "+12135550121"
 
 CLIENTS = [
     ("Marcus", "+12135550121", "en", RiskLevel.III),
@@ -73,6 +76,8 @@ def load_demo(password: str, now: datetime) -> list[tuple[str, str]]:
             audit.record(
                 db.session, "client.created", now=now, subject=client, details={"how": "demo data"}
             )
+        if phone == EXAMINED_CLIENT and client.examiner_id is None:
+            client.examiner_id = staff["examiner"].id
         enqueue(
             db.session,
             kind="welcome",

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from companion import audit
@@ -36,9 +36,11 @@ from companion.messaging.keywords import fold
 from companion.messaging.outbox import enqueue
 from companion.models import (
     AlertEmail,
+    AuditEvent,
     CheckIn,
     CheckInStatus,
     Client,
+    ClientStatus,
     Consent,
     Direction,
     EmailStatus,
@@ -104,13 +106,23 @@ def open_escalation(
     message_id: int | None = None,
     appointment_id: int | None = None,
     details: dict[str, Any] | None = None,
-) -> Escalation:
+) -> Escalation | None:
     """Open an escalation, or raise the open one with the same reason; tell the rung's people.
 
     One open escalation per client and reason: a second trigger adds to the
     timeline (and may raise it) instead of paging everyone again.
+
+    A paused client (in custody, in hospital) raises nothing routine: None,
+    and nothing is recorded; the team knows where the client is until the
+    pause ends. Urgent reasons (self-harm, victim access, threats, high
+    urges) still go through: the crisis reply has told the client their
+    team will be told, and a text like that from custody or hospital is
+    exactly when someone must know.
     """
     rule = RULES[reason]
+    if client.status == ClientStatus.PAUSED and not rule.urgent:
+        log.info("client %d is paused: no %s escalation", client.id, reason)
+        return None
     start = rung or rule.first
     existing = session.scalars(
         select(Escalation).where(
@@ -349,7 +361,14 @@ def climb_due(session: Session, now: datetime, settings: EscalationSettings) -> 
     raised = 0
     due = session.scalars(
         select(Escalation)
-        .where(Escalation.status == EscalationStatus.OPEN, Escalation.climbs_at <= now)
+        .join(Client, Client.id == Escalation.client_id)
+        .where(
+            Escalation.status == EscalationStatus.OPEN,
+            Escalation.climbs_at <= now,
+            # A paused client's routine escalations wait (resume_ladder restarts them from
+            # the end); urgent ones keep climbing.
+            or_(Client.status != ClientStatus.PAUSED, Escalation.urgent.is_(True)),
+        )
         .order_by(Escalation.climbs_at, Escalation.id)
     ).all()
     for escalation in due:
@@ -364,6 +383,60 @@ def climb_due(session: Session, now: datetime, settings: EscalationSettings) -> 
             raised += 1
     session.commit()
     return raised
+
+
+def _open_for(session: Session, client: Client) -> list[Escalation]:
+    return list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.client_id == client.id, Escalation.status == EscalationStatus.OPEN)
+            .order_by(Escalation.opened_at, Escalation.id)
+        )
+    )
+
+
+def hold_ladder(session: Session, client: Client, now: datetime, why: str) -> int:
+    """The client was paused: their open escalations wait (``climb_due`` skips them).
+
+    Only the timeline changes, so whoever opens the alert sees why it stopped.
+    """
+    held = _open_for(session, client)
+    for escalation in held:
+        _event(session, escalation, now, "on hold", detail=why)
+    return len(held)
+
+
+def resume_ladder(
+    session: Session, client: Client, now: datetime, settings: EscalationSettings
+) -> int:
+    """The pause ended: open escalations climb again, timed from now, not from before.
+
+    An escalation whose time on its rung ran out during the pause gets a full
+    period again from the end of the pause, so a long custody does not end in
+    a burst of alerts. One not yet due keeps its time.
+    """
+    restarted = 0
+    for escalation in _open_for(session, client):
+        detail = "the pause ended"
+        if escalation.climbs_at is not None and escalation.climbs_at <= now:
+            rule = RULES[Reason(escalation.reason)]
+            escalation.climbs_at = climbs_at(rule, now, settings.calendar)
+            detail += "; the ladder goes on from now"
+            restarted += 1
+        _event(session, escalation, now, "resumed", detail=detail)
+    return restarted
+
+
+def note(
+    session: Session,
+    escalation: Escalation,
+    now: datetime,
+    kind: str,
+    detail: str,
+    staff: StaffUser | None = None,
+) -> None:
+    """Add a line to an escalation's timeline (a correction, a related change)."""
+    _event(session, escalation, now, kind, staff, "web" if staff else None, detail=detail)
 
 
 # -- what the tick notices --------------------------------------------------------------------
@@ -395,11 +468,10 @@ def review_misses(
         misses = consecutive_misses(str(s) for s in statuses)
         cadence = effective_schedule(session, client, now)
         decision = after_misses(misses, cadence.escalate_after_misses)
-        if decision.open_at is not None:
-            open_escalation(
-                session, client, Reason.MISSED_CHECKINS, now, settings,
-                rung=decision.open_at, details={"consecutive misses": misses},
-            )  # fmt: skip
+        if decision.open_at is not None and open_escalation(
+            session, client, Reason.MISSED_CHECKINS, now, settings,
+            rung=decision.open_at, details={"consecutive misses": misses},
+        ):  # fmt: skip
             opened += 1
     session.commit()
     return opened
@@ -437,11 +509,11 @@ def review_delivery(session: Session, now: datetime, settings: EscalationSetting
         if trigger is None or client is None:
             continue
         code = str(trigger.error_code) if trigger.error_code else ""
-        open_escalation(
+        if open_escalation(
             session, client, Reason.CANT_REACH, now, settings, message_id=trigger.id,
             details={"carrier code": code or "undelivered twice in a row"},
-        )  # fmt: skip
-        opened += 1
+        ):  # fmt: skip
+            opened += 1
     session.commit()
     return opened
 
@@ -467,6 +539,49 @@ def _second_undelivered(session: Session, failures: list[Message]) -> Message | 
         newest = last_two[0]
         return newest if newest in failures else None
     return None
+
+
+# -- unreachable: nothing delivered for a week ------------------------------------------------
+
+UNREACHABLE_AFTER = timedelta(days=7)
+
+
+def unreachable(clients: Select[tuple[Client]], now: datetime) -> Select[Any]:
+    """Of ``clients``, those we text but whose phone has taken nothing for a week.
+
+    Active and opted in, texted for over a week (a text sent more than 7 days
+    ago), and no text *delivered* in the last 7 days: a phone that went quiet
+    without failing loudly. A client back from a pause or who opted in again
+    within the week is not counted: nothing was sent to them meanwhile. One
+    statement; rows are (Client, last_delivered), never delivered first.
+    """
+    cutoff = now - UNREACHABLE_AFTER
+    to_client = and_(Message.client_id == Client.id, Message.direction == Direction.OUTBOUND)
+    last_delivered = (
+        select(func.max(Message.delivered_at))
+        .where(to_client)
+        .correlate(Client)
+        .scalar_subquery()
+        .label("last_delivered")
+    )
+    resumed_lately = exists().where(
+        AuditEvent.action == "client.resumed",
+        AuditEvent.subject_type == "Client",
+        AuditEvent.subject_id == Client.id,
+        AuditEvent.at >= cutoff,
+    )
+    return (
+        clients.add_columns(last_delivered)
+        .where(
+            Client.status == ClientStatus.ACTIVE,
+            Client.consent == Consent.OPTED_IN,
+            or_(Client.consent_changed_at.is_(None), Client.consent_changed_at < cutoff),
+            exists().where(to_client, Message.sent_at < cutoff),
+            ~exists().where(to_client, Message.delivered_at >= cutoff),
+            ~resumed_lately,
+        )
+        .order_by(last_delivered.asc().nulls_first(), Client.display_name, Client.id)
+    )
 
 
 # -- acknowledging -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from companion.messaging.dispatch import Dispatcher, DispatchSettings, DispatchS
 from companion.messaging.mail import MailSettings, send_due_emails
 from companion.messaging.transports import Transport, make_transport
 from companion.models import WorkerHeartbeat
+from companion.pauses import resume_due
 from companion.planning import close_check_ins, plan_clients, resolve_params
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def tick(now: datetime) -> TickSummary:
     to staff included) is sent in this same pass.
     """
     settings = EscalationSettings.from_config(current_app.config)
+    resume_due(db.session, now, settings)  # pauses ending today: active again, texts planned
     missed_clients, withdrawn = close_check_ins(db.session, now)
     escalated = review_misses(db.session, missed_clients, now, settings)
     escalated += review_delivery(db.session, now, settings)

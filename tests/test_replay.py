@@ -203,11 +203,24 @@ def test_four_weeks_across_the_dst_change(app, make_client, provider, level):
         "appt_day_before", "appt_same_day", "appt_2h", *clarify,
     }  # fmt: skip
 
-    # Every text in the client's language, worded exactly as the catalog says.
+    # Every text in the client's language, worded exactly as the catalog says; a question
+    # after a missed one starts with a kind nudge.
     lines = {line.item_id: line for line in reminder_lines(content)}
+    closed = db.session.scalars(
+        select(CheckIn).where(CheckIn.client_id == client.id).order_by(CheckIn.due_at)
+    ).all()
+    after_a_miss = {
+        later.id
+        for earlier, later in zip(closed, closed[1:], strict=False)
+        if earlier.status == CheckInStatus.MISSED
+    }
+    nudged = 0
     for row in sent:
         params = {"name": "Sam", "phone": "(213) 555-0100", "program": "Companion"}
         params |= row.params or {}
+        if row.kind == "checkin_prompt" and row.check_in_id in after_a_miss:
+            params["nudge"] = True
+            nudged += 1
         if row.appointment_id:
             params |= {"at": APPOINTMENT_AT.isoformat(), "timezone": client.timezone,
                        "location": "Suite 210"}  # fmt: skip
@@ -217,6 +230,8 @@ def test_four_weeks_across_the_dst_change(app, make_client, provider, level):
         assert row.body == render(row.kind, language, params).body, row.kind
         if language != "en":
             assert row.body != render(row.kind, "en", params).body
+
+    assert nudged == len([d for d, t in unanswered if (d, t) != prompts[-1]])
 
     # Plan reminders went round the plan's lines without repeating one too soon.
     items = [row.params["item_id"] for row in sent if row.kind == "plan_reminder"]

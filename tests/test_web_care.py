@@ -1087,7 +1087,11 @@ def test_a_client_coming_back_from_a_pause_is_planned_again(app, provider, make_
     client = make_client(risk_level=RiskLevel.IVA, checkin_topics=["stress"])
     tick(MONDAY_9AM)
     web = sign_in(app, provider)
-    web.post(f"/clients/{client.id}/edit", data=client_form(client, status="paused"))
+    # A pause needs a reason and an end date (tests/test_lost_contact.py has the rest).
+    until = (clock.now().date() + timedelta(days=30)).isoformat()
+    web.post(f"/clients/{client.id}/edit",
+             data=client_form(client, status="paused", pause_reason="hospital",
+                              paused_until=until))  # fmt: skip
     assert pending_prompts(client) == []
     tick(MONDAY_9AM)
     assert pending_prompts(client) == []  # paused: nothing planned

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from companion.extensions import db, login_manager
-from companion.models import StaffUser
+from companion.models import Role, StaffUser
+from companion.web.access import examiner_may_open
 
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
-    from companion.web import auth, care, clients, escalations, health, simulator, twilio_hooks
+    from companion.web import (
+        auth,
+        care,
+        clients,
+        escalations,
+        health,
+        simulator,
+        team,
+        twilio_hooks,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(care.bp)
     app.register_blueprint(escalations.bp)
+    app.register_blueprint(team.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(health.bp)
@@ -26,6 +38,21 @@ def register_web(app: Flask) -> None:
             return db.session.get(StaffUser, int(user_id))
         except ValueError:
             return None
+
+    @app.before_request
+    def examiners_see_appointments_and_alerts_only():  # type: ignore[no-untyped-def]
+        if request.endpoint in (None, "static", "health.healthz") or request.blueprint == "twilio":
+            return None  # no staff page: nothing to read the user for
+        # The signed-in user is read from this request's session, never from an
+        # earlier request's ``g`` (tests share one application context).
+        g.pop("_login_user", None)
+        if not current_user.is_authenticated or current_user.role != Role.EXAMINER:
+            return None
+        if request.endpoint in ("auth.home", "clients.index"):
+            return redirect(url_for("team.assigned"))
+        if not examiner_may_open(request.endpoint, request.method):
+            abort(403)
+        return None
 
     @app.context_processor
     def inject_globals() -> dict:

@@ -1,4 +1,9 @@
-"""Who may see which client: the caseload rule, in one place."""
+"""Who may see which client: the caseload rule, in one place.
+
+Polygraph examiners see only the clients assigned to them, and of those only the
+appointments and the alerts: ``examiner_may_open`` is the list of pages they may
+open at all (checked before every request in ``web/__init__.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from companion.models import Client, Role, StaffUser
 
 
 def caseload_query(user: StaffUser) -> Select[tuple[Client]]:
-    """Clients ``user`` may see: admins all, providers theirs, officers their supervisees."""
+    """Clients ``user`` may see: admins all, providers theirs, officers their supervisees,
+    examiners the clients assigned to them."""
     query = select(Client)
     if user.role == Role.ADMIN:
         return query
@@ -24,6 +30,8 @@ def caseload_query(user: StaffUser) -> Select[tuple[Client]]:
                 Client.officer.has(StaffUser.backup_officer_id == user.id),
             )
         )
+    if user.role == Role.EXAMINER:
+        return query.where(Client.examiner_id == user.id)
     return query.where(Client.id.is_(None))
 
 
@@ -38,3 +46,29 @@ def client_or_403(client_id: int) -> Client:
     if allowed is None:
         abort(403)
     return client
+
+
+# Pages a polygraph examiner may open, by endpoint, and with which methods. Everything
+# else (plans, schedules, tasks, timelines, reports, the simulator…) is 403 for them.
+EXAMINER_ENDPOINTS: dict[str, frozenset[str]] = {
+    "static": frozenset({"GET", "HEAD"}),
+    "health.healthz": frozenset({"GET", "HEAD"}),
+    "auth.login": frozenset({"GET", "HEAD", "POST"}),
+    "auth.logout": frozenset({"POST"}),
+    "auth.home": frozenset({"GET", "HEAD"}),
+    "clients.index": frozenset({"GET", "HEAD"}),  # sent on to their assigned clients
+    "clients.show": frozenset({"GET", "HEAD"}),  # the reduced page: name, appointments
+    "care.appointments": frozenset({"GET", "HEAD"}),  # read only
+    "escalations.queue": frozenset({"GET", "HEAD"}),
+    "escalations.short_link": frozenset({"GET", "HEAD"}),
+    "escalations.show": frozenset({"GET", "HEAD"}),
+    "escalations.acknowledge_view": frozenset({"POST"}),
+    "team.assigned": frozenset({"GET", "HEAD"}),
+}
+
+
+def examiner_may_open(endpoint: str | None, method: str) -> bool:
+    """Whether an examiner may open ``endpoint`` with ``method`` (unknown addresses: 404 later)."""
+    if endpoint is None:
+        return True
+    return method in EXAMINER_ENDPOINTS.get(endpoint, frozenset())

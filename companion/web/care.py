@@ -57,6 +57,7 @@ from companion.care.cadence import (
     effective_cadence,
 )
 from companion.care.clock import local_instant, skipped_gap
+from companion.care.escalation import Reason
 from companion.care.plan import (
     MAX_ITEMS,
     PART_BY_KEY,
@@ -69,6 +70,7 @@ from companion.care.plan import (
     reminder_lines,
 )
 from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, TOPICS
+from companion.escalations import EscalationSettings, note, open_escalation
 from companion.extensions import db
 from companion.messaging.compose import display_phone, render
 from companion.messaging.i18n import language_name
@@ -78,10 +80,13 @@ from companion.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    AuditEvent,
     CheckIn,
     CheckInStatus,
     Client,
     Direction,
+    Escalation,
+    EscalationStatus,
     Message,
     PlanVersion,
     RiskLevel,
@@ -939,6 +944,7 @@ def _render_appointments(
     )
     upcoming = sorted((a for a in appointments if _is_open(a, now)), key=lambda a: a.starts_at)
     past = [a for a in appointments if not _is_open(a, now)]
+    recorded = _outcomes_recorded([a.id for a in past if a.status in OUTCOMES.values()])
     texts: dict[int, list[Message]] = defaultdict(list)
     if appointments:
         for message in db.session.scalars(
@@ -961,6 +967,9 @@ def _render_appointments(
         statuses=APPOINTMENT_STATUS,
         text_labels=TEXT_LABELS,
         cancel_form=CsrfForm(formdata=None),
+        recorded=recorded,
+        may_record=current_user.role in OUTCOME_RECORDERS,
+        can_record=lambda a: _can_record(a, now),
     )
     return page, status
 
@@ -1136,6 +1145,162 @@ def cancel_appointment(client_id: int, appointment_id: int) -> Response:
             "info",
         )
     return redirect(url_for("care.appointments", client_id=client.id))
+
+
+# -- what became of an appointment ----------------------------------------------------------
+
+OUTCOMES = {"kept": AppointmentStatus.KEPT, "missed": AppointmentStatus.MISSED}
+OUTCOME_RECORDERS = (Role.PROVIDER, Role.OFFICER, Role.ADMIN)
+# A missed treatment session or polygraph exam goes to the officer (and the provider):
+# DOMAIN.md's ladder. Supervision meetings and court dates are the officer's own.
+ESCALATE_WHEN_MISSED = frozenset(
+    {AppointmentKind.TREATMENT_GROUP, AppointmentKind.INDIVIDUAL, AppointmentKind.POLYGRAPH}
+)
+
+
+@dataclass
+class Recorded:
+    """Who recorded an appointment's outcome, and when (from the audit log)."""
+
+    by: StaffUser | None
+    at: datetime
+
+
+def _can_record(appointment: Appointment, now: datetime) -> bool:
+    """An outcome can be recorded once the start has passed, unless it was cancelled."""
+    return appointment.starts_at <= now and appointment.status != AppointmentStatus.CANCELLED
+
+
+def _outcome_events(appointment_ids: list[int]) -> list[AuditEvent]:
+    if not appointment_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.action == "appointment.outcome",
+                AuditEvent.subject_type == "Appointment",
+                AuditEvent.subject_id.in_(appointment_ids),
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def _outcomes_recorded(appointment_ids: list[int]) -> dict[int, Recorded]:
+    """The latest recording of each appointment's outcome: one query, plus one for names."""
+    events = _outcome_events(appointment_ids)
+    latest = {e.subject_id: e for e in events if e.subject_id is not None}
+    staff_ids = {e.actor_id for e in latest.values() if e.actor_id}
+    staff = (
+        {s.id: s for s in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))}
+        if staff_ids
+        else {}
+    )
+    return {
+        subject_id: Recorded(staff.get(e.actor_id) if e.actor_id else None, e.at)
+        for subject_id, e in latest.items()
+    }
+
+
+def _missed_before(appointment: Appointment) -> bool:
+    """Whether this appointment was recorded missed before (and so already alerted)."""
+    return any(e.details.get("outcome") == "missed" for e in _outcome_events([appointment.id]))
+
+
+@bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/outcome")
+@login_required
+def appointment_outcome(client_id: int, appointment_id: int) -> Response:
+    """Record that a past appointment was kept or missed: who and when, audited.
+
+    A missed treatment session or polygraph exam alerts the officer (and the
+    provider) through the escalation ladder, once: changing the outcome back
+    and forth does not alert again. A missed supervision meeting or court date
+    is only recorded: the officer runs those.
+    """
+    client = client_or_403(client_id)
+    _require(OUTCOME_RECORDERS)
+    appointment = _appointment_or_404(client, appointment_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    back = redirect(
+        url_for("care.appointments", client_id=client.id, _anchor=f"appointment-{appointment.id}")
+    )
+    outcome = OUTCOMES.get(request.form.get("outcome", ""))
+    if outcome is None:
+        flash("Choose kept or missed.", "error")
+        return back
+    when = localtime(appointment.starts_at, client.timezone)
+    if not _can_record(appointment, now):
+        flash(
+            f"The appointment of {when} has not started yet, or was cancelled: "
+            "there is no outcome to record.",
+            "error",
+        )
+        return back
+    if appointment.status == outcome:
+        flash(f"The appointment of {when} was already recorded as {outcome.value}.", "info")
+        return back
+    alerted_before = _missed_before(appointment)
+    before = appointment.status
+    appointment.status = outcome
+    appointment.updated_at = now
+    what = APPOINTMENT_KINDS[appointment.kind]
+    audit.record(
+        db.session,
+        "appointment.outcome",
+        now=now,
+        actor=current_user,
+        subject=appointment,
+        details={
+            "client_id": client.id,
+            "kind": appointment.kind.value,
+            "outcome": outcome.value,
+            "before": before.value,
+        },
+    )
+    message = f"{what} of {when} recorded as {outcome.value}."
+    if outcome == AppointmentStatus.MISSED and appointment.kind in ESCALATE_WHEN_MISSED:
+        if alerted_before:
+            message += " The team was already alerted when it was first recorded missed."
+        else:
+            escalation = open_escalation(
+                db.session, client, Reason.MISSED_APPOINTMENT, now,
+                EscalationSettings.from_config(current_app.config),
+                appointment_id=appointment.id,
+                details={"missed": f"{what.lower()} of {when}", "recorded by": current_user.name},
+            )  # fmt: skip
+            if escalation is None:
+                message += f" No alert: {client.display_name} is paused."
+            else:
+                message += (
+                    f" The officer and the provider are alerted (alert {escalation.code})."
+                    if escalation.appointment_id == appointment.id
+                    else f" Added to the open alert {escalation.code}."
+                )
+    elif outcome == AppointmentStatus.MISSED:
+        message += " Recorded only: the officer follows up on their own meetings and court dates."
+    elif before == AppointmentStatus.MISSED:
+        _note_correction(appointment, what, when, now)
+    db.session.commit()
+    flash(message, "info")
+    return back
+
+
+def _note_correction(appointment: Appointment, what: str, when: str, now: datetime) -> None:
+    """Missed, then kept after all: the open alert about it says so (and stays open)."""
+    for escalation in db.session.scalars(
+        select(Escalation).where(
+            Escalation.appointment_id == appointment.id,
+            Escalation.status == EscalationStatus.OPEN,
+        )
+    ):
+        note(
+            db.session, escalation, now, "corrected",
+            f"{what.lower()} of {when} recorded as kept after all by {current_user.name}",
+            current_user,
+        )  # fmt: skip
 
 
 # -- tasks and check-ins -----------------------------------------------------------------

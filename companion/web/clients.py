@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TimeField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TimeField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from companion import audit
+from companion import audit, pauses
+from companion.escalations import EscalationSettings, unreachable
 from companion.extensions import db
 from companion.messaging.i18n import language_name, shipped_languages
 from companion.messaging.inbound import to_e164
@@ -68,8 +69,32 @@ class ClientForm(FlaskForm):
     provider_id = SelectField("Provider", coerce=int)
     officer_id = SelectField("Supervising officer", coerce=int)
     consent = BooleanField("The client agreed to receive texts (consent given in person)")
+    examiner_id = SelectField(
+        "Polygraph examiner",
+        coerce=int,
+        validate_choice=False,  # checked in validate_examiner_id, with a clearer message
+        description="Optional. The examiner sees this client's appointments and alerts.",
+    )
     status = SelectField(
         "Status", choices=[SelectChoice(s.value, s.value.capitalize()) for s in ClientStatus]
+    )
+    pause_reason = SelectField(
+        "Why paused",
+        choices=[SelectChoice("", "— choose —")]
+        + [SelectChoice(key, label) for key, label in pauses.PAUSE_REASONS.items()],
+        validate_choice=False,  # required only when paused: checked in validate()
+    )
+    paused_until = DateField(
+        "Paused until",
+        validators=[Optional()],
+        description=(
+            "The client's local date. That day the client becomes active again and "
+            "texts start again."
+        ),
+    )
+    roi_officer_contact = BooleanField(
+        "The client's release of information lets the officer hear about changes in how "
+        "they can be reached"
     )
 
     def __init__(self, *args: object, client_id: int | None = None, **kwargs: object) -> None:
@@ -88,6 +113,12 @@ class ClientForm(FlaskForm):
         self.provider_id.choices = [SelectChoice(p.id, p.name) for p in providers]
         self.officer_id.choices = [SelectChoice(0, "— none —")] + [
             SelectChoice(o.id, o.name) for o in officers
+        ]
+        examiners = db.session.scalars(
+            select(StaffUser).where(StaffUser.role == Role.EXAMINER).order_by(StaffUser.name)
+        ).all()
+        self.examiner_id.choices = [SelectChoice(0, "— none —")] + [
+            SelectChoice(e.id, e.name) for e in examiners
         ]
 
     def validate_phone(self, field: StringField) -> None:
@@ -116,6 +147,44 @@ class ClientForm(FlaskForm):
         if self.send_window_start.data and field.data and field.data <= self.send_window_start.data:
             raise ValidationError("The end of the texting window must be after its start.")
 
+    def validate_examiner_id(self, field: SelectField) -> None:
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Choose a polygraph examiner from the list, or none.")
+
+    def validate(self, extra_validators: object = None) -> bool:
+        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        if self.status.data == ClientStatus.PAUSED.value:
+            self._check_pause()
+        return ok and not any(f.errors for f in self)
+
+    def _check_pause(self) -> None:
+        """A pause needs a reason and an end date after today (the client's today)."""
+        if self.pause_reason.data not in pauses.PAUSE_REASONS:
+            self.pause_reason.errors.append(
+                "Choose why the client is paused: in custody, in hospital or other."
+            )
+        until = self.paused_until
+        if until.errors:
+            return
+        if until.data is None:
+            until.errors.append(
+                "Enter the date the pause ends: texts and alerts start again that day."
+            )
+            return
+        today = self._client_today()
+        if until.data <= today:
+            until.errors.append(
+                f"The pause must end after today ({today:%A, %B} {today.day}, {today.year} "
+                "where the client lives). To end it now, set the status to Active."
+            )
+
+    def _client_today(self) -> date:
+        try:
+            zone = ZoneInfo((self.timezone.data or "").strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("America/Los_Angeles")  # the time zone field shows its own error
+        return clock.now().astimezone(zone).date()
+
     @property
     def e164(self) -> str:
         assert self._e164 is not None
@@ -125,6 +194,7 @@ class ClientForm(FlaskForm):
 def _apply(form: ClientForm, client: Client, now: datetime) -> list[str]:
     """Copy the form onto the client; return the names of what changed."""
     changes = []
+    paused = form.status.data == ClientStatus.PAUSED.value
     values = {
         "display_name": form.display_name.data.strip(),
         "phone": form.e164,
@@ -135,7 +205,12 @@ def _apply(form: ClientForm, client: Client, now: datetime) -> list[str]:
         "risk_level": RiskLevel(form.risk_level.data),
         "provider_id": form.provider_id.data,
         "officer_id": form.officer_id.data or None,
+        "examiner_id": form.examiner_id.data or None,
         "status": ClientStatus(form.status.data),
+        # A pause's reason and end date mean something only while paused.
+        "pause_reason": form.pause_reason.data if paused else None,
+        "paused_until": form.paused_until.data if paused else None,
+        "roi_officer_contact": bool(form.roi_officer_contact.data),
     }
     for name, value in values.items():
         if getattr(client, name) != value:
@@ -150,6 +225,42 @@ def _apply(form: ClientForm, client: Client, now: datetime) -> list[str]:
         changes.append("consent")
     client.updated_at = now
     return changes
+
+
+def _audit_details(client: Client, changes: list[str]) -> dict[str, object]:
+    details: dict[str, object] = {"fields": changes}
+    if client.status == ClientStatus.PAUSED and client.paused_until is not None:
+        details["pause"] = {
+            "reason": client.pause_reason,
+            "until": client.paused_until.isoformat(),
+        }
+    return details
+
+
+def _pause_changes(
+    client: Client, was_paused: bool, ended: dict[str, str | None], now: datetime
+) -> bool:
+    """Hold escalations when a pause starts; restart them (and texts) when staff end it.
+
+    Returns whether texts were re-planned.
+    """
+    settings = EscalationSettings.from_config(current_app.config)
+    is_paused = client.status == ClientStatus.PAUSED
+    if is_paused and not was_paused:
+        pauses.paused(db.session, client, now)
+    elif was_paused and not is_paused:
+        pauses.after_pause(db.session, client, now, settings, ended, actor=current_user)
+        return client.can_be_texted
+    return False
+
+
+def _pause_words(client: Client) -> str:
+    if client.status != ClientStatus.PAUSED:
+        return ""
+    return (
+        f" {client.display_name} is paused ({pauses.describe(client)}): no texts and no "
+        "alerts until then; texts start again that day."
+    )
 
 
 def _after_save(client: Client, changes: list[str], now: datetime) -> None:
@@ -213,11 +324,11 @@ def create() -> Response | str:
                 now=now,
                 actor=current_user,
                 subject=client,
-                details={"fields": changes},
+                details=_audit_details(client, changes),
             )
             _after_save(client, changes, now)
             db.session.commit()
-            flash(f"{client.display_name} was added.", "info")
+            flash(f"{client.display_name} was added.{_pause_words(client)}", "info")
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template("clients/form.html", form=form, client=None, timezones=COMMON_TIMEZONES)
 
@@ -229,6 +340,9 @@ def show(client_id: int) -> str:
     now = clock.now()
     audit.record(db.session, "client.viewed", now=now, actor=current_user, subject=client)
     db.session.commit()
+    quiet = db.session.execute(
+        unreachable(select(Client).where(Client.id == client.id), now)
+    ).first()
     messages = db.session.scalars(
         select(Message)
         .where(Message.client_id == client.id)
@@ -241,6 +355,9 @@ def show(client_id: int) -> str:
         messages=messages,
         Direction=Direction,
         care=client_overview(client, now),
+        unreachable=quiet is not None,
+        last_delivered=quiet[1] if quiet else None,
+        pause=pauses.describe(client) if client.status == ClientStatus.PAUSED else None,
     )
 
 
@@ -254,13 +371,20 @@ def edit(client_id: int) -> Response | str:
     if not form.is_submitted():
         form.consent.data = client.consent == Consent.OPTED_IN
         form.officer_id.data = client.officer_id or 0
+        form.examiner_id.data = client.examiner_id or 0
         form.risk_level.data = client.risk_level.value
         form.status.data = client.status.value
+        form.pause_reason.data = client.pause_reason or ""
     if form.validate_on_submit():
         if current_user.role == Role.PROVIDER and form.provider_id.data != current_user.id:
             form.provider_id.errors = ["Ask an administrator to move a client to another provider."]
         else:
             now = clock.now()
+            was_paused = client.status == ClientStatus.PAUSED
+            ended = {
+                "reason": client.pause_reason,
+                "until": client.paused_until.isoformat() if client.paused_until else None,
+            }
             changes = _apply(form, client, now)
             if changes:
                 audit.record(
@@ -269,14 +393,17 @@ def edit(client_id: int) -> Response | str:
                     now=now,
                     actor=current_user,
                     subject=client,
-                    details={"fields": changes},
+                    details=_audit_details(client, changes),
                 )
             _after_save(client, changes, now)
-            rescheduled = _replan_if_moved(client, changes, now)
+            rescheduled = _pause_changes(client, was_paused, ended, now)
+            rescheduled = rescheduled or _replan_if_moved(client, changes, now)
             db.session.commit()
             message = "Saved." if changes else "Nothing changed."
             if rescheduled:
                 message += " Texts not yet sent were re-planned for the new settings."
+            if changes:
+                message += _pause_words(client)
             flash(message, "info")
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template(

@@ -17,9 +17,10 @@ from wtforms.validators import InputRequired, Length
 
 from companion import audit
 from companion.care.escalation import RULES, Reason
-from companion.escalations import acknowledge
+from companion.escalations import acknowledge, unreachable
 from companion.extensions import db
-from companion.models import Escalation, EscalationStatus, Message, Outcome
+from companion.models import Client, ClientStatus, Escalation, EscalationStatus, Message, Outcome
+from companion.pauses import describe as describe_pause
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 
@@ -60,7 +61,7 @@ def short_link(escalation_id: int) -> Response:
 @login_required
 def queue() -> str:
     """Open escalations first, oldest first; then the ones acknowledged lately."""
-    caseload = caseload_query(current_user).with_only_columns(db.literal_column("clients.id"))
+    caseload = caseload_query(current_user).with_only_columns(Client.id)
     rows = db.session.scalars(
         select(Escalation)
         .where(Escalation.client_id.in_(caseload.scalar_subquery()))
@@ -72,14 +73,18 @@ def queue() -> str:
     ).all()
     open_rows = [e for e in rows if e.status == EscalationStatus.OPEN]
     counts = Counter(reason_label(e.reason) for e in open_rows)
+    now = clock.now()
+    # Phones that went quiet without failing loudly: one statement over the caseload.
+    quiet = db.session.execute(unreachable(caseload_query(current_user), now).limit(200)).all()
     return render_template(
         "escalations/queue.html",
+        unreachable=quiet,
         open_rows=open_rows,
         done_rows=[e for e in rows if e.status != EscalationStatus.OPEN][:50],
         counts=sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
         reason_label=reason_label,
         rung_labels=RUNG_LABELS,
-        now=clock.now(),
+        now=now,
     )
 
 
@@ -110,11 +115,13 @@ def show(escalation_id: int) -> str:
 
 def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
     trigger = db.session.get(Message, escalation.message_id) if escalation.message_id else None
+    client = escalation.client
     return render_template(
         "escalations/show.html",
         escalation=escalation,
-        client=escalation.client,
+        client=client,
         trigger=trigger,
+        on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
         form=form,
         reason_label=reason_label,
         rung_labels=RUNG_LABELS,
