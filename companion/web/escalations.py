@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import case, select
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from companion import audit
@@ -41,7 +41,7 @@ def reason_label(reason: str) -> str:
 class AcknowledgeForm(FlaskForm):
     outcome = RadioField(
         "What happens now",
-        choices=[(o.value, label) for o, label in OUTCOME_LABELS.items()],
+        choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
         validators=[InputRequired("Choose what happens now.")],
     )
     note = TextAreaField(
