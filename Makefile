@@ -8,13 +8,14 @@ FLASK := $(BIN)/flask --app companion
 export COMPANION_ENV ?= development
 
 .PHONY: help install run web worker migrate seed test test-fast lint browser-deps \
-        translations-extract translations-update translations-check bench clean
+        translations-extract translations-update translations-check bench bench-plan clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:5000 and run the worker"
 	@echo "make test   - install what is missing, then lint and run the whole suite (SQLite + PostgreSQL)"
 	@echo "make test-fast - the unit tests only (no browser, no subprocesses)"
 	@echo "make bench  - the dispatch benchmark (see docs/performance.md)"
+	@echo "make bench-plan - the planning benchmark, 100,000 clients (see docs/performance.md)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,9 @@ translations-check: install
 
 bench: install
 	$(BIN)/python bench/dispatch.py
+
+bench-plan: install
+	$(BIN)/python bench/plan.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -11,11 +11,13 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import insert, select, update
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client as TwilioClient
 
 from companion.extensions import db
 from companion.messaging.compose import render
@@ -36,6 +38,7 @@ from companion.models import (
 from companion.tick import dispatch_settings, tick, transport
 
 from conftest import MONDAY_9AM, OUR_NUMBER
+from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
 T = MONDAY_9AM
 # Looking a text up at the provider (after a crash or a timeout) filters by the
@@ -592,6 +595,32 @@ def test_twilio_transport_gives_each_concurrent_send_its_own_answer(tw, fake_twi
     assert [r.provider_sid for r in results] == [sid_for[n] for n in numbers]
     # Connections went back to the pool instead of being closed after each text.
     assert 1 <= len(set(fake_twilio._connections) - earlier) <= 8
+
+
+def test_twilio_transport_sends_what_the_stock_twilio_client_sends(tw, fake_twilio):
+    """The transport writes its requests itself (for speed): Twilio must see the same fields."""
+    stock = TwilioClient(
+        DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, http_client=TwilioHttpClient(timeout=5),
+        environment={},
+    )
+    stock.api.base_url = fake_twilio.base_url
+    ours = transport().client
+    fields = {
+        "to": "+12135550142", "from_": OUR_NUMBER,
+        "body": "¿Cómo estás? 100% & más + ñ; x=1 😀", "status_callback": f"{CALLBACK_BASE}?m=7",
+        "media_url": ["https://example.test/a.png?x=1&y=2", "https://example.test/b.png"],
+    }
+
+    mine, theirs = ours.messages.create(**fields), stock.messages.create(**fields)
+
+    first, second = fake_twilio.messages
+    assert first["params"] == second["params"]
+    assert first["params"]["MediaUrl"] == fields["media_url"]
+    assert (mine.body, mine.status) == (theirs.body, theirs.status) == (fields["body"], "queued")
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    listed = [[m.sid for m in c.messages.list(to="+12135550142", date_sent_after=since)]
+              for c in (ours, stock)]
+    assert listed[0] == listed[1] == [theirs.sid, mine.sid]
 
 
 def test_twilio_transport_honours_proxy_settings(tw, make_client, fake_twilio, monkeypatch):

@@ -195,6 +195,10 @@ class Dispatcher:
             .where(
                 Message.direction == Direction.OUTBOUND,
                 Message.status == Status.PENDING,
+                # Only rows already due: a row expires no earlier than it could have
+                # gone, and this keeps the sweep on the (status, send_after) index, so
+                # its cost follows what is due, not the size of the outbox.
+                Message.send_after <= now,
                 Message.expires_at.is_not(None),
                 Message.expires_at <= now,
             )
