@@ -13,7 +13,7 @@ export COMPANION_ENV ?= development
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:5000 and run the worker"
 	@echo "make test   - install what is missing, then lint and run the whole suite (SQLite + PostgreSQL)"
-	@echo "make test-fast - the unit tests only (no browser, no subprocesses)"
+	@echo "make test-fast - the unit tests only (no database, no browser, no subprocesses)"
 	@echo "make bench  - the dispatch benchmark (see docs/performance.md)"
 	@echo "make bench-plan - the planning benchmark, 100,000 clients (see docs/performance.md)"
 
@@ -51,8 +51,9 @@ lint: install
 test: install browser-deps lint translations-check
 	$(BIN)/pytest -q
 
+# The unit tests: no database, no browser, no subprocesses (under a minute).
 test-fast: install
-	$(BIN)/pytest -q -m "not browser and not slow"
+	$(BIN)/pytest -q -m "not browser and not slow and not db"
 
 translations-extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o translations/messages.pot --no-location --sort-output --omit-header .

@@ -273,3 +273,10 @@ def make_client(app: Flask, provider: StaffUser) -> Callable[..., Client]:
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a database ``db``: ``make test-fast`` leaves them out."""
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
