@@ -120,7 +120,7 @@ def pg_url() -> Iterator[str]:
     except OperationalError as exc:
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
-        pytest.skip("PostgreSQL unreachable")
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {type(exc).__name__}")
     url = server.set(database=name).render_as_string(hide_password=False)
     migrate_to(url)
     yield url
