@@ -9,14 +9,17 @@ it fails instead.
 
 from __future__ import annotations
 
+import email
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask, g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -25,8 +28,12 @@ from sqlalchemy.exc import OperationalError
 
 from companion import create_app
 from companion.config import database_url as normalise_url
+from companion.escalations import queued_alerts
 from companion.extensions import db
+from companion.messaging.inbound import receive
 from companion.models import Client, ClientStatus, Consent, RiskLevel, Role, StaffUser
+from companion.replies import HOOKS
+from companion.tick import send_now
 
 from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 
@@ -280,3 +287,79 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+# -- the containment team's alerts: real SMTP, fake Twilio, simulated time ----------------
+
+PROVIDER_PHONE = "+12135550181"
+OFFICER_PHONE = "+12135550182"
+BACKUP_PHONE = "+12135550183"
+
+
+class Inbox:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def run_ticks(app, start: datetime, end: datetime, step=timedelta(minutes=30)):
+    """``flask tick --at`` for every ``step`` from ``start`` until ``end``."""
+    runner = app.test_cli_runner()
+    now = start
+    while now < end:
+        result = runner.invoke(args=["tick", "--at", now.isoformat()])
+        assert result.exit_code == 0, result.output
+        now += step
+
+
+def texts_to(fake, number):
+    return [m for m in fake.messages if m["to"] == number]
+
+
+def text_back(client, body, at):
+    """A text from ``client`` (or a bare phone number) at ``at``: the webhook's own path."""
+    phone = getattr(client, "phone", client)
+    result = receive(
+        db.session, from_number=phone, to_number=OUR_NUMBER, body=body, now=at, **HOOKS
+    )
+    db.session.commit()
+    send_now(result.reply_ids + queued_alerts(db.session), at)
+    return result
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def team_app(make_app, fake_twilio, inbox, staff):
+    _, port = inbox
+    return make_app(
+        SMS_TRANSPORT="twilio",
+        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=OUR_NUMBER,
+        TWILIO_API_BASE_URL=fake_twilio.base_url,
+        TWILIO_TIMEOUT_SECONDS="0.5",
+        PUBLIC_BASE_URL="http://localhost",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(port),
+        BUSINESS_TIMEZONE="America/Los_Angeles",
+        HOLIDAYS="2026-11-26",
+    )

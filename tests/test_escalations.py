@@ -6,19 +6,14 @@ Alerts are captured where they really go: staff SMS at the fake Twilio API
 
 from __future__ import annotations
 
-import email
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from companion.extensions import db
 from companion.messaging.compose import render
-from companion.messaging.inbound import receive
 from companion.models import (
     AuditEvent,
     CheckIn,
@@ -30,63 +25,20 @@ from companion.models import (
     Status,
     Task,
 )
-from companion.replies import HOOKS
-from companion.tick import send_now
 
-from conftest import OUR_NUMBER, post_sms, sent_bodies
-from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from conftest import (
+    BACKUP_PHONE,
+    OFFICER_PHONE,
+    PROVIDER_PHONE,
+    post_sms,
+    run_ticks,
+    sent_bodies,
+    text_back,
+    texts_to,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=LA)
-PROVIDER_PHONE = "+12135550181"
-OFFICER_PHONE = "+12135550182"
-BACKUP_PHONE = "+12135550183"
-
-
-class Inbox:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-@pytest.fixture
-def team_app(make_app, fake_twilio, inbox, staff):
-    # Built after the fixtures' own console app (``staff`` needs it), so that this is the
-    # active app for `tick` and for sending.
-    _, port = inbox
-    return make_app(
-        SMS_TRANSPORT="twilio",
-        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=OUR_NUMBER,
-        TWILIO_API_BASE_URL=fake_twilio.base_url,
-        TWILIO_TIMEOUT_SECONDS="0.5",
-        PUBLIC_BASE_URL="http://localhost",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=str(port),
-        BUSINESS_TIMEZONE="America/Los_Angeles",
-        HOLIDAYS="2026-11-26",
-    )
 
 
 @pytest.fixture
@@ -110,31 +62,6 @@ def client_of(team, make_client):
         return make_client(provider_id=provider.id, officer_id=officer.id, **fields)
 
     return make
-
-
-def run_ticks(app, start: datetime, end: datetime, step=timedelta(minutes=30)):
-    runner = app.test_cli_runner()
-    now = start
-    while now < end:
-        result = runner.invoke(args=["tick", "--at", now.isoformat()])
-        assert result.exit_code == 0, result.output
-        now += step
-
-
-def texts_to(fake, number):
-    return [m for m in fake.messages if m["to"] == number]
-
-
-def text_back(client_or_phone, body, at):
-    """A text arriving at simulated time ``at``: the webhook's own path."""
-    phone = getattr(client_or_phone, "phone", client_or_phone)
-    result = receive(db.session, from_number=phone, to_number=OUR_NUMBER, body=body, now=at,
-                     **HOOKS)  # fmt: skip
-    db.session.commit()
-    from companion.escalations import queued_alerts
-
-    send_now(result.reply_ids + queued_alerts(db.session), at)
-    return result
 
 
 def the_escalation():

@@ -12,22 +12,17 @@ twilio library) and a real local SMTP server.
 
 from __future__ import annotations
 
-import email
-import socket
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import current_app
 from sqlalchemy import event, select
 
 from companion.care.escalation import Reason
-from companion.escalations import EscalationSettings, open_escalation, queued_alerts, unreachable
+from companion.escalations import EscalationSettings, open_escalation, unreachable
 from companion.extensions import db
 from companion.messaging.compose import render
-from companion.messaging.inbound import receive
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -44,85 +39,20 @@ from companion.models import (
     RiskLevel,
     Status,
 )
-from companion.replies import HOOKS
-from companion.tick import send_now
 from companion.web import clock
 
-from conftest import OUR_NUMBER, sign_in
-from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from conftest import (
+    BACKUP_PHONE,
+    OFFICER_PHONE,
+    PROVIDER_PHONE,
+    run_ticks,
+    sign_in,
+    text_back,
+    texts_to,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=LA)  # Thanksgiving (26th) is a holiday below
-PROVIDER_PHONE = "+12135550181"
-OFFICER_PHONE = "+12135550182"
-BACKUP_PHONE = "+12135550183"
-
-
-class Inbox:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def run_ticks(app, start: datetime, end: datetime, step=timedelta(minutes=30)):
-    """``flask tick --at`` for every ``step`` from ``start`` until ``end``."""
-    runner = app.test_cli_runner()
-    now = start
-    while now < end:
-        result = runner.invoke(args=["tick", "--at", now.isoformat()])
-        assert result.exit_code == 0, result.output
-        now += step
-
-
-def texts_to(fake, number):
-    return [m for m in fake.messages if m["to"] == number]
-
-
-def text_back(client, body, at):
-    """A text from the client arriving at ``at``: the webhook's own path."""
-    result = receive(db.session, from_number=client.phone, to_number=OUR_NUMBER, body=body,
-                     now=at, **HOOKS)  # fmt: skip
-    db.session.commit()
-    send_now(result.reply_ids + queued_alerts(db.session), at)
-    return result
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-@pytest.fixture
-def team_app(make_app, fake_twilio, inbox, staff):
-    _, port = inbox
-    return make_app(
-        SMS_TRANSPORT="twilio",
-        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=OUR_NUMBER,
-        TWILIO_API_BASE_URL=fake_twilio.base_url,
-        TWILIO_TIMEOUT_SECONDS="0.5",
-        PUBLIC_BASE_URL="http://localhost",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=str(port),
-        BUSINESS_TIMEZONE="America/Los_Angeles",
-        HOLIDAYS="2026-11-26",
-    )
 
 
 @pytest.fixture
@@ -142,9 +72,7 @@ def team(team_app, staff):
 @pytest.fixture
 def client_of(team, make_client):
     def make(**fields):
-        return make_client(
-            provider_id=team["provider"].id, officer_id=team["officer"].id, **fields
-        )
+        return make_client(provider_id=team["provider"].id, officer_id=team["officer"].id, **fields)
 
     return make
 
@@ -415,9 +343,12 @@ def test_the_form_sets_a_pause_the_roi_and_the_examiner(team_app, team, client_o
         ClientStatus.PAUSED, "hospital", date(2026, 12, 4))  # fmt: skip
     assert row.roi_officer_contact is True and row.examiner_id == team["examiner"].id
     # No texts while paused: what was planned is withdrawn.
-    assert db.session.scalars(
-        select(Message).where(Message.client_id == client.id, Message.status == Status.PENDING)
-    ).all() == []
+    assert (
+        db.session.scalars(
+            select(Message).where(Message.client_id == client.id, Message.status == Status.PENDING)
+        ).all()
+        == []
+    )
     [updated] = audit_actions("client.updated")
     assert updated.details["pause"] == {"reason": "hospital", "until": "2026-12-04"}
     assert {"status", "pause_reason", "paused_until", "roi_officer_contact",
@@ -515,13 +446,17 @@ def test_an_open_alert_waits_through_a_pause_and_the_client_resumes_on_the_end_d
         "reason": "custody", "until": "2026-11-30"}  # fmt: skip
     # Texts start again: today's check-in is planned.
     prompts = db.session.scalars(
-        select(Message).where(Message.client_id == client.id, Message.kind == "checkin_prompt",
-                              Message.status == Status.PENDING)  # fmt: skip
+        select(Message).where(
+            Message.client_id == client.id,
+            Message.kind == "checkin_prompt",
+            Message.status == Status.PENDING,
+        )  # fmt: skip
     ).all()
     assert prompts and min(p.send_after for p in prompts) > resumed_at
     # The alert climbs again, a business day from the end of the pause (17:00), not at once.
-    assert db.session.get(Escalation, escalation.id).climbs_at == MONDAY + timedelta(days=7,
-                                                                                     hours=17)
+    assert db.session.get(Escalation, escalation.id).climbs_at == MONDAY + timedelta(
+        days=7, hours=17
+    )
     run_ticks(team_app, resumed_at + timedelta(hours=1), MONDAY + timedelta(days=7, hours=16),
               step=timedelta(hours=3))  # fmt: skip
     assert texts_to(fake_twilio, OFFICER_PHONE) == []
@@ -551,8 +486,9 @@ def test_staff_ending_a_pause_early_restart_texts_and_the_ladder(team_app, team,
     assert resumed.actor_id == team["provider"].id
     # Was due Tuesday 10:00, during the pause: now a business day from the release
     # (Friday 09:00 - 17:00, after the Thanksgiving holiday).
-    assert db.session.get(Escalation, escalation.id).climbs_at == MONDAY + timedelta(days=4,
-                                                                                     hours=17)
+    assert db.session.get(Escalation, escalation.id).climbs_at == MONDAY + timedelta(
+        days=4, hours=17
+    )
     assert db.session.scalars(
         select(Message).where(Message.client_id == client.id, Message.status == Status.PENDING)
     ).all()
@@ -597,7 +533,7 @@ def test_a_client_whose_phone_took_nothing_for_a_week_is_listed_unreachable(
     at(now)
     web = sign_in(team_app, team["provider"])
     html = web.get("/escalations").get_data(as_text=True)
-    section = html[html.index("Unreachable: no text delivered for 7 days"):]
+    section = html[html.index("Unreachable: no text delivered for 7 days") :]
     assert f'id="unreachable-{quiet.id}"' in section and f'id="unreachable-{never.id}"' in section
     for other in (fine, new, paused, out, elsewhere):
         assert f'id="unreachable-{other.id}"' not in section
@@ -620,8 +556,13 @@ def test_the_unreachable_list_is_one_statement_and_skips_a_client_just_back(
     team_app, team, client_of, at
 ):
     now = MONDAY + timedelta(days=14, hours=12)
-    back = client_of(display_name="Back", risk_level=RiskLevel.IVA, status=ClientStatus.PAUSED,
-                     pause_reason="hospital", paused_until=(now - timedelta(days=2)).date())
+    back = client_of(
+        display_name="Back",
+        risk_level=RiskLevel.IVA,
+        status=ClientStatus.PAUSED,
+        pause_reason="hospital",
+        paused_until=(now - timedelta(days=2)).date(),
+    )
     _text(back, now - timedelta(days=20), delivered=True)  # before the hospital
     db.session.commit()
     run_ticks(team_app, now - timedelta(days=2), now - timedelta(days=2) + timedelta(minutes=1))
