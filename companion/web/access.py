@@ -7,10 +7,14 @@ open at all (checked before every request in ``web/__init__.py``).
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
+from companion import audit
 from companion.extensions import db
 from companion.models import Client, Role, StaffUser
 
@@ -72,3 +76,16 @@ def examiner_may_open(endpoint: str | None, method: str) -> bool:
     if endpoint is None:
         return True
     return method in EXAMINER_ENDPOINTS.get(endpoint, frozenset())
+
+
+def record_view(client: Client, page: str, now: datetime, **details: Any) -> None:
+    """Audit one view of a client's record by the signed-in staff member, and commit."""
+    audit.record(
+        db.session,
+        "client.viewed",
+        now=now,
+        actor=current_user,
+        subject=client,
+        details={"page": page, **details},
+    )
+    db.session.commit()

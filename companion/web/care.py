@@ -98,7 +98,7 @@ from companion.models import (
     TaskStatus,
 )
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403
+from companion.web.access import caseload_query, client_or_403, record_view
 from companion.web.auth import _safe_next
 
 bp = Blueprint("care", __name__)
@@ -192,19 +192,6 @@ def localtime(instant: datetime | None, zone: str, with_zone: bool = True) -> st
 def _require(roles: tuple[Role, ...]) -> None:
     if current_user.role not in roles:
         abort(403)
-
-
-def _viewed(client: Client, page: str, now: datetime, **details: Any) -> None:
-    # Every view of a client's record is audited, as on the client page.
-    audit.record(
-        db.session,
-        "client.viewed",
-        now=now,
-        actor=current_user,
-        subject=client,
-        details={"page": page, **details},
-    )
-    db.session.commit()
 
 
 def _local_today(client: Client, now: datetime) -> date:
@@ -353,7 +340,7 @@ def _versions(client: Client) -> list[PlanVersion]:
 def _render_version(client: Client, version: PlanVersion | None, now: datetime) -> str:
     versions = _versions(client)
     content = version.content if version else empty_content()
-    _viewed(client, "plan", now, version=version.version if version else None)
+    record_view(client, "plan", now, version=version.version if version else None)
     return render_template(
         "care/plan.html",
         client=client,
@@ -432,7 +419,7 @@ def plan_edit(client_id: int) -> Response | tuple[str, int]:
     latest = planning.latest_plan(db.session, client.id)
 
     if request.method == "GET":
-        _viewed(client, "plan editor", now)
+        record_view(client, "plan editor", now)
         form = PlanForm(formdata=None)
         content = latest.content if latest else empty_content()
         items = {p.key: [dict(item) for item in content.get(p.key, [])] for p in PARTS}
@@ -729,7 +716,7 @@ def schedule(client_id: int) -> tuple[str, int]:
     """Risk, the derived schedule, and the provider's overrides of it."""
     client = client_or_403(client_id)
     now = clock.now()
-    _viewed(client, "schedule", now)
+    record_view(client, "schedule", now)
     return _render_schedule(client, now)
 
 
@@ -982,7 +969,7 @@ def appointments(client_id: int) -> Response | tuple[str, int]:
     now = clock.now()
     form = AppointmentForm()
     if request.method == "GET":
-        _viewed(client, "appointments", now)
+        record_view(client, "appointments", now)
         return _render_appointments(client, now, form)
     if not form.validate_on_submit():
         return _render_appointments(client, now, form, status=422)

@@ -60,7 +60,7 @@ from companion.models import (
     UTCDateTime,
 )
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403
+from companion.web.access import caseload_query, client_or_403, record_view
 
 bp = Blueprint("team", __name__)
 
@@ -204,18 +204,6 @@ def duration_words(span: timedelta | None) -> str:
     return f"{mins} min"
 
 
-def _viewed(client: Client, page: str, now: datetime, **details: Any) -> None:
-    audit.record(
-        db.session,
-        "client.viewed",
-        now=now,
-        actor=current_user,
-        subject=client,
-        details={"page": page, **details},
-    )
-    db.session.commit()
-
-
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
@@ -314,7 +302,7 @@ def timeline(client_id: int) -> str:
         for source, item_id, at in keys
         if item_id in found[source]
     ]
-    _viewed(client, "timeline", now, page_number=page)
+    record_view(client, "timeline", now, page_number=page)
     pages = max(1, -(-total // TIMELINE_PAGE))
     return render_template(
         "team/timeline.html",
@@ -582,7 +570,7 @@ def report(client_id: int) -> str | tuple[str, int]:
     found = _report_or_400(client, now)
     if isinstance(found, str):
         return render_template("team/bad_month.html", client=client, message=found), 400
-    _viewed(client, "report", now, month=found.key, format="html")
+    record_view(client, "report", now, month=found.key, format="html")
     return render_template(
         "team/report.html",
         report=found,
@@ -684,7 +672,7 @@ def report_csv(client_id: int) -> Response:
     found = _report_or_400(client, now)
     if isinstance(found, str):
         return Response(found + "\n", status=400, mimetype="text/plain")
-    _viewed(client, "report", now, month=found.key, format="csv")
+    record_view(client, "report", now, month=found.key, format="csv")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("section", "item", "measure", "value"))
