@@ -28,8 +28,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -37,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from dispatch import make_database  # noqa: E402 - the same scratch database as there
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tuesday 02:00 in Los Angeles
 ZONES = (
@@ -86,33 +84,6 @@ def plan_content(i: int) -> dict:
         "high_risk_situations": [], "support_contacts": [], "external_controls": [],
         "approach_goals": [], "offense_chain_note": "",
     }  # fmt: skip
-
-
-class Database:
-    """A new empty database: a SQLite file, or a fresh database on a PostgreSQL server."""
-
-    def __init__(self, server_url: str | None, workdir: Path) -> None:
-        from companion.config import database_url
-
-        self.drop: Callable[[], None] = lambda: None
-        if not server_url:
-            self.url = f"sqlite:///{workdir / 'plan-bench.sqlite3'}"
-            self.kind = "SQLite"
-            return
-        server = make_url(database_url(server_url, "."))
-        name = f"companion_plan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        self.drop = drop
-        self.url = server.set(database=name).render_as_string(hide_password=False)
-        self.kind = "PostgreSQL"
 
 
 def populate(count: int) -> None:
@@ -233,7 +204,8 @@ def run(server_url: str | None, count: int) -> dict:
     from companion.tick import tick
 
     with tempfile.TemporaryDirectory() as workdir:
-        database = Database(server_url, Path(workdir))
+        database = make_database(server_url, Path(workdir))
+        kind = "PostgreSQL" if server_url else "SQLite"
         try:
             app = create_app({
                 "COMPANION_ENV": "testing", "DATABASE_URL": database.url,
@@ -265,9 +237,9 @@ def run(server_url: str | None, count: int) -> dict:
                 db.session.remove()
                 db.engine.dispose()
         finally:
-            database.drop()
+            database.cleanup()
     return {
-        "database": database.kind, "clients": count, "setup": setup, "rows": rows,
+        "database": kind, "clients": count, "setup": setup, "rows": rows,
         "check_ins": check_ins, "floor": floor_s, "first": first_s, "second": second_s,
         "first_line": first.line(), "second_line": second.line(),
     }  # fmt: skip
