@@ -32,8 +32,8 @@ from companion.care.escalation import (
     consecutive_misses,
     next_rung,
 )
-from companion.messaging.keywords import fold
 from companion.messaging.outbox import enqueue
+from companion.messaging.words import fold
 from companion.models import (
     AlertEmail,
     AuditEvent,

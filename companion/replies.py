@@ -27,7 +27,8 @@ from companion.escalations import (
 )
 from companion.messaging.acute import SEVERITY, Acute, detect
 from companion.messaging.answers import Expects, Parsed, Problem, Question, parse_answer
-from companion.messaging.keywords import fold
+from companion.messaging.keywords import words_for
+from companion.messaging.words import fold
 from companion.models import (
     Appointment,
     AppointmentStatus,
@@ -43,8 +44,6 @@ from companion.models import (
 )
 
 ASKING_KINDS = ("checkin_prompt", "checkin_reminder", "appt_day_before", "appt_same_day")
-CONFIRM_WORDS = {"c", "confirm", "confirmed", "confirmar", "confirmo", "xac nhan"}
-RESCHEDULE_WORDS = {"r", "reschedule", "reprogramar", "cambiar", "doi lich", "doi"}
 
 
 # The crisis reply for each acute signal (DOMAIN.md, "Replies that need a person now").
@@ -152,9 +151,10 @@ def _route(session: Session, client: Client, message: Message, now: datetime) ->
         if (
             appointment is not None
             and appointment.starts_at > now
-            and (word in CONFIRM_WORDS or word in RESCHEDULE_WORDS)
+            and (word in words_for("confirm") or word in words_for("reschedule"))
         ):
-            return _appointment_reply(session, appointment, message, word in CONFIRM_WORDS, now)
+            confirm = word in words_for("confirm")
+            return _appointment_reply(session, appointment, message, confirm, now)
 
     check_in = session.scalars(
         select(CheckIn)

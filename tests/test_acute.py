@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.messaging.acute import ACUTE_FILE, SEVERITY, SPELLINGS, Acute, detect
+from companion.messaging import words
+from companion.messaging.acute import SEVERITY, SPELLINGS, Acute, detect
 from companion.messaging.i18n import shipped_languages
-from companion.messaging.keywords import fold
+from companion.messaging.words import fold
 
 LANGUAGES = shipped_languages()
-_RAW = json.loads(ACUTE_FILE.read_text(encoding="utf-8"))
-TABLE = {k: v for k, v in _RAW.items() if not k.startswith("_")}
+TABLE = words.section("acute")
 CATEGORIES = [c.value for c in Acute]
 
 SELF_HARM = Acute.SELF_HARM
@@ -225,7 +224,7 @@ def test_found_at_the_end_of_a_long_message_with_emoji_and_control_characters():
         ("work was long", "en"),
         ("see you Tuesday", "en"),
         ("killing time at the bus stop", "en"),
-        ("the kids at church sang", "en"),  # a mention, not contact (see acute.json)
+        ("the kids at church sang", "en"),  # a mention, not contact (en/words.json)
         ("I picked up groceries for the kids' school fundraiser", "en"),
         ("I can't go on Friday, can we move it?", "en"),
         ("Walked around the block and called my brother", "en"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from companion.messaging import words
 from companion.messaging.answers import (
-    ANSWERS_FILE,
     Expects,
     Problem,
     Question,
@@ -22,8 +20,7 @@ YES_NO = Question(Expects.YES_NO)
 LETTERS = Question(Expects.CHOICE, choices=("A", "B", "C"))
 NUMBERED = Question(Expects.CHOICE, choices=("1", "2"))
 LANGUAGES = shipped_languages()
-_RAW = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
-WORDS = {k: v for k, v in _RAW.items() if not k.startswith("_")}
+WORDS = words.section("answers")
 
 # What people put around an answer on a phone keyboard.
 noise = st.sampled_from(["", " ", "  ", ".", "!", "!!", "?", ",", " :)", "\n", " 👍", "..."])

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from companion.care.consent import decide
+from companion.messaging import words
 from companion.messaging.i18n import shipped_languages
-from companion.messaging.keywords import KEYWORDS_FILE, Keyword, classify, fold
+from companion.messaging.keywords import Keyword, classify, fold
 from companion.models import Consent
 
-TABLE = {k: v for k, v in json.loads(KEYWORDS_FILE.read_text()).items() if not k.startswith("_")}
+TABLE = words.section("keywords")
 
 
 def test_every_shipped_language_has_keywords():

@@ -7,36 +7,34 @@ someone, and the loss of housing or work or a relapse. ``detect`` finds these
 in free text; what happens next (crisis reply, who is alerted, how fast) is
 decided by the caller from the categories found.
 
-The phrases live in ``acute.json`` beside this file, per language and
-category, not in code. Matching is forgiving in the same way as the
+The phrases live in each language's ``translations/<lang>/words.json``
+(``acute`` section, per category), not in code. Matching is forgiving in the same way as the
 compliance keywords (``keywords.fold``: case, accents, tone marks,
 punctuation), and each word is also respelled through the language's
 ``spellings`` (texting forms and common misspellings: Vietnamese "ko" and
 "hok" for "không", Spanish "kiero" for "quiero", English "wanna" for
 "want to"), so each phrase is written once. A phrase matches as a sequence of
-whole words anywhere in the message: "end it all" is found in "I just want to
+whole words anywhere in the message (or, where the language's file says so,
+from the start of a word, or anywhere at all for languages written without
+spaces: see ``words.Matching``): "end it all" is found in "I just want to
 END IT ALL!!" but not in "the weekend it allowed".
 
 This is deliberately a net, not a judge: a person reviews every alert, and a
 missed one is worse than a false one. So negations count ("I don't want to
 kill myself" is found), every language is checked for every client, and the
-phrase lists lean towards inclusion; ``acute.json`` documents the judgment
+phrase lists lean towards inclusion; ``translations/en/words.json`` documents the judgment
 calls a clinician may want to revisit.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
 
-from companion.messaging.keywords import fold
-
-ACUTE_FILE = Path(__file__).with_name("acute.json")
+from companion.messaging import words
+from companion.messaging.words import fold
 
 # Per-language key that holds respellings rather than a category.
 SPELLINGS = "spellings"
@@ -73,7 +71,7 @@ class _Language:
     """One language's table, folded and respelled, ready to match."""
 
     spellings: Mapping[str, str]
-    # Each phrase padded with one space either side, so ``in`` matches whole words.
+    # Each phrase padded (words.pad) so that ``in`` finds it as the language matches.
     phrases: Mapping[Acute, tuple[str, ...]]
 
 
@@ -86,25 +84,23 @@ def _respell(folded: str, spellings: Mapping[str, str]) -> str:
 
 @cache
 def _table() -> dict[str, _Language]:
-    """The phrases of ``acute.json``, per language, folded once per process.
+    """The ``acute`` phrases of every language, folded once per process.
 
     A malformed file (an unknown category, a phrase that folds to nothing)
     raises here, at first use, rather than silently matching less.
     """
-    raw: dict[str, Any] = json.loads(ACUTE_FILE.read_text(encoding="utf-8"))
     table: dict[str, _Language] = {}
-    for language, entries in raw.items():
-        if language.startswith("_"):
-            continue
+    for language, entries in words.section("acute").items():
+        how = words.matching(language)
         spellings = {fold(k): fold(v) for k, v in entries.get(SPELLINGS, {}).items()}
         phrases: dict[Acute, tuple[str, ...]] = {}
-        for key, words in entries.items():
+        for key, listed in entries.items():
             if key.startswith("_") or key == SPELLINGS:
                 continue
-            folded = {_respell(fold(w), spellings) for w in words}
+            folded = {_respell(fold(w), spellings) for w in listed}
             if "" in folded:
-                raise ValueError(f"acute.json: a {language} {key} phrase has no words")
-            phrases[Acute(key)] = tuple(f" {p} " for p in sorted(folded))
+                raise ValueError(f"{words.path_of(language)}: a {key} phrase has no words")
+            phrases[Acute(key)] = tuple(words.pad(p, how) for p in sorted(folded))
         table[language] = _Language(spellings=spellings, phrases=phrases)
     return table
 
@@ -145,9 +141,9 @@ def detect(text: str, language: str) -> list[Acute]:
     found: set[Acute] = set()
     for lang in _reading_order(language):
         entry = table[lang]
-        padded = f" {_respell(folded, entry.spellings)} "
+        message = words.padded(_respell(folded, entry.spellings))
         for category, phrases in entry.phrases.items():
-            if category not in found and any(phrase in padded for phrase in phrases):
+            if category not in found and any(phrase in message for phrase in phrases):
                 found.add(category)
         if len(found) == len(SEVERITY):
             break

@@ -5,25 +5,21 @@ People answer from cheap phones, in their own words: "7", "7/10", "seven",
 into a value, or says why it could not (so the client is asked once, kindly,
 to answer again). It never raises: whatever arrives is kept by the caller.
 
-Words come from ``answers.json`` beside this file. The client's own language
-and English are read first; the other shipped languages only when those give
-nothing (a Spanish speaker may well answer "yes").
+Words come from each language's ``translations/<lang>/words.json``
+(``answers``). The client's own language and English are read first; the
+other shipped languages only when those give nothing (a Spanish speaker may well answer "yes").
 """
 
 from __future__ import annotations
 
 import enum
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
 
-from companion.messaging.keywords import fold
-
-ANSWERS_FILE = Path(__file__).with_name("answers.json")
+from companion.messaging import words
+from companion.messaging.words import fold
 
 # Longer than this and the text is a message to a person, not an answer to parse.
 LONGEST_ANSWER = 320
@@ -77,11 +73,8 @@ class _Words:
 
 @cache
 def _words() -> dict[str, _Words]:
-    raw: dict[str, Any] = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
     table = {}
-    for language, entries in raw.items():
-        if language.startswith("_"):
-            continue
+    for language, entries in words.section("answers").items():
         table[language] = _Words(
             yes=frozenset(fold(w) for w in entries["yes"]),
             no=frozenset(fold(w) for w in entries["no"]),
@@ -191,6 +184,8 @@ def _yes_no(text: str, folded: str, question: Question, languages: list[str]) ->
     tokens = folded.split()
     answer, used = _leading(tokens, yes, no)
     if answer is None:
+        answer, used = _run_on(tokens, languages)
+    if answer is None:
         return Parsed(None, Problem.UNREADABLE)
     opposite = no if answer == "yes" else yes
     later = tokens[used : used + _OPPOSITE_WITHIN - 1]
@@ -212,6 +207,24 @@ def _leading(
             return "yes", length
         if start in no:
             return "no", length
+    return None, 0
+
+
+def _run_on(tokens: list[str], languages: list[str]) -> tuple[str | None, int]:
+    """For languages written without spaces: a first word that begins with yes or no.
+
+    Chinese "是的我有" is one folded token; it starts with "是的", a yes.
+    """
+    if not tokens:
+        return None, 0
+    first = tokens[0]
+    for lang in languages:
+        if words.matching(lang) != words.Matching.CHARACTERS:
+            continue
+        entry = _words()[lang]
+        for word in sorted(entry.yes | entry.no, key=len, reverse=True):
+            if first.startswith(word):
+                return ("yes" if word in entry.yes else "no"), 1
     return None, 0
 
 

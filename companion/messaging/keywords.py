@@ -1,22 +1,21 @@
 """Recognising the compliance keywords (opt-out, opt-in, help) in any shipped language.
 
-The words live in ``keywords.json`` beside this file, per language, not in code.
-Matching is forgiving about case, accents, punctuation and spacing: "Stop!",
-"ALTO." and "dừng" all opt out. A single keyword must be the whole message
-(so "cancel my appointment" is not an opt-out); a phrase such as "stop
-texting me" may appear anywhere in it.
+The words live in each language's ``translations/<lang>/words.json``
+(``keywords`` section), not in code. Matching is forgiving about case,
+accents, punctuation and spacing: "Stop!", "ALTO." and "dừng" all opt out. A
+single keyword must be the whole message (so "cancel my appointment" is not an
+opt-out); a phrase such as "stop texting me" may appear anywhere in it.
 """
 
 from __future__ import annotations
 
 import enum
-import json
-import re
-import unicodedata
 from functools import cache
-from pathlib import Path
 
-KEYWORDS_FILE = Path(__file__).with_name("keywords.json")
+from companion.messaging import words
+from companion.messaging.words import fold
+
+__all__ = ["Keyword", "classify", "fold", "words_for"]
 
 
 class Keyword(enum.StrEnum):
@@ -25,27 +24,23 @@ class Keyword(enum.StrEnum):
     HELP = "help"
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces: "¡Dừng!" -> "dung"."""
-    text = text.casefold().replace("đ", "d").replace("’", "'")
-    decomposed = unicodedata.normalize("NFKD", text)
-    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    no_apostrophes = no_marks.replace("'", "")
-    words = re.sub(r"[^\w]+", " ", no_apostrophes)
-    return " ".join(words.split())
+@cache
+def _table() -> dict[str, dict[str, frozenset[str]]]:
+    table: dict[str, dict[str, frozenset[str]]] = {}
+    for lang, entries in words.section("keywords").items():
+        how = words.matching(lang)
+        table[lang] = {
+            key: frozenset(
+                words.pad(fold(w), how) if key.endswith("_phrases") else fold(w) for w in listed
+            )
+            for key, listed in entries.items()
+        }
+    return table
 
 
 @cache
-def _table() -> dict[str, dict[str, frozenset[str]]]:
-    raw = json.loads(KEYWORDS_FILE.read_text(encoding="utf-8"))
-    return {
-        lang: {key: frozenset(fold(w) for w in words) for key, words in entries.items()}
-        for lang, entries in raw.items()
-        if not lang.startswith("_")
-    }
-
-
-def _all(key: str) -> frozenset[str]:
+def words_for(key: str) -> frozenset[str]:
+    """Every shipped language's folded words for ``key`` (e.g. ``"confirm"``)."""
     return frozenset().union(*(entries.get(key, frozenset()) for entries in _table().values()))
 
 
@@ -59,15 +54,15 @@ def classify(body: str, *, opted_out: bool = False) -> Keyword | None:
     folded = fold(body)
     if not folded:
         return None
-    if folded in _all("opt_out"):
+    if folded in words_for("opt_out"):
         return Keyword.OPT_OUT
-    padded = f" {folded} "
-    if any(f" {phrase} " in padded for phrase in _all("opt_out_phrases")):
+    message = words.padded(folded)
+    if any(phrase in message for phrase in words_for("opt_out_phrases")):
         return Keyword.OPT_OUT
-    if folded in _all("opt_in"):
+    if folded in words_for("opt_in"):
         return Keyword.OPT_IN
-    if opted_out and folded in _all("opt_in_when_opted_out"):
+    if opted_out and folded in words_for("opt_in_when_opted_out"):
         return Keyword.OPT_IN
-    if folded in _all("help"):
+    if folded in words_for("help"):
         return Keyword.HELP
     return None

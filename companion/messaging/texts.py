@@ -25,6 +25,11 @@ class TextKind:
     after_opt_out: bool = False
     # Without a phone number to give, this variant is used instead.
     no_phone_template: str | None = None
+    # Most segments a rendered text may cost in any shipped language, with the
+    # longest placeholder values (tests/test_catalogs.py): 3 for reminders and
+    # check-ins, 2 for appointment notices (issue 5), which carry a date, a
+    # time and a place and must still arrive as one readable message.
+    budget: int = 3
 
 
 TEAM = N_("your care team")
@@ -99,20 +104,30 @@ KINDS: dict[str, TextKind] = {
         N_(
             "Reminder from %(team)s: appointment tomorrow, %(when)s.%(where)s "
             "Reply C to confirm or R to reschedule."
-        )
+        ),
+        budget=2,
     ),
     "appt_same_day": TextKind(
         N_(
             "Reminder from %(team)s: appointment today at %(time)s.%(where)s "
             "Reply C to confirm or R to reschedule."
-        )
+        ),
+        budget=2,
     ),
-    "appt_2h": TextKind(N_("Reminder: your appointment is today at %(time)s.%(where)s")),
+    "appt_2h": TextKind(
+        N_("Reminder: your appointment is today at %(time)s.%(where)s"), budget=2
+    ),
     "appt_cancelled": TextKind(
-        N_("Your appointment on %(when)s is cancelled. %(team)s will contact you about a new time.")
+        N_(
+            "Your appointment on %(when)s is cancelled. "
+            "%(team)s will contact you about a new time."
+        ),
+        budget=2,
     ),
     "appt_confirmed": TextKind(
-        N_("Thanks, your appointment on %(when)s is confirmed."), reply=True
+        N_("Thanks, your appointment on %(when)s is confirmed."),
+        reply=True,
+        budget=2,
     ),
     "appt_reschedule": TextKind(
         N_(
@@ -120,6 +135,7 @@ KINDS: dict[str, TextKind] = {
             "on %(when)s stays as planned."
         ),
         reply=True,
+        budget=2,
     ),
     # -- replies that need a person now (DOMAIN.md): the client hears back at once --
     "crisis_self_harm": TextKind(
