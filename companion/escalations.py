@@ -32,7 +32,9 @@ from companion.care.escalation import (
     consecutive_misses,
     next_rung,
 )
+from companion.messaging.i18n import SOURCE_LANGUAGE, translations_for
 from companion.messaging.outbox import enqueue
+from companion.messaging.texts import ALERT_EMAILS
 from companion.messaging.words import fold
 from companion.models import (
     AlertEmail,
@@ -284,7 +286,11 @@ def _queue_email(
 ) -> None:
     if session.scalar(select(AlertEmail.id).where(AlertEmail.dedupe_key == key)):
         return
-    urgency = "now" if escalation.urgent else "soon"
+    wording = ALERT_EMAILS[escalation.urgent]
+    # Staff read English (the source language); the strings are in the catalogs
+    # so that a staff language can be added without touching this code.
+    translate = translations_for(SOURCE_LANGUAGE).gettext
+    values = {"code": escalation.code, "name": person.name, "link": settings.link(escalation)}
     session.add(
         AlertEmail(
             dedupe_key=key,
@@ -292,14 +298,8 @@ def _queue_email(
             staff_user_id=person.id,
             to_address=person.email,
             # Discreet like the SMS: the portal holds the details, behind sign-in.
-            subject=f"Companion alert {escalation.code}: a client needs attention {urgency}",
-            body=(
-                f"Hello {person.name},\n\n"
-                f"A client on your caseload needs attention {urgency}.\n"
-                f"Open the alert: {settings.link(escalation)}\n\n"
-                f"Acknowledge it there, or text OK {escalation.code} from your registered phone.\n"
-                "\n-- Companion"
-            ),
+            subject=translate(wording.subject) % values,
+            body=translate(wording.body) % values,
             status=EmailStatus.PENDING,
             attempts=0,
             send_after=now,

@@ -17,7 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from companion.messaging.i18n import TRANSLATIONS_DIR
-from companion.messaging.texts import KINDS, NUDGE, PLAN_LINES, QUESTIONS, TEAM, WHERE
+from companion.messaging.texts import ALERT_EMAILS, KINDS, NUDGE, PLAN_LINES, QUESTIONS, TEAM, WHERE
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
@@ -28,8 +28,10 @@ def placeholders(text: str) -> list[str]:
 
 
 def source_strings() -> set[str]:
-    """Every SMS source string the code defines."""
+    """Every text and alert email source string the code defines."""
     strings = {TEAM, WHERE, NUDGE, *QUESTIONS.values(), *PLAN_LINES.values()}
+    for email in ALERT_EMAILS.values():
+        strings |= {email.subject, email.body}
     for spec in KINDS.values():
         strings.add(spec.template)
         if spec.no_phone_template:

@@ -210,6 +210,37 @@ KINDS: dict[str, TextKind] = {
 }
 
 
+@dataclass(frozen=True)
+class AlertEmailWording:
+    """An alert email to a staff member: discreet like the SMS; the portal holds the details."""
+
+    subject: str
+    body: str
+
+
+ALERT_EMAILS: dict[bool, AlertEmailWording] = {
+    # urgent -> wording
+    False: AlertEmailWording(
+        subject=N_("Companion alert %(code)s: a client needs attention soon"),
+        body=N_(
+            "Hello %(name)s,\n\nA client on your caseload needs attention soon.\n"
+            "Open the alert: %(link)s\n\n"
+            "Acknowledge it there, or text OK %(code)s from your registered phone.\n\n"
+            "-- Companion"
+        ),
+    ),
+    True: AlertEmailWording(
+        subject=N_("Companion alert %(code)s: a client needs attention now"),
+        body=N_(
+            "Hello %(name)s,\n\nA client on your caseload needs attention now.\n"
+            "Open the alert: %(link)s\n\n"
+            "Acknowledge it there, or text OK %(code)s from your registered phone.\n\n"
+            "-- Companion"
+        ),
+    ),
+}
+
+
 # Put before the next check-in question after a missed one: a nudge, never a reproach.
 NUDGE = N_("We missed you last time, no problem.")
 
