@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_date, format_skeleton, format_time
 
+from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
 from companion.messaging.segments import segment_info
 from companion.messaging.texts import KINDS, NUDGE, PLAN_LINES, QUESTIONS, TEAM, WHERE
@@ -73,12 +74,23 @@ def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
 
 
 def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
-    """("Tuesday, November 24, 10:00 AM", "10:00 AM") in the language's own forms."""
+    """("Tuesday, November 24, 10:00 AM", "10:00 AM") in the language's own forms.
+
+    The language's ``words.json`` may name the Babel locale to format with
+    (``es_US``: clients here read 12-hour times, "10:00 a. m.") and patterns
+    for the day (``date``) and the clock (``time``), where CLDR's defaults are
+    not what people customarily write in a text.
+    """
     local = instant.astimezone(ZoneInfo(zone))
-    # Weekday and date separately: the "MMMMEEEEd" skeleton abbreviates the weekday in Spanish.
-    weekday = format_date(local, "EEEE", locale=language)
-    day = f"{weekday}, {format_skeleton('MMMMd', local, locale=language)}"
-    clock = format_time(local, format="short", locale=language)
+    wanted = words.formats(language)
+    locale = wanted.get("locale", language)
+    if "date" in wanted:
+        day = format_date(local, wanted["date"], locale=locale)
+    else:
+        # Weekday and date separately: the "MMMMEEEEd" skeleton abbreviates the weekday in Spanish.
+        weekday = format_date(local, "EEEE", locale=locale)
+        day = f"{weekday}, {format_skeleton('MMMMd', local, locale=locale)}"
+    clock = format_time(local, wanted.get("time", "short"), locale=locale)
     return normalise(f"{day}, {clock}"), normalise(clock)
 
 
