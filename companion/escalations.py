@@ -214,8 +214,19 @@ def _raise_to(
     if following is None:
         escalation.climbs_at = None  # the top: it stays open on everyone's queue
     else:
-        escalation.climbs_at = climbs_at(RULES[Reason(escalation.reason)], since or now,
-                                         settings.calendar)  # fmt: skip
+        escalation.climbs_at = _climbs_at(session, escalation, since or now, settings)
+
+
+def _climbs_at(
+    session: Session, escalation: Escalation, since: datetime, settings: EscalationSettings
+) -> datetime:
+    """When ``escalation`` climbs from ``since``: the client's acknowledgement window."""
+    from companion.planning import effective_schedule  # planning imports us
+
+    client = escalation.client or session.get(Client, escalation.client_id)
+    cadence = effective_schedule(session, client, since)
+    rule = RULES[Reason(escalation.reason)]
+    return climbs_at(rule, since, settings.calendar, cadence.ack_business_days)
 
 
 def _recipient(client: Client, rung: Rung) -> StaffUser | None:
@@ -419,8 +430,7 @@ def resume_ladder(
     for escalation in _open_for(session, client):
         detail = "the pause ended"
         if escalation.climbs_at is not None and escalation.climbs_at <= now:
-            rule = RULES[Reason(escalation.reason)]
-            escalation.climbs_at = climbs_at(rule, now, settings.calendar)
+            escalation.climbs_at = _climbs_at(session, escalation, now, settings)
             detail += "; the ladder goes on from now"
             restarted += 1
         _event(session, escalation, now, "resumed", detail=detail)
@@ -467,7 +477,9 @@ def review_misses(
         )
         misses = consecutive_misses(str(s) for s in statuses)
         cadence = effective_schedule(session, client, now)
-        decision = after_misses(misses, cadence.escalate_after_misses)
+        decision = after_misses(
+            misses, cadence.escalate_after_misses, cadence.officer_after_misses
+        )
         if decision.open_at is not None and open_escalation(
             session, client, Reason.MISSED_CHECKINS, now, settings,
             rung=decision.open_at, details={"consecutive misses": misses},

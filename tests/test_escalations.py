@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from companion import planning
 from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (
@@ -209,6 +210,48 @@ def test_an_opt_out_is_a_channel_change_the_officer_hears_of_only_under_the_roi(
             "link": f"http://localhost/clients/{client.id}"}).body]  # fmt: skip
     else:
         assert to_officer == []
+
+
+def test_each_ladder_step_can_be_set_per_client(team_app, team, client_of, fake_twilio):
+    """Provider after 1 miss, officer after 5, two business days to acknowledge."""
+    provider, officer, _ = team
+    client = client_of(risk_level=RiskLevel.IVA, checkin_topics=["stress"])
+    for part, value in (
+        ("escalate_after_misses", 1),
+        ("officer_after_misses", 5),
+        ("ack_business_days", 2),
+    ):
+        planning.record_override(
+            db.session, client, part, value, "agreed at the team meeting", provider, MONDAY
+        )
+    db.session.commit()
+
+    # Monday's question goes unanswered: one miss is enough for this client.
+    run_ticks(team_app, MONDAY, MONDAY + timedelta(hours=16, minutes=30))
+    escalation = the_escalation()
+    assert escalation.rung == "provider"
+    assert len(texts_to(fake_twilio, PROVIDER_PHONE)) == 1
+    # Tuesday and Wednesday missed too (three in a row): the default would tell the
+    # officer now, and one business day would have climbed it on Tuesday. Not for this client.
+    run_ticks(team_app, MONDAY + timedelta(hours=16, minutes=30),
+              MONDAY + timedelta(days=2, hours=15))  # fmt: skip
+    db.session.expire_all()
+    assert the_escalation().rung == "provider"
+    assert texts_to(fake_twilio, OFFICER_PHONE) == []
+    # Two business days after the alert (Wednesday 16:00), it climbs to the officer.
+    run_ticks(team_app, MONDAY + timedelta(days=2, hours=15),
+              MONDAY + timedelta(days=2, hours=16, minutes=30))  # fmt: skip
+    db.session.expire_all()
+    assert the_escalation().rung == "officer"
+    assert len(texts_to(fake_twilio, OFFICER_PHONE)) == 1
+    overrides = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "schedule.override")
+    ).all()
+    assert {e.details["part"] for e in overrides} == {
+        "escalate_after_misses",
+        "officer_after_misses",
+        "ack_business_days",
+    }
 
 
 @pytest.mark.parametrize("case", ["no such code", "someone else's client", "not a code"])

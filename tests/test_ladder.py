@@ -48,6 +48,28 @@ def test_what_a_run_of_misses_calls_for(misses, escalate_after, nudge, rung):
     assert (decision.nudge, decision.open_at) == (nudge, rung)
 
 
+@pytest.mark.parametrize(
+    "misses, rung",
+    [(2, Rung.PROVIDER), (3, Rung.PROVIDER), (4, Rung.PROVIDER), (5, Rung.OFFICER)],
+)
+def test_a_client_can_have_the_officer_told_later(misses, rung):
+    # A provider set "tell the officer after 5" for this client (with a reason, logged).
+    assert after_misses(misses, 2, officer_after=5).open_at == rung
+
+
+def test_a_longer_acknowledgement_window_counts_business_days():
+    monday = la(2026, 11, 23, 10, 0)
+    rule = RULES[Reason.MISSED_CHECKINS]
+    assert climbs_at(rule, monday, CALENDAR, business_days=2) == la(2026, 11, 25, 10, 0)
+    # Wednesday + 2 business days: Thanksgiving (Thursday) does not count.
+    assert climbs_at(rule, la(2026, 11, 25, 10), CALENDAR, business_days=2) == la(
+        2026, 11, 30, 10, 0
+    )
+    # Urgent ones ignore the window.
+    urgent = RULES[Reason.SELF_HARM]
+    assert climbs_at(urgent, monday, CALENDAR, business_days=5) == monday + timedelta(hours=1)
+
+
 def test_the_ladder_ends_at_the_backup_officer():
     assert next_rung(Rung.PROVIDER) == Rung.OFFICER
     assert next_rung(Rung.OFFICER) == Rung.BACKUP_OFFICER

@@ -536,6 +536,39 @@ def test_lowering_notices_and_the_escalation_threshold(app, provider, make_clien
     assert "<strong>day before</strong>" in row
 
 
+def test_the_ladder_steps_are_set_per_client_in_order(app, provider, make_client):
+    client = make_client(risk_level=RiskLevel.III)
+    web = sign_in(app, provider)
+    url = f"/clients/{client.id}/schedule/overrides"
+    # The officer may not hear before the provider would (2 misses at level III).
+    early = web.post(
+        f"{url}/officer_after_misses",
+        data={"officer_after_misses-misses": "1", "officer_after_misses-reason": "worried"},
+    )
+    assert early.status_code == 422
+    assert "At least 2: the provider is told first" in page_of(early)
+    assert 'value="worried"' in page_of(early)  # what was typed is kept
+    web.post(
+        f"{url}/officer_after_misses",
+        data={"officer_after_misses-misses": "4", "officer_after_misses-reason": "steady"},
+    )
+    web.post(
+        f"{url}/ack_business_days",
+        data={"ack_business_days-business_days": "2", "ack_business_days-reason": "part-time"},
+    )
+    too_long = web.post(
+        f"{url}/ack_business_days",
+        data={"ack_business_days-business_days": "9", "ack_business_days-reason": "x"},
+    )
+    assert too_long.status_code == 422 and "A number from 1 to 5." in page_of(too_long)
+    page = page_of(web.get(f"/clients/{client.id}/schedule"))
+    officer_row = page.split('id="part-officer_after_misses"')[1].split("</tr>")[0]
+    assert "<td>3 consecutive misses</td>" in officer_row  # derived
+    assert "<strong>4 consecutive misses</strong>" in officer_row and "steady" in officer_row
+    ack_row = page.split('id="part-ack_business_days"')[1].split("</tr>")[0]
+    assert "<td>1 business day</td>" in ack_row and "<strong>2 business days</strong>" in ack_row
+
+
 def risk_data(**overrides):
     data = {
         "risk_level": "II",

@@ -29,7 +29,12 @@ class Cadence:
     # Reminders every other week when True (ISO week parity): levels I-II.
     reminder_biweekly: bool
     notices: tuple[str, ...]
+    # The escalation ladder's steps for this client (DOMAIN.md, "Escalation ladder"):
+    # consecutive misses that alert the provider, and that go to the officer;
+    # business days an alert waits for acknowledgement before it climbs a rung.
     escalate_after_misses: int
+    officer_after_misses: int = 3
+    ack_business_days: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +44,8 @@ class Cadence:
             "reminder_biweekly": self.reminder_biweekly,
             "notices": list(self.notices),
             "escalate_after_misses": self.escalate_after_misses,
+            "officer_after_misses": self.officer_after_misses,
+            "ack_business_days": self.ack_business_days,
         }
 
 
@@ -59,7 +66,12 @@ OVERRIDABLE = (
     "reminder_days",
     "notices",
     "escalate_after_misses",
+    "officer_after_misses",
+    "ack_business_days",
 )
+# Bounds for the ladder's numbers: a week of daily misses, a working week of waiting.
+MOST_MISSES = 7
+MOST_ACK_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -111,8 +123,10 @@ def apply_overrides(base: Cadence, overrides: Mapping[str, Any]) -> Cadence:
             changes[part] = tuple(n for n in NOTICE_OFFSETS if n in set(value))
         elif part == "evening_checkin":
             changes[part] = bool(value)
-        elif part == "escalate_after_misses":
-            changes[part] = max(1, int(value))
+        elif part in ("escalate_after_misses", "officer_after_misses"):
+            changes[part] = min(MOST_MISSES, max(1, int(value)))
+        elif part == "ack_business_days":
+            changes[part] = min(MOST_ACK_DAYS, max(1, int(value)))
     if "reminder_days" in changes:
         changes["reminder_biweekly"] = False  # an explicit choice of days is weekly
     return replace(base, **changes)

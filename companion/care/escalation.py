@@ -44,7 +44,8 @@ class Rung(enum.StrEnum):
 
 
 LADDER = (Rung.PROVIDER, Rung.OFFICER, Rung.BACKUP_OFFICER)
-# Three consecutive misses go to the officer whatever the provider did.
+# Three consecutive misses go to the officer whatever the provider did (the
+# default; a client's cadence may set another number, with the reason logged).
 OFFICER_AFTER_MISSES = 3
 URGENT_CLIMB = timedelta(hours=1)
 
@@ -97,11 +98,17 @@ class MissDecision:
     open_at: Rung | None  # open (or raise to) an escalation at this rung
 
 
-def after_misses(misses: int, escalate_after: int) -> MissDecision:
-    """What a run of ``misses`` consecutive missed check-ins calls for."""
+def after_misses(
+    misses: int, escalate_after: int, officer_after: int = OFFICER_AFTER_MISSES
+) -> MissDecision:
+    """What a run of ``misses`` consecutive missed check-ins calls for.
+
+    ``escalate_after`` misses alert the provider; ``officer_after`` go
+    straight to the officer (both from the client's cadence).
+    """
     if misses <= 0:
         return MissDecision(False, None)
-    if misses >= OFFICER_AFTER_MISSES:
+    if misses >= officer_after:
         return MissDecision(True, Rung.OFFICER)
     if misses >= escalate_after:
         return MissDecision(True, Rung.PROVIDER)
@@ -153,8 +160,17 @@ class BusinessCalendar:
             cursor = local_instant(day, time(0, 0), self.zone)
 
 
-def climbs_at(rule: Rule, since: datetime, calendar: BusinessCalendar) -> datetime:
-    """When an escalation on its current rung climbs if nobody acknowledges it."""
+def climbs_at(
+    rule: Rule, since: datetime, calendar: BusinessCalendar, business_days: int = 1
+) -> datetime:
+    """When an escalation on its current rung climbs if nobody acknowledges it.
+
+    Urgent ones climb within the hour, whatever the day; others after
+    ``business_days`` of working time (one by default; per client cadence).
+    """
     if rule.urgent:
         return since + URGENT_CLIMB
-    return calendar.add_business_day(since)
+    due = since
+    for _ in range(max(1, business_days)):
+        due = calendar.add_business_day(due)
+    return due

@@ -49,6 +49,8 @@ from companion import audit, planning
 from companion.care.cadence import (
     DEFAULTS,
     LEVELS,
+    MOST_ACK_DAYS,
+    MOST_MISSES,
     NOTICE_OFFSETS,
     OVERRIDABLE,
     WEEKDAYS,
@@ -147,6 +149,8 @@ PART_NAMES = {
     "reminder_days": "Plan reminder days",
     "notices": "Appointment notices",
     "escalate_after_misses": "Tell the provider after",
+    "officer_after_misses": "Tell the officer after",
+    "ack_business_days": "Wait for acknowledgement",
 }
 ITEM_NOUNS = {
     "warning_signs": "warning sign",
@@ -596,7 +600,12 @@ class OverrideForm(FlaskForm):
     )
     misses = IntegerField(
         "Consecutive misses",
-        validators=[Optional(), NumberRange(1, 7, message="A number from 1 to 7.")],
+        validators=[Optional(), NumberRange(1, MOST_MISSES, message="A number from 1 to 7.")],
+    )
+    business_days = IntegerField(
+        "Business days before it goes to the next person",
+        validators=[Optional(), NumberRange(1, MOST_ACK_DAYS, message="A number from 1 to 5.")],
+        description="Urgent alerts (acute replies) always climb within the hour.",
     )
     reason = StringField(
         "Why",
@@ -619,7 +628,10 @@ def describe(part: str, cadence: Cadence) -> str:
         return f"yes, at {EVENING_TIME}" if cadence.evening_checkin else "no"
     if part == "notices":
         return ", ".join(NOTICE_NAMES[n] for n in cadence.notices) or "none"
-    misses = cadence.escalate_after_misses
+    if part == "ack_business_days":
+        days = cadence.ack_business_days
+        return "1 business day" if days == 1 else f"{days} business days"
+    misses = getattr(cadence, part)
     return "1 miss" if misses == 1 else f"{misses} consecutive misses"
 
 
@@ -641,10 +653,12 @@ class PartRow:
 
 def _override_form_for(part: str, cadence: Cadence) -> OverrideForm:
     form = OverrideForm(formdata=None, prefix=part)
-    form.days.data = list(getattr(cadence, part)) if part.endswith("_days") else []
+    day_parts = ("checkin_days", "reminder_days")
+    form.days.data = list(getattr(cadence, part)) if part in day_parts else []
     form.evening.data = "yes" if cadence.evening_checkin else "no"
     form.notices.data = list(cadence.notices)
-    form.misses.data = cadence.escalate_after_misses
+    form.misses.data = getattr(cadence, part) if part.endswith("_misses") else None
+    form.business_days.data = cadence.ack_business_days
     return form
 
 
@@ -782,7 +796,7 @@ def _level_words(client: Client, now: datetime) -> str:
     return derived.level + (f" ({'; '.join(derived.reasons)})" if derived.reasons else "")
 
 
-def _override_value(part: str, form: OverrideForm) -> tuple[Any, bool]:
+def _override_value(part: str, form: OverrideForm, effective: Cadence) -> tuple[Any, bool]:
     """The value to store for ``part`` from its form: (value, ok)."""
     if part in ("checkin_days", "reminder_days"):
         return sorted(set(form.days.data or [])), True
@@ -794,9 +808,28 @@ def _override_value(part: str, form: OverrideForm) -> tuple[Any, bool]:
     if part == "notices":
         chosen = set(form.notices.data or [])
         return [n for n in NOTICE_OFFSETS if n in chosen], True
+    if part == "ack_business_days":
+        if form.business_days.data is None:
+            if not form.business_days.errors:
+                form.business_days.errors = ["Enter a number from 1 to 5."]
+            return None, False
+        return form.business_days.data, True
     if form.misses.data is None:
         if not form.misses.errors:
             form.misses.errors = ["Enter a number from 1 to 7."]
+        return None, False
+    # The ladder climbs: the officer is never told before the provider would be.
+    if part == "officer_after_misses" and form.misses.data < effective.escalate_after_misses:
+        form.misses.errors = [
+            f"At least {effective.escalate_after_misses}: the provider is told first "
+            f"(after {describe('escalate_after_misses', effective)})."
+        ]
+        return None, False
+    if part == "escalate_after_misses" and form.misses.data > effective.officer_after_misses:
+        form.misses.errors = [
+            f"At most {effective.officer_after_misses}: the officer is told after "
+            f"{describe('officer_after_misses', effective)}."
+        ]
         return None, False
     return form.misses.data, True
 
@@ -813,10 +846,12 @@ def override(client_id: int, part: str) -> Response | tuple[str, int]:
     form = OverrideForm(prefix=part)
     back_to_derived = request.form.get("action") == "derived"
     ok = form.validate_on_submit()
-    value, value_ok = (None, True) if back_to_derived else _override_value(part, form)
+    in_force = planning.overrides_for(db.session, [client.id]).get(client.id, {})
+    derived = planning.derived_level(client, _local_today(client, now))
+    effective = effective_cadence(derived, in_force)
+    value, value_ok = (None, True) if back_to_derived else _override_value(part, form, effective)
     if not (ok and value_ok):
         return _render_schedule(client, now, override_forms={part: form}, status=422)
-    in_force = planning.overrides_for(db.session, [client.id]).get(client.id, {})
     if back_to_derived and in_force.get(part) is None:
         flash(f"{PART_NAMES[part]} already follows the derived schedule.", "info")
         return redirect(url_for("care.schedule", client_id=client.id, _anchor=f"part-{part}"))
