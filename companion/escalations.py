@@ -521,6 +521,10 @@ def review_delivery(session: Session, now: datetime, settings: EscalationSetting
         if trigger is None or client is None:
             continue
         code = str(trigger.error_code) if trigger.error_code else ""
+        if code == CARRIER_OPT_OUT and not _channel_change_since(session, client, trigger):
+            # The carrier says the client texted STOP to our number: an opt-out
+            # like any other, so the provider arranges another way to stay in touch.
+            consent_changed(session, client, Consent.OPTED_OUT, now, settings.base_url)
         if open_escalation(
             session, client, Reason.CANT_REACH, now, settings, message_id=trigger.id,
             details={"carrier code": code or "undelivered twice in a row"},
@@ -531,6 +535,21 @@ def review_delivery(session: Session, now: datetime, settings: EscalationSetting
 
 
 DELIVERY_LOOKBACK = timedelta(days=7)
+CARRIER_OPT_OUT = "21610"
+
+
+def _channel_change_since(session: Session, client: Client, failure: Message) -> bool:
+    """Whether a channel-change task was already made for this opt-out."""
+    return (
+        session.scalar(
+            select(Task.id).where(
+                Task.client_id == client.id,
+                Task.kind == "channel_change",
+                Task.created_at >= (failure.updated_at or failure.created_at),
+            )
+        )
+        is not None
+    )
 
 
 def _second_undelivered(session: Session, failures: list[Message]) -> Message | None:

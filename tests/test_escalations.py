@@ -192,6 +192,9 @@ def test_a_carrier_unsubscribe_raises_cant_reach_worded_as_a_phone_problem(
     assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
     run_ticks(team_app, at + timedelta(hours=1), at + timedelta(hours=2))
     assert db.session.scalars(select(Escalation)).all() == [escalation]  # raised once
+    # The carrier's "unsubscribed" is an opt-out too: one channel-change task for the provider.
+    [task] = db.session.scalars(select(Task)).all()
+    assert task.kind == "channel_change" and task.client_id == client.id
 
 
 @pytest.mark.parametrize("roi", [False, True])
