@@ -525,6 +525,25 @@ def test_an_examiner_sees_the_assigned_clients_appointments_and_alerts(
     assert db.session.get(type(mine), mine.id).outcome == Outcome.REVIEW
 
 
+def test_an_examiner_sees_an_alert_but_not_the_clients_words(app, people, client, examined):
+    said = received(client, "I keep thinking about hurting myself", la(date(2026, 11, 21), 9))
+    acute = open_escalation(db.session, client, Reason.SELF_HARM, la(date(2026, 11, 21), 9),
+                            settings(), message_id=said.id)  # fmt: skip
+    db.session.commit()
+    as_examiner = sign_in(app, people["examiner"]).get(f"/escalations/{acute.id}")
+    page = as_examiner.get_data(as_text=True)
+    assert as_examiner.status_code == 200 and acute.code in page
+    assert "hurting myself" not in page
+    assert "shown to the provider and the officer" in page
+    as_provider = sign_in(app, people["provider"]).get(f"/escalations/{acute.id}")
+    assert "I keep thinking about hurting myself" in as_provider.get_data(as_text=True)
+    # The appointments page is read-only for an examiner: no forms to add, change or cancel.
+    appointments = sign_in(app, people["examiner"]).get(f"/clients/{client.id}/appointments")
+    html = appointments.get_data(as_text=True)
+    assert "Polygraph exam" in html
+    assert "Add an appointment" not in html and ">Cancel</button>" not in html
+
+
 def test_an_examiner_gets_403_everywhere_else(app, people, client, stranger, examined):
     mine, theirs = examined
     browser = sign_in(app, people["examiner"])

@@ -992,6 +992,8 @@ def _render_appointments(
         recorded=recorded,
         may_record=current_user.role in OUTCOME_RECORDERS,
         can_record=lambda a: _can_record(a, now),
+        # Examiners read the appointments of their clients; they do not change them.
+        may_change=current_user.role != Role.EXAMINER,
     )
     return page, status
 

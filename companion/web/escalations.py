@@ -19,7 +19,15 @@ from companion import audit
 from companion.care.escalation import RULES, Reason
 from companion.escalations import acknowledge, unreachable
 from companion.extensions import db
-from companion.models import Client, ClientStatus, Escalation, EscalationStatus, Message, Outcome
+from companion.models import (
+    Client,
+    ClientStatus,
+    Escalation,
+    EscalationStatus,
+    Message,
+    Outcome,
+    Role,
+)
 from companion.pauses import describe as describe_pause
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
@@ -127,6 +135,9 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         rung_labels=RUNG_LABELS,
         outcome_labels=OUTCOME_LABELS,
         staff_zone=current_user.timezone,
+        # An examiner sees that an alert exists and acknowledges it; the words a
+        # client texted stay with the provider and officer.
+        words_hidden=current_user.role == Role.EXAMINER,
     )
 
 
