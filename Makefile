@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app companion
 export COMPANION_ENV ?= development
 
 .PHONY: help install run web worker migrate seed test test-fast lint browser-deps \
-        translations-extract translations-update translations-check bench bench-plan clean
+        translations-extract translations-update translations-init translations-check bench bench-plan clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:5000 and run the worker"
@@ -55,11 +55,20 @@ test: install browser-deps lint translations-check
 test-fast: install
 	$(BIN)/pytest -q -m "not browser and not slow and not db"
 
+# Two gettext domains: "messages" (texts and alerts, every shipped language) and
+# "web" (staff pages, English and Spanish). docs/translating.md walks through them.
+EXTRACT := $(BIN)/pybabel extract --no-default-keywords --no-location --sort-output --omit-header
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o translations/messages.pot --no-location --sort-output --omit-header .
+	$(EXTRACT) -F babel.cfg -k N_ -o translations/messages.pot .
+	$(EXTRACT) -F babel-web.cfg -k _ -k L_ -k W_ -k gettext -k ngettext:1,2 -o translations/web.pot .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -D messages -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -D web -i translations/web.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+# Start a new language's catalog: make translations-init LANG=ko
+translations-init: translations-extract
+	$(BIN)/pybabel init -D messages -i translations/messages.pot -d translations -l $(LANG)
 
 translations-check: install
 	$(BIN)/python -m companion.messaging.catalogs

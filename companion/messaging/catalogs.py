@@ -3,8 +3,11 @@
 Run as ``python -m companion.messaging.catalogs`` (``make translations-check``,
 part of ``make test``): prints ``file:line: problem`` for each fault and
 exits 1 if there is any. The template ``translations/messages.pot`` must also
-hold every string the code marks, so a string added without running
-``make translations-update`` fails here too.
+hold every string the code marks, and ``translations/web.pot`` every string
+the staff pages mark, so a string added without running
+``make translations-update`` fails here too. Two domains: ``messages``
+(texts and alerts, every shipped language) and ``web`` (staff pages, the
+languages with a ``web.po``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from companion.messaging.i18n import TRANSLATIONS_DIR
@@ -44,20 +48,44 @@ def _read(path: Path) -> Catalog:
         return read_po(fh)
 
 
+def web_strings() -> set[str]:
+    """Every string the staff pages mark (``_``, ``L_``, ``ngettext``, ``{% trans %}``,
+    and ``W_`` for labels defined in the domain)."""
+    package = Path(__file__).resolve().parents[1]
+    found: set[str] = set()
+    keywords = {"_": None, "L_": None, "W_": None, "gettext": None, "ngettext": (1, 2)}
+    for folder, method_map in (
+        ("web", [("**.py", "python"), ("templates/**.html", "jinja2")]),
+        ("care", [("**.py", "python")]),
+    ):
+        for _, _, message, _, _ in extract_from_dir(
+            package / folder, method_map, keywords=keywords
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
 def problems(directory: Path = TRANSLATIONS_DIR) -> list[str]:
     """Every fault in the catalogs under ``directory``, as ``file:line: what``."""
     found: list[str] = []
-    pot_path = directory / "messages.pot"
+    for domain, strings in (("messages", source_strings()), ("web", web_strings())):
+        found += _domain_problems(directory, domain, strings)
+    return found
+
+
+def _domain_problems(directory: Path, domain: str, strings: set[str]) -> list[str]:
+    found: list[str] = []
+    pot_path = directory / f"{domain}.pot"
     if not pot_path.exists():
         return [f"{pot_path}: missing (run make translations-update)"]
     template = _read(pot_path)
-    template_ids = {m.id for m in template if m.id}
-    for missing in sorted(source_strings() - template_ids):
+    template_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
+    for missing in sorted(strings - template_ids):
         found.append(f"{pot_path}: lacks {missing[:50]!r}... (run make translations-update)")
 
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+    for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{domain}.po")):
         catalog = _read(po_path)
-        ids = {m.id for m in catalog if m.id}
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
         for missing in sorted(template_ids - ids):
             found.append(
                 f"{po_path}: lacks {str(missing)[:50]!r}... (run make translations-update)"
@@ -67,14 +95,14 @@ def problems(directory: Path = TRANSLATIONS_DIR) -> list[str]:
                 continue
             where = f"{po_path}:{message.lineno}"
             msgids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            strings_ = message.string if isinstance(message.string, tuple) else (message.string,)
             if message.fuzzy:
                 found.append(f"{where}: fuzzy (review it, then remove the fuzzy flag)")
-            if not all(strings):
+            if not all(strings_):
                 found.append(f"{where}: not translated")
                 continue
             expected = placeholders(msgids[-1])
-            for text in strings:
+            for text in strings_:
                 got = placeholders(text)
                 if got != expected:
                     found.append(f"{where}: placeholders {got} differ from the source's {expected}")

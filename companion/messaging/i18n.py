@@ -48,9 +48,13 @@ def supported(language: str | None) -> str:
 
 
 @cache
-def translations_for(language: str) -> gettext.NullTranslations:
-    """The translations for ``language`` (English and unknown languages: identity)."""
-    po = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
+def translations_for(language: str, domain: str = "messages") -> gettext.NullTranslations:
+    """The translations for ``language`` (English and unknown languages: identity).
+
+    ``domain`` is ``messages`` for texts and alerts (every shipped language)
+    or ``web`` for the staff pages (English and Spanish).
+    """
+    po = TRANSLATIONS_DIR / language / "LC_MESSAGES" / f"{domain}.po"
     if language == SOURCE_LANGUAGE or not po.exists():
         return gettext.NullTranslations()
     with po.open("rb") as fh:

@@ -18,6 +18,7 @@ def register_web(app: Flask) -> None:
         clients,
         escalations,
         health,
+        language,
         simulator,
         team,
         twilio_hooks,
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(health.bp)
+    language.install(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:
