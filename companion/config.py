@@ -114,6 +114,11 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """An on/off setting: 1, true, yes or on turn it on; unset is off."""
+    return env.get(name, "0").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_config(
     env: Mapping[str, str] | None = None, instance_path: str = "instance"
 ) -> dict[str, Any]:
@@ -170,6 +175,9 @@ def load_config(
         "CARE_TEAM_NAME": env.get("CARE_TEAM_NAME", ""),
         "CARE_TEAM_PHONE": env.get("CARE_TEAM_PHONE", ""),
         "DEFAULT_REGION": env.get("DEFAULT_REGION", "US"),
+        # Send English instead of a language no qualified translator has reviewed
+        # yet (translations/review.json); the client page says so.
+        "HOLD_UNREVIEWED_LANGUAGES": _flag(env, "HOLD_UNREVIEWED_LANGUAGES"),
         # Dispatcher.
         "DISPATCH_CONCURRENCY": _int(env, "DISPATCH_CONCURRENCY", 8, minimum=1),
         "DISPATCH_BATCH_SIZE": _int(env, "DISPATCH_BATCH_SIZE", 200, minimum=1),
@@ -184,7 +192,7 @@ def load_config(
         # Alert email (SMTP). Without MAIL_SERVER alerts go by SMS only.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25, minimum=1),
-        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "0").strip().lower() in ("1", "true", "yes"),
+        "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS"),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "") or "companion@localhost",

@@ -11,6 +11,7 @@ from companion.messaging.compose import render
 from companion.models import Consent, Direction, Message, Status
 
 from conftest import OUR_NUMBER, SMS_URL, post_sms, sent_bodies
+from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
 STATUS_URL = "http://localhost/twilio/status"
 STRANGER = "+13105550142"
@@ -329,3 +330,27 @@ def test_status_callback_for_an_unknown_message_is_accepted_quietly(twilio_app, 
         headers={"X-Twilio-Signature": fake_twilio.sign(STATUS_URL, params)},
     )
     assert response.status_code == 204
+
+
+@pytest.mark.parametrize("hold, expected", [("0", "es"), ("1", "en")])
+def test_a_language_no_translator_has_reviewed_can_be_held_back(
+    make_app, fake_twilio, make_client, hold, expected
+):
+    """HOLD_UNREVIEWED_LANGUAGES=1 sends English until translations/review.json says reviewed."""
+    from companion.messaging.i18n import review_of
+
+    assert not review_of("es").reviewed  # drafted by the developers, as shipped
+    app = make_app(
+        SMS_TRANSPORT="twilio",
+        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=OUR_NUMBER,
+        TWILIO_API_BASE_URL=fake_twilio.base_url,
+        PUBLIC_BASE_URL="http://localhost",
+        HOLD_UNREVIEWED_LANGUAGES=hold,
+    )
+    client = make_client(language="es")
+    post_sms(app, fake_twilio, client.phone, "AYUDA")
+    [reply] = sent_bodies(fake_twilio, client.phone)
+    params = {"program": "Companion", "phone": "(213) 555-0100"}
+    assert reply == render("help", expected, params).body

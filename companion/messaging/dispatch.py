@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from companion import audit
 from companion.messaging.compose import Rendered, display_phone, render
+from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
 from companion.messaging.texts import KINDS
 from companion.messaging.transports.base import SendResult, Transport, TransportError
@@ -61,6 +62,7 @@ class DispatchSettings:
     care_team_name: str = ""
     care_team_phone: str = ""
     region: str = "US"
+    hold_unreviewed_languages: bool = False
 
     @classmethod
     def from_config(cls, config: dict) -> DispatchSettings:
@@ -75,6 +77,7 @@ class DispatchSettings:
             care_team_name=config["CARE_TEAM_NAME"],
             care_team_phone=config["CARE_TEAM_PHONE"],
             region=config["DEFAULT_REGION"],
+            hold_unreviewed_languages=config.get("HOLD_UNREVIEWED_LANGUAGES", False),
         )
 
 
@@ -471,7 +474,9 @@ class Dispatcher:
             if reason:
                 return self._withdraw(row, reason, now)
             to = client.phone
-            language = client.language
+            language = sending_language(
+                client.language, hold_unreviewed=self.settings.hold_unreviewed_languages
+            )
             params.setdefault("name", client.display_name)
             provider = recipients.staff.get(client.provider_id)
             phone = (provider.public_phone if provider else None) or self.settings.care_team_phone

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext
 import io
+import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -71,3 +73,58 @@ def language_name(language: str) -> str:
         return Locale.parse(language).get_display_name(language) or language
     except (ValueError, LookupError):
         return language
+
+
+# -- review status --------------------------------------------------------------------------
+
+REVIEW_FILE = TRANSLATIONS_DIR / "review.json"
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who vouches for a language's catalog: drafted, or reviewed by a named translator."""
+
+    language: str
+    status: str  # "source", "drafted" or "reviewed"
+    reviewed_by: str | None = None
+    reviewed_on: str | None = None
+    notes: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        """English (the source), or signed off by a named translator on a date."""
+        if self.status == "source":
+            return True
+        return self.status == "reviewed" and bool(self.reviewed_by and self.reviewed_on)
+
+
+@cache
+def _reviews() -> dict[str, dict]:
+    raw = json.loads(REVIEW_FILE.read_text(encoding="utf-8"))
+    return {lang: entry for lang, entry in raw.items() if not lang.startswith("_")}
+
+
+def review_of(language: str) -> Review:
+    """The review status of ``language``'s catalog ("drafted" when nothing is recorded)."""
+    entry = _reviews().get(language, {})
+    status = "source" if language == SOURCE_LANGUAGE else entry.get("status", "drafted")
+    return Review(
+        language=language,
+        status=status,
+        reviewed_by=entry.get("reviewed_by"),
+        reviewed_on=entry.get("reviewed_on"),
+        notes=entry.get("notes", ""),
+    )
+
+
+def sending_language(language: str | None, *, hold_unreviewed: bool) -> str:
+    """The language a client's texts go out in.
+
+    Their own when a catalog ships for it and, if ``hold_unreviewed`` (the
+    ``HOLD_UNREVIEWED_LANGUAGES`` setting), a qualified translator has
+    reviewed it; English otherwise (the client page says so).
+    """
+    chosen = supported(language)
+    if hold_unreviewed and not review_of(chosen).reviewed:
+        return SOURCE_LANGUAGE
+    return chosen
