@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from companion import audit
 from companion.care.escalation import Reason
+from companion.care.plan import crisis_contact
 from companion.care.topics import TOPICS
 from companion.escalations import (
     EscalationSettings,
@@ -42,6 +43,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
+from companion.planning import latest_plan
 
 ASKING_KINDS = ("checkin_prompt", "checkin_reminder", "appt_day_before", "appt_same_day")
 
@@ -87,8 +89,25 @@ def on_consent(session: Session, client: Client, consent: Consent, now: datetime
     consent_changed(session, client, consent, now, current_app.config.get("PUBLIC_BASE_URL", ""))
 
 
+def on_keyword(session: Session, client: Client, message: Message, now: datetime) -> None:
+    """A keyword text (STOP, HELP...) that also needs a person now: alert, reply as usual."""
+    signals = detect(message.body or "", client.language)
+    if signals:
+        settings = _settings()
+        for signal in signals:
+            open_escalation(
+                session, client, Reason(signal.value), now, settings, message_id=message.id,
+                details={"from": "words in a keyword text"},
+            )  # fmt: skip
+
+
 # What the webhook and the phone simulator hand to inbound.receive.
-HOOKS = {"router": router, "staff_router": staff_router, "on_consent": on_consent}
+HOOKS = {
+    "router": router,
+    "staff_router": staff_router,
+    "on_consent": on_consent,
+    "on_keyword": on_keyword,
+}
 
 
 def _settings() -> EscalationSettings:
@@ -133,9 +152,19 @@ def route(session: Session, client: Client, message: Message, now: datetime) -> 
                 details={"from": "check-in answer" if signal in outcome.acute else "reply words"},
             )  # fmt: skip
         # One text back: the crisis reply for the most serious signal, replacing the usual.
-        outcome.replies = [(CRISIS_REPLY[signals[0]], {})]
+        outcome.replies = [_crisis_reply(session, client, signals[0])]
         outcome.acute = signals
     return outcome
+
+
+def _crisis_reply(session: Session, client: Client, signal: Acute) -> tuple[str, dict]:
+    """The crisis reply for ``signal``; an urge reply names the client's support contact."""
+    if signal == Acute.HIGH_URGE:
+        plan = latest_plan(session, client.id)
+        contact = crisis_contact(plan.content) if plan is not None else None
+        if contact is not None:
+            return "crisis_urge_contact", contact
+    return CRISIS_REPLY[signal], {}
 
 
 def outcome_check_in(outcome: Outcome) -> int | None:

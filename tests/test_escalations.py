@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from companion import planning
+from companion.care.plan import normalise as normalise_plan
 from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (
@@ -22,6 +23,7 @@ from companion.models import (
     Escalation,
     EscalationStatus,
     Message,
+    PlanVersion,
     RiskLevel,
     Status,
     Task,
@@ -175,6 +177,28 @@ def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_
     assert len(sent_bodies(fake_twilio, OFFICER_PHONE)) == 1
 
 
+def test_an_urge_in_free_text_names_the_support_contact_the_plan_clears_for_texts(
+    team_app, team, client_of, fake_twilio
+):
+    client = client_of(language="es")
+    content, errors = normalise_plan({"support_contacts": [
+        {"name": "Luis", "phone": "(213) 555-0177", "ok_to_text": True},
+    ]})  # fmt: skip
+    assert errors == {}
+    db.session.add(PlanVersion(client_id=client.id, version=1, content=content,
+                               created_at=datetime.now(UTC)))  # fmt: skip
+    db.session.commit()
+
+    post_sms(team_app, fake_twilio, client.phone, "tengo impulsos muy fuertes hoy")
+
+    [crisis] = sent_bodies(fake_twilio, client.phone)
+    assert crisis == render("crisis_urge_contact", "es", {
+        "name": client.display_name, "contact": "Luis", "contact_phone": "+12135550177",
+    }).body  # fmt: skip
+    assert "Luis" in crisis and "(213) 555-0177" in crisis and "1-888-773-8368" in crisis
+    assert the_escalation().reason == "high_urge"
+
+
 def test_a_carrier_unsubscribe_raises_cant_reach_worded_as_a_phone_problem(
     team_app, team, client_of, fake_twilio
 ):
@@ -195,6 +219,21 @@ def test_a_carrier_unsubscribe_raises_cant_reach_worded_as_a_phone_problem(
     # The carrier's "unsubscribed" is an opt-out too: one channel-change task for the provider.
     [task] = db.session.scalars(select(Task)).all()
     assert task.kind == "channel_change" and task.client_id == client.id
+
+
+def test_an_opt_out_that_also_says_something_alarming_is_honoured_and_still_alerts(
+    team_app, team, client_of, fake_twilio
+):
+    client = client_of()
+    post_sms(team_app, fake_twilio, client.phone, "stop texting me, I want to die")
+    # The opt-out is honoured: its one confirmation, nothing else to the client.
+    assert sent_bodies(fake_twilio, client.phone) == [
+        render("opt_out_confirm", "en", {"phone": "(213) 555-0100"}).body
+    ]
+    # But the words reach a person at once.
+    escalation = the_escalation()
+    assert (escalation.reason, escalation.urgent) == ("self_harm", True)
+    assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
 
 
 @pytest.mark.parametrize("roi", [False, True])

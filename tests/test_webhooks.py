@@ -354,3 +354,29 @@ def test_a_language_no_translator_has_reviewed_can_be_held_back(
     [reply] = sent_bodies(fake_twilio, client.phone)
     params = {"program": "Companion", "phone": "(213) 555-0100"}
     assert reply == render("help", expected, params).body
+
+
+def test_a_client_with_simple_words_gets_the_simple_question_and_clarification(
+    make_client, twilio_app, fake_twilio
+):
+    from datetime import UTC, datetime, timedelta
+
+    from companion.models import RiskLevel
+
+    from conftest import run_ticks, text_back
+
+    # Daily check-ins at 10:00 about urges; Tuesday 24 November, 10:00 in Los Angeles.
+    client = make_client(simple_words=True, checkin_topics=["urges"], risk_level=RiskLevel.IVA)
+    now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    run_ticks(twilio_app, now, now + timedelta(minutes=1))
+    [question] = sent_bodies(fake_twilio, client.phone)
+    assert question == render(
+        "checkin_prompt", "en", {"name": "Ana", "topic": "urges", "simple": True}
+    ).body
+    assert "Send a number: 0 = none, 10 = strong." in question
+    assert question != render("checkin_prompt", "en", {"name": "Ana", "topic": "urges"}).body
+    text_back(client, "lots", now + timedelta(minutes=5))
+    run_ticks(twilio_app, now + timedelta(minutes=5), now + timedelta(minutes=6))
+    assert sent_bodies(fake_twilio, client.phone)[-1] == (
+        "We did not understand. Send one number from 0 to 10."
+    )

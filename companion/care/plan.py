@@ -399,3 +399,15 @@ def discretion_errors(content: Mapping[str, Any]) -> dict[str, str]:
                         f'sees the text. Reword it, or untick "OK to text".'
                     )
     return errors
+
+
+def crisis_contact(content: dict[str, Any]) -> dict[str, str] | None:
+    """The support contact a crisis reply may name: the first one cleared for texts.
+
+    Only a contact the provider marked OK to text (so the name already passed
+    the discretion check) and with a phone number to call.
+    """
+    for item in content.get("support_contacts", []):
+        if item.get("ok_to_text") and item.get("phone") and item.get("name"):
+            return {"contact": item["name"], "contact_phone": item["phone"]}
+    return None

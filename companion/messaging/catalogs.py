@@ -21,7 +21,17 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from companion.messaging.i18n import TRANSLATIONS_DIR
-from companion.messaging.texts import ALERT_EMAILS, KINDS, NUDGE, PLAN_LINES, QUESTIONS, TEAM, WHERE
+from companion.messaging.texts import (
+    ALERT_EMAILS,
+    KINDS,
+    NUDGE,
+    PLAN_LINES,
+    QUESTIONS,
+    SIMPLE_QUESTIONS,
+    SIMPLE_TEMPLATES,
+    TEAM,
+    WHERE,
+)
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
@@ -34,6 +44,7 @@ def placeholders(text: str) -> list[str]:
 def source_strings() -> set[str]:
     """Every text and alert email source string the code defines."""
     strings = {TEAM, WHERE, NUDGE, *QUESTIONS.values(), *PLAN_LINES.values()}
+    strings |= {*SIMPLE_QUESTIONS.values(), *SIMPLE_TEMPLATES.values()}
     for email in ALERT_EMAILS.values():
         strings |= {email.subject, email.body}
     for spec in KINDS.values():

@@ -14,7 +14,16 @@ from babel.dates import format_date, format_skeleton, format_time
 from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
 from companion.messaging.segments import segment_info
-from companion.messaging.texts import KINDS, NUDGE, PLAN_LINES, QUESTIONS, TEAM, WHERE
+from companion.messaging.texts import (
+    KINDS,
+    NUDGE,
+    PLAN_LINES,
+    QUESTIONS,
+    SIMPLE_QUESTIONS,
+    SIMPLE_TEMPLATES,
+    TEAM,
+    WHERE,
+)
 
 # Babel and CLDR put narrow/no-break spaces in times ("10:00 a. m."); one such
 # character would turn a whole text into UCS-2 and double its cost.
@@ -53,7 +62,8 @@ def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
 
     ``params`` may leave out ``team`` (the translated "your care team" is used)
     and ``phone`` (the kind's no-phone variant is used). A true ``nudge`` puts
-    the kind words for a missed check-in before the text.
+    the kind words for a missed check-in before the text; a true ``simple``
+    picks the "simple words" variant where the kind or question has one.
     """
     spec = KINDS[kind]
     language = supported(language)
@@ -65,6 +75,8 @@ def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
     template = spec.template
     if not values.get("phone") and spec.no_phone_template:
         template = spec.no_phone_template
+    if values.get("simple") and kind in SIMPLE_TEMPLATES:
+        template = SIMPLE_TEMPLATES[kind]
     body = t.gettext(template) % values
     if values.get("nudge"):
         body = f"{t.gettext(NUDGE)} {body}"
@@ -103,12 +115,15 @@ def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[st
     - ``location`` -> ``where`` (empty when none was typed).
     """
     if "topic" in values and "question" not in values:
-        values["question"] = translate(QUESTIONS[values["topic"]])
+        questions = SIMPLE_QUESTIONS if values.get("simple") else QUESTIONS
+        values["question"] = translate(questions.get(values["topic"], QUESTIONS[values["topic"]]))
     if "line_template" in values and "line" not in values:
         words = values.get("line_words") or {}
         if "contact_phone" in words:
             words = {**words, "contact_phone": display_phone(words["contact_phone"])}
         values["line"] = translate(PLAN_LINES[values["line_template"]]) % words
+    if values.get("contact_phone"):
+        values["contact_phone"] = display_phone(values["contact_phone"])
     if "at" in values and "when" not in values:
         instant = datetime.fromisoformat(values["at"])
         values["when"], values["time"] = format_when(

@@ -478,6 +478,8 @@ class Dispatcher:
                 client.language, hold_unreviewed=self.settings.hold_unreviewed_languages
             )
             params.setdefault("name", client.display_name)
+            if client.simple_words:
+                params["simple"] = True
             provider = recipients.staff.get(client.provider_id)
             phone = (provider.public_phone if provider else None) or self.settings.care_team_phone
             if phone:

@@ -36,6 +36,8 @@ Router = Callable[[Session, Client, Message, datetime], list[tuple[str, dict[str
 StaffRouter = Callable[[Session, StaffUser, Message, datetime], tuple[str, dict[str, Any]]]
 # Told when a client's texting consent changes (an opt-out starts a channel-change task).
 ConsentHook = Callable[[Session, Client, Consent, datetime], None]
+# Alerts the team about a keyword message that also says something alarming.
+AlertHook = Callable[[Session, Client, Message, datetime], None]
 
 
 @dataclass
@@ -71,12 +73,14 @@ def receive(
     router: Router | None = None,
     staff_router: StaffRouter | None = None,
     on_consent: ConsentHook | None = None,
+    on_keyword: AlertHook | None = None,
 ) -> Received:
     """Store one inbound text and queue the answer it needs. The caller commits.
 
     The hooks come from the layer above (``companion.replies.HOOKS``): what an
     ordinary reply means, what a staff member's text means, and what follows a
-    change of consent. Without them a reply is only acknowledged.
+    change of consent, and what a keyword message ("stop texting me, I can't
+    go on") says besides the keyword. Without them a reply is only acknowledged.
     """
     if provider_sid:
         existing = session.scalars(
@@ -146,6 +150,10 @@ def receive(
         )
         if on_consent is not None:
             on_consent(session, client, decision.new_consent, now)
+    if keyword is not None and on_keyword is not None:
+        # The keyword is honoured (an opt-out gets its one confirmation and
+        # nothing else), but alarming words in the same text still reach a person.
+        on_keyword(session, client, message, now)
     replies: list[tuple[str, dict[str, Any]]] = []
     if decision.reply_kind == "received" and router is not None:
         replies = router(session, client, message, now)

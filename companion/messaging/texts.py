@@ -154,6 +154,15 @@ KINDS: dict[str, TextKind] = {
         ),
         reply=True,
     ),
+    # The same, naming the support contact the plan says may be texted about.
+    "crisis_urge_contact": TextKind(
+        N_(
+            "%(name)s, thank you for telling us. Use the steps in your plan and call "
+            "%(contact)s at %(contact_phone)s. Free confidential help line: 1-888-773-8368. "
+            "Your team will be told. Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
     "crisis_contact": TextKind(
         N_(
             "%(name)s, thank you for telling us. Please leave that place now if you can. "
@@ -266,6 +275,30 @@ QUESTIONS: dict[str, str] = {
     "substances": N_("Any alcohol or drugs today? Reply YES or NO."),
     "appointments": N_("Is there an appointment you might miss this week? Reply YES or NO."),
     "plan_conditions": N_("Were you in a situation your plan says to avoid? Reply YES or NO."),
+}
+
+# The "simple words" variant (a client setting): shorter words and an explicit
+# "Send ..." for the check-in questions and the clarifying replies. Where a kind
+# or topic has none, the usual text is used.
+SIMPLE_QUESTIONS: dict[str, str] = {
+    "connected": N_("Did you feel close to people today? Send a number: 0 = no, 10 = very close."),
+    "stress": N_("Were you upset or angry today? Send a number: 0 = not at all, 10 = very."),
+    "urges": N_("Did you have urges you did not want today? Send a number: 0 = none, 10 = strong."),
+    "coping": N_("What helped you today? Send A for a walk, B for a call, C for slow breaths."),
+    "people": N_("Were you with people who make your plan hard today? Send YES or NO."),
+    "stuck": N_("Need help with something? Send 1 for tips or 2 for a call."),
+    "impulsive": N_(
+        "Did you do things without thinking today? Send a number: 0 = never, 10 = a lot."
+    ),
+    "supports": N_("Did you talk to a person on your support list today? Send YES or NO."),
+    "substances": N_("Did you drink or use drugs today? Send YES or NO."),
+    "appointments": N_("Could you miss an appointment this week? Send YES or NO."),
+    "plan_conditions": N_("Were you somewhere your plan says to stay away from? Send YES or NO."),
+}
+SIMPLE_TEMPLATES: dict[str, str] = {
+    "clarify_rating": N_("We did not understand. Send one number from %(low)s to %(high)s."),
+    "clarify_yes_no": N_("We did not understand. Send YES or NO."),
+    "clarify_choice": N_("We did not understand. Send one of: %(choices)s."),
 }
 
 # How each kind of plan line reads in a reminder (care/plan.py reminder_lines).

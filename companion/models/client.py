@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Time
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.models.base import Base, UTCDateTime
@@ -55,6 +55,8 @@ class Client(Base):
     display_name: Mapped[str] = mapped_column(String(60))
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # Texts in the "simple words" variant where one exists (check-in questions, clarifications).
+    simple_words: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
     # Texts go out only inside this local window; outside it is quiet hours.
     send_window_start: Mapped[time] = mapped_column(Time(), default=time(8, 0))
