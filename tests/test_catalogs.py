@@ -11,7 +11,13 @@ from companion.messaging import words
 from companion.messaging.catalogs import problems
 from companion.messaging.compose import render
 from companion.messaging.i18n import TRANSLATIONS_DIR, shipped_languages
-from companion.messaging.texts import KINDS, PLAN_LINES, QUESTIONS
+from companion.messaging.texts import (
+    KINDS,
+    PLAN_LINES,
+    QUESTIONS,
+    SIMPLE_QUESTIONS,
+    SIMPLE_TEMPLATES,
+)
 
 WORST_CASE = {"name": "Maximiliano-Alejandr", "phone": "(213) 555-0100", "program": "Companion"}
 # A Wednesday in September: the longest weekday and month names in the shipped languages.
@@ -39,6 +45,7 @@ PARAMS_FOR = {
     "clarify_rating": {"low": 0, "high": 10},
     "clarify_choice": {"choices": "A, B, C"},
     "plan_reminder": {"line_template": "goal", "line_words": LINE_WORDS},
+    "crisis_urge_contact": {"contact": "Brother Daniel", "contact_phone": "+12135550142"},
     "staff_alert": {"code": "4821", "link": "https://companion.example.org/e/123456"},
     "staff_alert_urgent": {"code": "4821", "link": "https://companion.example.org/e/123456"},
     "staff_ack": {"code": "4821"},
@@ -122,6 +129,22 @@ def test_every_check_in_question_fits(language, topic):
         _assert_fits(kind, language, WORST_CASE | {"topic": topic})
     # After a missed one, the question comes with a kind word first: still within budget.
     _assert_fits("checkin_prompt", language, WORST_CASE | {"topic": topic, "nudge": True})
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("topic", sorted(SIMPLE_QUESTIONS))
+def test_every_simple_words_question_fits_and_differs(language, topic):
+    for kind in ("checkin_prompt", "checkin_reminder"):
+        _assert_fits(kind, language, WORST_CASE | {"topic": topic, "simple": True})
+    simple = render("checkin_prompt", "en", {"name": "Ana", "topic": topic, "simple": True})
+    usual = render("checkin_prompt", "en", {"name": "Ana", "topic": topic})
+    assert simple.body != usual.body
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("kind", sorted(SIMPLE_TEMPLATES))
+def test_every_simple_words_clarification_fits(language, kind):
+    _assert_fits(kind, language, WORST_CASE | PARAMS_FOR.get(kind, {}) | {"simple": True})
 
 
 @pytest.mark.parametrize("language", shipped_languages())

@@ -41,6 +41,7 @@ CONTACT_LINE = {
     "line_words": {"contact": "Daniel", "contact_phone": "+12135550142"},
 }
 
+URGE_CONTACT = "crisis_urge_contact"
 # One ordinary day, in the order the client would get it.
 DAY: list[tuple[str, dict]] = [
     ("plan_reminder", CONTACT_LINE),
@@ -48,7 +49,8 @@ DAY: list[tuple[str, dict]] = [
     ("checkin_reminder", {"topic": "urges"}),
     ("clarify_rating", {"low": 0, "high": 10}),
     ("clarify_yes_no", {}),
-    *[(kind, {}) for kind in sorted(KINDS) if kind.startswith("crisis_")],
+    *[(kind, {}) for kind in sorted(KINDS) if kind.startswith("crisis_") and kind != URGE_CONTACT],
+    (URGE_CONTACT, {"contact": "Daniel", "contact_phone": "+12135550142"}),
     ("appt_day_before", APPOINTMENT),
     ("appt_same_day", APPOINTMENT),
     ("opt_out_confirm", {}),
