@@ -97,6 +97,14 @@ def _phrases_in(folded: str, phrases: frozenset[str]) -> bool:
     return any(f" {p} " in padded for p in phrases)
 
 
+def _unsure(folded: str, language: str) -> bool:
+    """Whether ``folded`` says "I don't know" in ``language`` (anywhere, for run-on scripts)."""
+    unsure = _words()[language].unsure
+    if words.matching(language) == words.Matching.CHARACTERS:
+        return any(phrase in folded for phrase in unsure)
+    return _phrases_in(folded, unsure)
+
+
 def parse_answer(text: str, question: Question, language: str) -> Parsed:
     """Read ``text`` as an answer to ``question`` from a client who speaks ``language``."""
     if not text or len(text) > LONGEST_ANSWER:
@@ -106,7 +114,7 @@ def parse_answer(text: str, question: Question, language: str) -> Parsed:
         return Parsed(None, Problem.UNREADABLE)
     first, rest = _languages(language)
     # "I don't know" is an honest answer, never a "no" or a number.
-    if any(_phrases_in(folded, _words()[lang].unsure) for lang in first):
+    if any(_unsure(folded, lang) for lang in first):
         return Parsed(None, Problem.UNREADABLE)
     if question.expects == Expects.RATING:
         read = _rating
@@ -230,8 +238,10 @@ def _run_on(tokens: list[str], languages: list[str]) -> tuple[str | None, int]:
 
 # -- menu choices ------------------------------------------------------------
 
-# A single letter or digit standing alone: "b", "B)", "(b)", "b.", "option B".
-_CHOICE = re.compile(r"(?<![\w'])([a-z0-9])(?![\w'])", re.I)
+# A single letter or digit standing alone: "b", "B)", "(b)", "b.", "option B". Letters of
+# other scripts may touch it: Korean "B요" is B with a polite ending.
+_LATIN = r"0-9_'A-Za-z\u00C0-\u024F"
+_CHOICE = re.compile(rf"(?<![{_LATIN}])([a-z0-9])(?![{_LATIN}])", re.I)
 
 
 def _choice(text: str, folded: str, question: Question, languages: list[str]) -> Parsed:

@@ -89,9 +89,10 @@ def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
     """("Tuesday, November 24, 10:00 AM", "10:00 AM") in the language's own forms.
 
     The language's ``words.json`` may name the Babel locale to format with
-    (``es_US``: clients here read 12-hour times, "10:00 a. m.") and patterns
-    for the day (``date``) and the clock (``time``), where CLDR's defaults are
-    not what people customarily write in a text.
+    (``es_US``: clients here read 12-hour times, "10:00 a. m."), patterns
+    for the day (``date``) and the clock (``time``), and what goes between
+    them (``between``, ", " by default), where CLDR's defaults are not what
+    people customarily write in a text.
     """
     local = instant.astimezone(ZoneInfo(zone))
     wanted = words.formats(language)
@@ -103,7 +104,8 @@ def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
         weekday = format_date(local, "EEEE", locale=locale)
         day = f"{weekday}, {format_skeleton('MMMMd', local, locale=locale)}"
     clock = format_time(local, wanted.get("time", "short"), locale=locale)
-    return normalise(f"{day}, {clock}"), normalise(clock)
+    between = wanted.get("between", ", ")  # Chinese writes the day and the time without a comma
+    return normalise(f"{day}{between}{clock}"), normalise(clock)
 
 
 def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[str], str]) -> None:

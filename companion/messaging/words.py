@@ -54,10 +54,10 @@ def fold(text: str) -> str:
     Marks are removed from the decomposed text, then it is recomposed, so
     scripts that decompose without marks (Korean syllables) come back whole.
     """
-    text = text.casefold().translate(_SAME_LETTER)
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    recomposed = unicodedata.normalize("NFC", no_marks).replace("'", "")
+    # Letters are unified after the marks are gone: Arabic "ئ" leaves a "ي" behind.
+    recomposed = unicodedata.normalize("NFC", no_marks).translate(_SAME_LETTER).replace("'", "")
     words = re.sub(r"[^\w]+", " ", recomposed)
     return " ".join(words.split())
 
