@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from companion.messaging import words
 from companion.messaging.catalogs import problems
 from companion.messaging.compose import render
-from companion.messaging.i18n import TRANSLATIONS_DIR, shipped_languages
+from companion.messaging.i18n import TRANSLATIONS_DIR, review_of, shipped_languages
 from companion.messaging.texts import (
     KINDS,
     PLAN_LINES,
@@ -173,3 +174,23 @@ def _assert_fits(kind: str, language: str, params: dict) -> None:
     if language != "en":
         english = render(kind, "en", params).body
         assert rendered.body != english, f"{kind} is still English in {language}"
+
+
+def test_the_readme_language_table_matches_the_review_record():
+    """Each shipped language is in the README with the status review.json gives it."""
+    readme = (TRANSLATIONS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Languages", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[0].strip("` "): cells[2].strip()
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for cells in [line.strip("|").split("|")]
+    }
+    assert set(rows) == set(shipped_languages())
+    recorded = json.loads((TRANSLATIONS_DIR / "review.json").read_text(encoding="utf-8"))
+    assert set(shipped_languages()) <= set(recorded)
+    for language, status in rows.items():
+        review = review_of(language)
+        assert status.startswith(review.status), (language, status, review.status)
+        if review.reviewed and review.status == "reviewed":
+            assert review.reviewed_by in status, language
