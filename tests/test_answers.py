@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from companion.messaging import words
 from companion.messaging.answers import (
     Expects,
+    Parsed,
     Problem,
     Question,
     parse_answer,
@@ -203,3 +204,12 @@ def test_any_text_at_all_gives_a_valid_value_or_a_reason(text, lang):
                 assert parsed.value in {"yes", "no"}
             else:
                 assert parsed.value in question.choices
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("В", "B"), ("с)", "C"), ("B요", "B"), ("Я выбрал А)", "A")],
+)
+def test_menu_letters_from_other_keyboards(text, value):
+    # A Russian keyboard gives Cyrillic А/В/С; Korean adds a polite ending to the letter.
+    assert parse_answer(text, LETTERS, "ru") == Parsed(value)

@@ -244,7 +244,13 @@ _LATIN = r"0-9_'A-Za-z\u00C0-\u024F"
 _CHOICE = re.compile(rf"(?<![{_LATIN}])([a-z0-9])(?![{_LATIN}])", re.I)
 
 
+# Cyrillic letters a Russian keyboard gives for the Latin menu letters A, B, C.
+_LOOK_ALIKE = str.maketrans({"А": "A", "В": "B", "С": "C", "а": "a", "в": "b", "с": "c"})
+
+
 def _choice(text: str, folded: str, question: Question, languages: list[str]) -> Parsed:
+    text = text.translate(_LOOK_ALIKE)
+    folded = folded.translate(_LOOK_ALIKE)
     offered = {c.casefold(): c for c in question.choices}
     tokens = folded.split()
     numbers = {n: str(v) for lang in languages for n, v in _words()[lang].numbers.items()}
