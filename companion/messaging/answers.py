@@ -132,7 +132,9 @@ def parse_answer(text: str, question: Question, language: str) -> Parsed:
 
 # -- ratings -----------------------------------------------------------------
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Digits glued to Latin letters are not a rating: Arabizi writes letters with digits
+# ("sab3a" is seven, "3ayez" is "I want"). "7점", "7分" are fine.
+_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)?(?![A-Za-z])")
 
 
 def _rating(text: str, folded: str, question: Question, languages: list[str]) -> Parsed:
@@ -156,12 +158,14 @@ def _rating(text: str, folded: str, question: Question, languages: list[str]) ->
 
 def _plain(text: str) -> str:
     """Lower case, no accents, ASCII digits ("７" -> "7", keycap "7️⃣" -> "7"); punctuation kept."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
-    return "".join(
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    no_marks = "".join(
         str(int(ch)) if ch.isdecimal() else ch
         for ch in decomposed
         if not unicodedata.combining(ch)
     )
+    # The same letters as fold() makes them, so the scale words ("على") match.
+    return words.unify(unicodedata.normalize("NFC", no_marks))
 
 
 def _one_number(numbers: list[str], question: Question) -> Parsed:

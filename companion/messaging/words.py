@@ -44,8 +44,15 @@ class Matching(enum.StrEnum):
 
 # Letters people type interchangeably: Arabic and Persian keyboards give
 # different code points for the same yeh and kaf; Vietnamese đ has no
-# decomposition of its own.
-_SAME_LETTER = str.maketrans({"đ": "d", "ي": "ی", "ى": "ی", "ك": "ک", "’": "'", "ـ": ""})
+# decomposition of its own; Arabic texters write ة as ه.
+_SAME_LETTER = str.maketrans(
+    {"đ": "d", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "’": "'", "ـ": ""}
+)
+
+
+def unify(text: str) -> str:
+    """Letters people type interchangeably made one (see ``_SAME_LETTER``)."""
+    return text.translate(_SAME_LETTER)
 
 
 def fold(text: str) -> str:
