@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from companion.care.clock import local_instant
+from companion.care.labels import W_
 
 
 class Reason(enum.StrEnum):
@@ -62,17 +63,20 @@ class Rule:
 
 
 RULES: dict[Reason, Rule] = {
-    Reason.SELF_HARM: Rule(Rung.PROVIDER, True, label="Self-harm or hopelessness"),
+    Reason.SELF_HARM: Rule(Rung.PROVIDER, True, label=W_("Self-harm or hopelessness")),
     Reason.VICTIM_ACCESS: Rule(
-        Rung.PROVIDER, True, also=(Rung.OFFICER,), label="Possible victim access or avoid-condition"
+        Rung.PROVIDER,
+        True,
+        also=(Rung.OFFICER,),
+        label=W_("Possible victim access or avoid-condition"),
     ),
-    Reason.THREAT: Rule(Rung.PROVIDER, True, label="Threat to a person"),
-    Reason.HIGH_URGE: Rule(Rung.PROVIDER, True, label="High urge or 'might act'"),
-    Reason.LIFE_EVENT: Rule(Rung.PROVIDER, False, label="Lost housing or job, or relapse"),
-    Reason.MISSED_CHECKINS: Rule(Rung.PROVIDER, False, label="Missed check-ins"),
-    Reason.CANT_REACH: Rule(Rung.PROVIDER, False, label="Can't reach the client's phone"),
+    Reason.THREAT: Rule(Rung.PROVIDER, True, label=W_("Threat to a person")),
+    Reason.HIGH_URGE: Rule(Rung.PROVIDER, True, label=W_("High urge or 'might act'")),
+    Reason.LIFE_EVENT: Rule(Rung.PROVIDER, False, label=W_("Lost housing or job, or relapse")),
+    Reason.MISSED_CHECKINS: Rule(Rung.PROVIDER, False, label=W_("Missed check-ins")),
+    Reason.CANT_REACH: Rule(Rung.PROVIDER, False, label=W_("Can't reach the client's phone")),
     Reason.MISSED_APPOINTMENT: Rule(
-        Rung.OFFICER, False, also=(Rung.PROVIDER,), label="Missed session or polygraph"
+        Rung.OFFICER, False, also=(Rung.PROVIDER,), label=W_("Missed session or polygraph")
     ),
 }
 

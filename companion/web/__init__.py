@@ -8,6 +8,7 @@ from flask_login import current_user
 from companion.extensions import db, login_manager
 from companion.models import Role, StaffUser
 from companion.web.access import examiner_may_open
+from companion.web.language import L_
 
 
 def register_web(app: Flask) -> None:
@@ -60,7 +61,8 @@ def register_web(app: Flask) -> None:
     def inject_globals() -> dict:
         return {"sms_transport": app.config["SMS_TRANSPORT"]}
 
-    for code, title in ((403, "Not allowed"), (404, "Not found"), (400, "Bad request")):
+    titles = ((403, L_("Not allowed")), (404, L_("Not found")), (400, L_("Bad request")))
+    for code, title in titles:
         app.register_error_handler(code, _error_page(code, title))
 
     @app.after_request
@@ -71,7 +73,7 @@ def register_web(app: Flask) -> None:
         return response
 
 
-def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
+def _error_page(code: int, title: object):  # type: ignore[no-untyped-def]
     def handler(error: Exception):  # type: ignore[no-untyped-def]
         return render_template("error.html", code=code, title=title), code
 

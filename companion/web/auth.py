@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
@@ -16,14 +15,15 @@ from wtforms.validators import DataRequired, Length
 from companion import audit
 from companion.extensions import db
 from companion.models import StaffUser
+from companion.web.language import L_, StaffForm, _
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StaffForm):
     # No format check here: it only has to match a stored address.
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(L_("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(L_("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -56,7 +56,7 @@ def login() -> Response | str:
             return redirect(_safe_next(request.args.get("next")) or url_for("clients.index"))
         audit.record(db.session, "staff.sign_in_failed", now=now, details={})
         db.session.commit()
-        flash("That email and password do not match an active account.", "error")
+        flash(_("That email and password do not match an active account."), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -64,7 +64,7 @@ def login() -> Response | str:
 @login_required
 def logout() -> Response:
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TimeField
@@ -28,11 +28,13 @@ from companion.models import (
     RiskLevel,
     Role,
     StaffUser,
+    Status,
 )
 from companion.planning import replan
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.care import client_overview
+from companion.web.language import L_, StaffForm, _, ui_language
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -46,55 +48,116 @@ COMMON_TIMEZONES = [
     "Pacific/Honolulu",
 ]
 
+# How stored values read on the pages (the values themselves stay English: they are data).
+STATUS_CHOICES = {
+    ClientStatus.ACTIVE: L_("Active"),
+    ClientStatus.PAUSED: L_("Paused"),
+    ClientStatus.DISCHARGED: L_("Discharged"),
+}
+STATUS_LABELS = {
+    ClientStatus.ACTIVE: L_("active"),
+    ClientStatus.PAUSED: L_("paused"),
+    ClientStatus.DISCHARGED: L_("discharged"),
+}
+CONSENT_LABELS = {
+    Consent.NOT_ASKED: L_("not asked"),
+    Consent.OPTED_IN: L_("opted in"),
+    Consent.OPTED_OUT: L_("opted out"),
+}
+MESSAGE_STATUS = {
+    Status.PENDING: L_("pending"),
+    Status.SENDING: L_("sending"),
+    Status.SENT: L_("sent"),
+    Status.DELIVERED: L_("delivered"),
+    Status.UNDELIVERED: L_("undelivered"),
+    Status.FAILED: L_("failed"),
+    Status.EXPIRED: L_("expired"),
+    Status.CANCELLED: L_("cancelled"),
+    Status.RECEIVED: L_("received"),
+}
+PAUSE_REASON_LABELS = {
+    "custody": L_("In custody"),
+    "hospital": L_("In hospital"),
+    "other": L_("Other"),
+}
 
-class ClientForm(FlaskForm):
+
+def pause_description(client: Client) -> str:
+    """``pauses.describe`` in the staff member's words, e.g. "in custody until 2026-12-07"."""
+    reason = client.pause_reason or ""
+    if reason in pauses.PAUSE_REASONS and reason not in PAUSE_REASON_LABELS:
+        return pauses.describe(client)  # a reason added to pauses but not yet here
+    if client.paused_until is None:
+        return {
+            "custody": _("in custody"),
+            "hospital": _("in hospital"),
+            "other": _("other"),
+        }.get(reason, _("paused"))
+    until = client.paused_until.isoformat()
+    return {
+        "custody": _("in custody until %(date)s", date=until),
+        "hospital": _("in hospital until %(date)s", date=until),
+        "other": _("other until %(date)s", date=until),
+    }.get(reason, _("paused until %(date)s", date=until))
+
+
+class ClientForm(StaffForm):
     display_name = StringField(
-        "First name or alias",
-        validators=[DataRequired(message="Enter a first name or alias."), Length(max=60)],
-        description="Shown in texts. No surname: a text can be read by others.",
+        L_("First name or alias"),
+        validators=[DataRequired(message=L_("Enter a first name or alias.")), Length(max=60)],
+        description=L_("Shown in texts. No surname: a text can be read by others."),
     )
     phone = StringField(
-        "Mobile number",
-        validators=[DataRequired(message="Enter the client's mobile number."), Length(max=40)],
-        description="For example (213) 555-0123.",
+        L_("Mobile number"),
+        validators=[
+            DataRequired(message=L_("Enter the client's mobile number.")),
+            Length(max=40),
+        ],
+        description=L_("For example (213) 555-0123."),
     )
-    language = SelectField("Language for texts")
-    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)])
-    send_window_start = TimeField("Texts from", default=time(8, 0))
-    send_window_end = TimeField("Texts until", default=time(21, 0))
-    risk_level = SelectField(
-        "Risk level (Static-99R)",
-        choices=[SelectChoice(r.value, f"Level {r.value}") for r in RiskLevel],
-    )
-    provider_id = SelectField("Provider", coerce=int)
-    officer_id = SelectField("Supervising officer", coerce=int)
-    consent = BooleanField("The client agreed to receive texts (consent given in person)")
+    language = SelectField(L_("Language for texts"))
+    timezone = StringField(L_("Time zone"), validators=[DataRequired(), Length(max=64)])
+    send_window_start = TimeField(L_("Texts from"), default=time(8, 0))
+    send_window_end = TimeField(L_("Texts until"), default=time(21, 0))
+    risk_level = SelectField(L_("Risk level (Static-99R)"))  # choices: in __init__
+    provider_id = SelectField(L_("Provider"), coerce=int)
+    officer_id = SelectField(L_("Supervising officer"), coerce=int)
+    consent = BooleanField(L_("The client agreed to receive texts (consent given in person)"))
     examiner_id = SelectField(
-        "Polygraph examiner",
+        L_("Polygraph examiner"),
         coerce=int,
         validate_choice=False,  # checked in validate_examiner_id, with a clearer message
-        description="Optional. The examiner sees this client's appointments and alerts.",
+        description=L_("Optional. The examiner sees this client's appointments and alerts."),
     )
     status = SelectField(
-        "Status", choices=[SelectChoice(s.value, s.value.capitalize()) for s in ClientStatus]
+        L_("Status"),
+        choices=[
+            SelectChoice(s.value, STATUS_CHOICES.get(s, s.value.capitalize()))
+            for s in ClientStatus
+        ],
     )
     pause_reason = SelectField(
-        "Why paused",
-        choices=[SelectChoice("", "— choose —")]
-        + [SelectChoice(key, label) for key, label in pauses.PAUSE_REASONS.items()],
+        L_("Why paused"),
+        choices=[SelectChoice("", L_("— choose —"))]
+        + [
+            SelectChoice(key, PAUSE_REASON_LABELS.get(key, label))
+            for key, label in pauses.PAUSE_REASONS.items()
+        ],
         validate_choice=False,  # required only when paused: checked in validate()
     )
     paused_until = DateField(
-        "Paused until",
+        L_("Paused until"),
         validators=[Optional()],
-        description=(
+        description=L_(
             "The client's local date. That day the client becomes active again and "
             "texts start again."
         ),
     )
     roi_officer_contact = BooleanField(
-        "The client's release of information lets the officer hear about changes in how "
-        "they can be reached"
+        L_(
+            "The client's release of information lets the officer hear about changes in how "
+            "they can be reached"
+        )
     )
 
     def __init__(self, *args: object, client_id: int | None = None, **kwargs: object) -> None:
@@ -104,6 +167,9 @@ class ClientForm(FlaskForm):
         self.language.choices = [
             SelectChoice(lang, language_name(lang)) for lang in shipped_languages()
         ]
+        self.risk_level.choices = [
+            SelectChoice(r.value, _("Level %(level)s", level=r.value)) for r in RiskLevel
+        ]
         providers = db.session.scalars(
             select(StaffUser).where(StaffUser.role == Role.PROVIDER).order_by(StaffUser.name)
         ).all()
@@ -111,13 +177,13 @@ class ClientForm(FlaskForm):
             select(StaffUser).where(StaffUser.role == Role.OFFICER).order_by(StaffUser.name)
         ).all()
         self.provider_id.choices = [SelectChoice(p.id, p.name) for p in providers]
-        self.officer_id.choices = [SelectChoice(0, "— none —")] + [
+        self.officer_id.choices = [SelectChoice(0, _("— none —"))] + [
             SelectChoice(o.id, o.name) for o in officers
         ]
         examiners = db.session.scalars(
             select(StaffUser).where(StaffUser.role == Role.EXAMINER).order_by(StaffUser.name)
         ).all()
-        self.examiner_id.choices = [SelectChoice(0, "— none —")] + [
+        self.examiner_id.choices = [SelectChoice(0, _("— none —"))] + [
             SelectChoice(e.id, e.name) for e in examiners
         ]
 
@@ -125,14 +191,16 @@ class ClientForm(FlaskForm):
         e164 = to_e164(field.data or "", current_app.config["DEFAULT_REGION"])
         if e164 is None:
             raise ValidationError(
-                "That is not a phone number we can text. Enter a mobile number "
-                "such as (213) 555-0123, or +52 for a number outside the US."
+                _(
+                    "That is not a phone number we can text. Enter a mobile number "
+                    "such as (213) 555-0123, or +52 for a number outside the US."
+                )
             )
         taken = db.session.scalar(
             select(Client.id).where(Client.phone == e164, Client.id != (self._client_id or 0))
         )
         if taken is not None:
-            raise ValidationError("Another client already has this number.")
+            raise ValidationError(_("Another client already has this number."))
         self._e164 = e164
 
     def validate_timezone(self, field: StringField) -> None:
@@ -140,16 +208,16 @@ class ClientForm(FlaskForm):
             ZoneInfo((field.data or "").strip())
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError(
-                "Choose a time zone from the list, such as America/Los_Angeles."
+                _("Choose a time zone from the list, such as America/Los_Angeles.")
             ) from None
 
     def validate_send_window_end(self, field: TimeField) -> None:
         if self.send_window_start.data and field.data and field.data <= self.send_window_start.data:
-            raise ValidationError("The end of the texting window must be after its start.")
+            raise ValidationError(_("The end of the texting window must be after its start."))
 
     def validate_examiner_id(self, field: SelectField) -> None:
         if field.data and field.data not in {c.value for c in field.choices}:
-            raise ValidationError("Choose a polygraph examiner from the list, or none.")
+            raise ValidationError(_("Choose a polygraph examiner from the list, or none."))
 
     def validate(self, extra_validators: object = None) -> bool:
         ok = super().validate(extra_validators)  # type: ignore[arg-type]
@@ -161,21 +229,24 @@ class ClientForm(FlaskForm):
         """A pause needs a reason and an end date after today (the client's today)."""
         if self.pause_reason.data not in pauses.PAUSE_REASONS:
             self.pause_reason.errors.append(
-                "Choose why the client is paused: in custody, in hospital or other."
+                _("Choose why the client is paused: in custody, in hospital or other.")
             )
         until = self.paused_until
         if until.errors:
             return
         if until.data is None:
             until.errors.append(
-                "Enter the date the pause ends: texts and alerts start again that day."
+                _("Enter the date the pause ends: texts and alerts start again that day.")
             )
             return
         today = self._client_today()
         if until.data <= today:
             until.errors.append(
-                f"The pause must end after today ({today:%A, %B} {today.day}, {today.year} "
-                "where the client lives). To end it now, set the status to Active."
+                _(
+                    "The pause must end after today (%(today)s where the client lives). "
+                    "To end it now, set the status to Active.",
+                    today=format_date(today, "full", locale=ui_language()),
+                )
             )
 
     def _client_today(self) -> date:
@@ -257,9 +328,11 @@ def _pause_changes(
 def _pause_words(client: Client) -> str:
     if client.status != ClientStatus.PAUSED:
         return ""
-    return (
-        f" {client.display_name} is paused ({pauses.describe(client)}): no texts and no "
-        "alerts until then; texts start again that day."
+    return " " + _(
+        "%(name)s is paused (%(pause)s): no texts and no alerts until then; "
+        "texts start again that day.",
+        name=client.display_name,
+        pause=pause_description(client),
     )
 
 
@@ -296,7 +369,12 @@ def _replan_if_moved(client: Client, changes: list[str], now: datetime) -> bool:
 @login_required
 def index() -> str:
     clients = db.session.scalars(caseload_query(current_user).order_by(Client.display_name)).all()
-    return render_template("clients/index.html", clients=clients)
+    return render_template(
+        "clients/index.html",
+        clients=clients,
+        consent_labels=CONSENT_LABELS,
+        status_labels=STATUS_LABELS,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -311,7 +389,7 @@ def create() -> Response | str:
             form.provider_id.data = current_user.id
     if form.validate_on_submit():
         if current_user.role == Role.PROVIDER and form.provider_id.data != current_user.id:
-            form.provider_id.errors = ["You can only add clients to your own caseload."]
+            form.provider_id.errors = [_("You can only add clients to your own caseload.")]
         else:
             now = clock.now()
             client = Client(created_at=now, updated_at=now, consent=Consent.NOT_ASKED)
@@ -328,7 +406,8 @@ def create() -> Response | str:
             )
             _after_save(client, changes, now)
             db.session.commit()
-            flash(f"{client.display_name} was added.{_pause_words(client)}", "info")
+            added = _("%(name)s was added.", name=client.display_name)
+            flash(added + _pause_words(client), "info")
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template("clients/form.html", form=form, client=None, timezones=COMMON_TIMEZONES)
 
@@ -357,7 +436,10 @@ def show(client_id: int) -> str:
         care=client_overview(client, now),
         unreachable=quiet is not None,
         last_delivered=quiet[1] if quiet else None,
-        pause=pauses.describe(client) if client.status == ClientStatus.PAUSED else None,
+        pause=pause_description(client) if client.status == ClientStatus.PAUSED else None,
+        consent_labels=CONSENT_LABELS,
+        status_labels=STATUS_LABELS,
+        message_status=MESSAGE_STATUS,
     )
 
 
@@ -377,7 +459,9 @@ def edit(client_id: int) -> Response | str:
         form.pause_reason.data = client.pause_reason or ""
     if form.validate_on_submit():
         if current_user.role == Role.PROVIDER and form.provider_id.data != current_user.id:
-            form.provider_id.errors = ["Ask an administrator to move a client to another provider."]
+            form.provider_id.errors = [
+                _("Ask an administrator to move a client to another provider.")
+            ]
         else:
             now = clock.now()
             was_paused = client.status == ClientStatus.PAUSED
@@ -399,9 +483,9 @@ def edit(client_id: int) -> Response | str:
             rescheduled = _pause_changes(client, was_paused, ended, now)
             rescheduled = rescheduled or _replan_if_moved(client, changes, now)
             db.session.commit()
-            message = "Saved." if changes else "Nothing changed."
+            message = _("Saved.") if changes else _("Nothing changed.")
             if rescheduled:
-                message += " Texts not yet sent were re-planned for the new settings."
+                message += " " + _("Texts not yet sent were re-planned for the new settings.")
             if changes:
                 message += _pause_words(client)
             flash(message, "info")

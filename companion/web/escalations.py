@@ -10,7 +10,6 @@ from collections import Counter
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import case, select
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -31,31 +30,42 @@ from companion.models import (
 from companion.pauses import describe as describe_pause
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
+from companion.web.language import L_, StaffForm, _
 
 bp = Blueprint("escalations", __name__)
 
 OUTCOME_LABELS = {
-    Outcome.CONTACTED: "Contacted (or contacting) the client",
-    Outcome.EXCUSED: "Excused: a known reason, nothing more to do",
-    Outcome.REVIEW: "For review at the next team meeting",
+    Outcome.CONTACTED: L_("Contacted (or contacting) the client"),
+    Outcome.EXCUSED: L_("Excused: a known reason, nothing more to do"),
+    Outcome.REVIEW: L_("For review at the next team meeting"),
 }
-RUNG_LABELS = {"provider": "Provider", "officer": "Officer", "backup_officer": "Backup officer"}
+RUNG_LABELS = {
+    "provider": L_("Provider"),
+    "officer": L_("Officer"),
+    "backup_officer": L_("Backup officer"),
+}
 
 
-def reason_label(reason: str) -> str:
+def reason_text(reason: str) -> str:
+    """Why the escalation was raised, in English (as its "opened" step records it)."""
     return RULES[Reason(reason)].label
 
 
-class AcknowledgeForm(FlaskForm):
+def reason_label(reason: str) -> str:
+    """Why the escalation was raised, in the staff member's language."""
+    return _(reason_text(reason))
+
+
+class AcknowledgeForm(StaffForm):
     outcome = RadioField(
-        "What happens now",
+        L_("What happens now"),
         choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
-        validators=[InputRequired("Choose what happens now.")],
+        validators=[InputRequired(L_("Choose what happens now."))],
     )
     note = TextAreaField(
-        "Note (optional)",
-        validators=[Length(max=2000, message="Keep the note under 2,000 characters.")],
-        description="Seen by the client's team on this page; never texted.",
+        L_("Note (optional)"),
+        validators=[Length(max=2000, message=L_("Keep the note under 2,000 characters."))],
+        description=L_("Seen by the client's team on this page; never texted."),
     )
 
 
@@ -132,6 +142,7 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
         form=form,
         reason_label=reason_label,
+        reason_text=reason_text,
         rung_labels=RUNG_LABELS,
         outcome_labels=OUTCOME_LABELS,
         staff_zone=current_user.timezone,
@@ -160,7 +171,9 @@ def acknowledge_view(escalation_id: int) -> Response | tuple[str, int]:
     )
     db.session.commit()
     if done:
-        flash(f"Alert {escalation.code} acknowledged: the ladder has stopped.", "info")
+        flash(
+            _("Alert %(code)s acknowledged: the ladder has stopped.", code=escalation.code), "info"
+        )
     else:
-        flash(f"Alert {escalation.code} was already acknowledged.", "info")
+        flash(_("Alert %(code)s was already acknowledged.", code=escalation.code), "info")
     return redirect(url_for("escalations.show", escalation_id=escalation.id))

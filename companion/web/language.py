@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 from babel.support import LazyProxy
 from flask import Blueprint, Flask, has_request_context, redirect, request, session, url_for
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms.i18n import get_translations as wtforms_translations
 
 from companion.messaging.i18n import SOURCE_LANGUAGE, language_name, translations_for
 
@@ -52,6 +54,17 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
 def L_(message: str) -> LazyProxy:  # noqa: N802 - a gettext-style marker
     """``message``, translated when it is shown (for strings defined at import time)."""
     return LazyProxy(_, message, enable_cache=False)
+
+
+class StaffForm(FlaskForm):
+    """A staff page's form: WTForms' own messages ("This field is required.") follow the page."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            language = ui_language()
+            if language == SOURCE_LANGUAGE:
+                return None  # WTForms' English
+            return wtforms_translations([language])
 
 
 def install(app: Flask) -> None:

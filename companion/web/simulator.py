@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
@@ -24,14 +23,16 @@ from companion.models import Client, Direction, Message, Status
 from companion.replies import HOOKS
 from companion.tick import send_now
 from companion.web.access import caseload_query, client_or_403
+from companion.web.clients import MESSAGE_STATUS
+from companion.web.language import L_, StaffForm
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
 SIMULATOR_NUMBER = "+10000000000"  # stands in for our own number in the inbound log
 
 
-class ReplyForm(FlaskForm):
-    body = TextAreaField("Reply as the client", validators=[Length(max=1600)])
+class ReplyForm(StaffForm):
+    body = TextAreaField(L_("Reply as the client"), validators=[Length(max=1600)])
 
 
 @bp.before_request
@@ -78,5 +79,10 @@ def phone(client_id: int) -> Response | str:
     ).all()
     thread = sorted(thread, key=lambda m: (m.sent_at or m.created_at, m.id))
     return render_template(
-        "simulator/phone.html", client=client, thread=thread, form=form, Direction=Direction
+        "simulator/phone.html",
+        client=client,
+        thread=thread,
+        form=form,
+        Direction=Direction,
+        message_status=MESSAGE_STATUS,
     )

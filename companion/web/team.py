@@ -27,9 +27,9 @@ from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import and_, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectChoice, SelectField
@@ -38,8 +38,10 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from companion import audit
 from companion.care.clock import local_instant
 from companion.care.escalation import RULES, Reason
+from companion.care.labels import W_
 from companion.care.topics import TOPICS
 from companion.extensions import db
+from companion.messaging.i18n import SOURCE_LANGUAGE
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -61,6 +63,7 @@ from companion.models import (
 )
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
+from companion.web.language import L_, StaffForm, _, ui_language
 
 bp = Blueprint("team", __name__)
 
@@ -68,79 +71,87 @@ TIMELINE_PAGE = 100
 AUDIT_PAGE = 50
 
 # -- staff-facing words ------------------------------------------------------------------
+#
+# Words shown only on pages are lazy (``L_``). Words that the report's CSV also
+# carries stay plain English strings, marked ``W_`` for the catalog: the CSV is
+# for machines and stays English; pages show them through ``_()``.
 
 APPOINTMENT_KINDS: dict[AppointmentKind, str] = {
-    AppointmentKind.TREATMENT_GROUP: "Treatment group",
-    AppointmentKind.INDIVIDUAL: "Individual session",
-    AppointmentKind.SUPERVISION: "Probation/parole meeting",
-    AppointmentKind.POLYGRAPH: "Polygraph exam",
-    AppointmentKind.COURT: "Court date",
+    AppointmentKind.TREATMENT_GROUP: W_("Treatment group"),
+    AppointmentKind.INDIVIDUAL: W_("Individual session"),
+    AppointmentKind.SUPERVISION: W_("Probation/parole meeting"),
+    AppointmentKind.POLYGRAPH: W_("Polygraph exam"),
+    AppointmentKind.COURT: W_("Court date"),
 }
-APPOINTMENT_OUTCOMES: dict[AppointmentStatus, str] = {
-    AppointmentStatus.SCHEDULED: "scheduled, no outcome recorded",
-    AppointmentStatus.CONFIRMED: "confirmed by the client, no outcome recorded",
-    AppointmentStatus.RESCHEDULE_REQUESTED: "the client asked to reschedule",
-    AppointmentStatus.CANCELLED: "cancelled",
-    AppointmentStatus.KEPT: "kept",
-    AppointmentStatus.MISSED: "missed",
+APPOINTMENT_OUTCOMES: dict[AppointmentStatus, Any] = {
+    AppointmentStatus.SCHEDULED: L_("scheduled, no outcome recorded"),
+    AppointmentStatus.CONFIRMED: L_("confirmed by the client, no outcome recorded"),
+    AppointmentStatus.RESCHEDULE_REQUESTED: L_("the client asked to reschedule"),
+    AppointmentStatus.CANCELLED: L_("cancelled"),
+    AppointmentStatus.KEPT: L_("kept"),
+    AppointmentStatus.MISSED: L_("missed"),
 }
 
 # What each kind of text is, in plain words (the texts themselves never say it).
 MESSAGE_KINDS = {
-    "inbound": "Text from the client",
-    "welcome": "Welcome text (enrolment)",
-    "help": "Answer to HELP",
-    "opt_out_confirm": "Opt-out confirmation",
-    "opt_in_confirm": "Re-enrolment confirmation",
-    "received": "Thanks for a message",
-    "checkin_prompt": "Check-in question",
-    "checkin_reminder": "Check-in reminder",
-    "checkin_thanks": "Thanks for a check-in answer",
-    "clarify_rating": "Asked to clarify a check-in answer",
-    "clarify_yes_no": "Asked to clarify a check-in answer",
-    "clarify_choice": "Asked to clarify a check-in answer",
-    "plan_reminder": "Plan reminder",
-    "appt_day_before": "Appointment notice, the day before",
-    "appt_same_day": "Appointment notice, the same day",
-    "appt_2h": "Appointment notice, 2 hours before",
-    "appt_cancelled": "Appointment cancellation",
-    "appt_confirmed": "Appointment confirmed (answer to C)",
-    "appt_reschedule": "Reschedule request noted (answer to R)",
-    "crisis_self_harm": "Crisis reply: self-harm or hopelessness",
-    "crisis_urge": "Crisis reply: urges",
-    "crisis_contact": "Crisis reply: possible victim access",
-    "crisis_threat": "Crisis reply: threat to a person",
-    "crisis_life_event": "Crisis reply: housing, job or relapse",
+    "inbound": L_("Text from the client"),
+    "welcome": L_("Welcome text (enrolment)"),
+    "help": L_("Answer to HELP"),
+    "opt_out_confirm": L_("Opt-out confirmation"),
+    "opt_in_confirm": L_("Re-enrolment confirmation"),
+    "received": L_("Thanks for a message"),
+    "checkin_prompt": L_("Check-in question"),
+    "checkin_reminder": L_("Check-in reminder"),
+    "checkin_thanks": L_("Thanks for a check-in answer"),
+    "clarify_rating": L_("Asked to clarify a check-in answer"),
+    "clarify_yes_no": L_("Asked to clarify a check-in answer"),
+    "clarify_choice": L_("Asked to clarify a check-in answer"),
+    "plan_reminder": L_("Plan reminder"),
+    "appt_day_before": L_("Appointment notice, the day before"),
+    "appt_same_day": L_("Appointment notice, the same day"),
+    "appt_2h": L_("Appointment notice, 2 hours before"),
+    "appt_cancelled": L_("Appointment cancellation"),
+    "appt_confirmed": L_("Appointment confirmed (answer to C)"),
+    "appt_reschedule": L_("Reschedule request noted (answer to R)"),
+    "crisis_self_harm": L_("Crisis reply: self-harm or hopelessness"),
+    "crisis_urge": L_("Crisis reply: urges"),
+    "crisis_contact": L_("Crisis reply: possible victim access"),
+    "crisis_threat": L_("Crisis reply: threat to a person"),
+    "crisis_life_event": L_("Crisis reply: housing, job or relapse"),
 }
 DELIVERY = {
-    Status.SENDING: "being sent",
-    Status.SENT: "sent, no delivery receipt yet",
-    Status.DELIVERED: "delivered",
-    Status.UNDELIVERED: "not delivered",
-    Status.FAILED: "could not be sent",
-    Status.EXPIRED: "not sent: its time had passed",
+    Status.SENDING: L_("being sent"),
+    Status.SENT: L_("sent, no delivery receipt yet"),
+    Status.DELIVERED: L_("delivered"),
+    Status.UNDELIVERED: L_("not delivered"),
+    Status.FAILED: L_("could not be sent"),
+    Status.EXPIRED: L_("not sent: its time had passed"),
 }
 # Carrier and Twilio codes, told as what they are: a problem with the phone or the line.
 CARRIER_CODES = {
-    21211: "the number is not a valid phone number",
-    21408: "texts to this region are not enabled",
-    21610: "the phone has blocked our texts (STOP sent to the carrier)",
-    21612: "the carrier cannot take texts to this number",
-    21614: "the number is not a mobile phone",
-    30003: "the phone was off or out of coverage",
-    30004: "the carrier or the phone blocked the text",
-    30005: "the number is unknown or no longer in service",
-    30006: "a landline, or a carrier that cannot take texts",
-    30007: "the carrier filtered the text",
-    30008: "an unknown carrier error",
+    21211: L_("the number is not a valid phone number"),
+    21408: L_("texts to this region are not enabled"),
+    21610: L_("the phone has blocked our texts (STOP sent to the carrier)"),
+    21612: L_("the carrier cannot take texts to this number"),
+    21614: L_("the number is not a mobile phone"),
+    30003: L_("the phone was off or out of coverage"),
+    30004: L_("the carrier or the phone blocked the text"),
+    30005: L_("the number is unknown or no longer in service"),
+    30006: L_("a landline, or a carrier that cannot take texts"),
+    30007: L_("the carrier filtered the text"),
+    30008: L_("an unknown carrier error"),
 }
 OUTCOME_WORDS = {
-    Outcome.CONTACTED: "contacted the client",
-    Outcome.EXCUSED: "excused",
-    Outcome.REVIEW: "for team review",
+    Outcome.CONTACTED: W_("contacted the client"),
+    Outcome.EXCUSED: W_("excused"),
+    Outcome.REVIEW: W_("for team review"),
 }
-CHANNEL_WORDS = {"sms": "text", "email": "email", "web": "the portal"}
-RUNG_WORDS = {"provider": "provider", "officer": "officer", "backup_officer": "backup officer"}
+CHANNEL_WORDS = {"sms": L_("text"), "email": L_("email"), "web": L_("the portal")}
+RUNG_WORDS = {
+    "provider": L_("provider"),
+    "officer": L_("officer"),
+    "backup_officer": L_("backup officer"),
+}
 
 # Outbound rows that are part of the record; pending or withdrawn (cancelled) ones are not.
 SHOWN_OUTBOUND = (
@@ -154,40 +165,74 @@ SHOWN_OUTBOUND = (
 _PHONE_LIKE = re.compile(r"\+?\d[\d ().-]{6,}\d")
 
 
-def reason_label(reason: str) -> str:
+def reason_text(reason: str) -> str:
+    """Why an escalation was raised, in English (the CSV, and what the record holds)."""
     try:
         return RULES[Reason(reason)].label
     except ValueError:
         return reason.replace("_", " ").capitalize()
 
 
+def _shown(text: str) -> str:
+    """A plain English label in the staff member's language (an empty one stays empty)."""
+    return _(text) if text else text
+
+
+def reason_label(reason: str) -> str:
+    """Why an escalation was raised, in the staff member's language."""
+    return _shown(reason_text(reason))
+
+
 def message_kind(kind: str) -> str:
-    return MESSAGE_KINDS.get(kind, kind.replace("_", " ").capitalize())
+    if kind in MESSAGE_KINDS:
+        return str(MESSAGE_KINDS[kind])
+    return kind.replace("_", " ").capitalize()
 
 
 def carrier_words(code: int | None) -> str:
     if code is None:
         return ""
-    what = CARRIER_CODES.get(code, "a delivery error")
-    return f"carrier code {code}: {what}. A phone problem, not defiance."
+    what = CARRIER_CODES.get(code)
+    return _(
+        "carrier code %(code)s: %(what)s. A phone problem, not defiance.",
+        code=code,
+        what=_("a delivery error") if what is None else str(what),
+    )
 
 
 def no_numbers(text: str | None) -> str:
     """``text`` with anything that looks like a phone number taken out."""
-    return _PHONE_LIKE.sub("[number]", text or "")
+    hidden = _("[number]")
+    return _PHONE_LIKE.sub(lambda match: hidden, text or "")
 
 
 def answer_words(value: Any) -> str:
     if value is True:
-        return "yes"
+        return _("yes")
     if value is False:
-        return "no"
+        return _("no")
     return "" if value is None else str(value)
 
 
 def topic_words(topic: str) -> str:
     spec = TOPICS.get(topic)
-    return f"{topic} ({spec.need})" if spec else topic
+    return f"{topic} ({_shown(spec.need)})" if spec else topic
+
+
+def month_words(first: date) -> str:
+    """A month as staff read it: "October 2026" (in Spanish, "octubre de 2026")."""
+    language = ui_language()
+    if language == SOURCE_LANGUAGE:
+        return f"{first:%B %Y}"
+    return format_skeleton("yMMMM", first, locale=language)
+
+
+def _kind_words() -> dict[AppointmentKind, str]:
+    return {kind: _(label) for kind, label in APPOINTMENT_KINDS.items()}
+
+
+def _outcome_words() -> dict[Outcome, str]:
+    return {outcome: _(words) for outcome, words in OUTCOME_WORDS.items()}
 
 
 def duration_words(span: timedelta | None) -> str:
@@ -198,10 +243,10 @@ def duration_words(span: timedelta | None) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)s d %(hours)s h", days=days, hours=hours)
     if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=mins)
+    return _("%(minutes)s min", minutes=mins)
 
 
 def _page_number() -> int:
@@ -321,10 +366,11 @@ def timeline(client_id: int) -> str:
         no_numbers=no_numbers,
         answer_words=answer_words,
         topic_words=topic_words,
-        kinds=APPOINTMENT_KINDS,
+        kinds=_kind_words(),
         outcomes=APPOINTMENT_OUTCOMES,
         reason_label=reason_label,
-        outcome_words=OUTCOME_WORDS,
+        reason_text=reason_text,
+        outcome_words=_outcome_words(),
         channel_words=CHANNEL_WORDS,
     )
 
@@ -346,15 +392,21 @@ def parse_month(raw: str | None, zone: ZoneInfo, now: datetime) -> date:
         return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     match = _MONTH.fullmatch(raw.strip())
     if match is None:
-        raise BadMonth(f'"{raw[:20]}" is not a month. Write it as YYYY-MM, for example 2026-10.')
+        raise BadMonth(
+            _('"%(raw)s" is not a month. Write it as YYYY-MM, for example 2026-10.', raw=raw[:20])
+        )
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        raise BadMonth(f"There is no month {month:02d}: months run from 01 to 12.")
+        raise BadMonth(
+            _("There is no month %(month)s: months run from 01 to 12.", month=f"{month:02d}")
+        )
     if year < 2000:
-        raise BadMonth(f"{year} is before any record Companion could hold.")
+        raise BadMonth(_("%(year)s is before any record Companion could hold.", year=year))
     first = date(year, month, 1)
     if first > today:
-        raise BadMonth(f"{raw.strip()} has not begun yet: there is nothing to report.")
+        raise BadMonth(
+            _("%(month)s has not begun yet: there is nothing to report.", month=raw.strip())
+        )
     return first
 
 
@@ -431,7 +483,8 @@ class Report:
 
     @property
     def label(self) -> str:
-        return f"{self.month:%B %Y}"
+        """The month, in the staff member's language."""
+        return month_words(self.month)
 
     @property
     def key(self) -> str:
@@ -525,7 +578,7 @@ def build_report(client: Client, month: date, now: datetime) -> Report:
     reasons: dict[str, ReasonRow] = {}
     for escalation in escalations:
         row = reasons.setdefault(
-            escalation.reason, ReasonRow(escalation.reason, reason_label(escalation.reason))
+            escalation.reason, ReasonRow(escalation.reason, reason_text(escalation.reason))
         )
         row.opened += 1
         row.urgent += escalation.urgent
@@ -580,7 +633,8 @@ def report(client_id: int) -> str | tuple[str, int]:
         following=_next_month(found.month).strftime("%Y-%m") if found.complete else None,
         percent=_percent,
         duration=duration_words,
-        outcome_words=OUTCOME_WORDS,
+        kinds=_kind_words(),
+        outcome_words=_outcome_words(),
         rung_words=RUNG_WORDS,
         reason_label=reason_label,
         Outcome=Outcome,
@@ -643,7 +697,7 @@ def report_rows(found: Report) -> list[tuple[Any, ...]]:
             else None
         )
         item = f"alert {escalation.code} (#{escalation.id})"
-        rows.append(("escalation", item, "reason", reason_label(escalation.reason)))
+        rows.append(("escalation", item, "reason", reason_text(escalation.reason)))
         rows.append(("escalation", item, "opened (UTC)", escalation.opened_at.isoformat()))
         rows.append(
             (
@@ -732,7 +786,7 @@ def assigned() -> Response | str:
         clients=clients,
         upcoming=upcoming,
         alerts=alerts,
-        kinds=APPOINTMENT_KINDS,
+        kinds=_kind_words(),
         zone=current_user.timezone,
     )
 
@@ -741,30 +795,30 @@ def assigned() -> Response | str:
 
 # What each action means, for the filter; actions found in the log are added to it.
 KNOWN_ACTIONS = {
-    "staff.signed_in": "Staff signed in",
-    "staff.sign_in_failed": "Sign-in failed",
-    "client.viewed": "Viewed a client's record",
-    "client.created": "Client added",
-    "client.updated": "Client details changed",
-    "client.risk_updated": "Risk level or assessments changed",
-    "client.opted_in": "Client opted in",
-    "client.opted_out": "Client opted out",
-    "client.channel_change": "Client changed how to be reached",
-    "plan.saved": "Plan saved",
-    "schedule.override": "Schedule overridden",
-    "appointment.created": "Appointment added",
-    "appointment.updated": "Appointment changed",
-    "appointment.cancelled": "Appointment cancelled",
-    "task.done": "Task marked done",
-    "escalation.opened": "Escalation opened",
-    "escalation.viewed": "Escalation viewed",
-    "escalation.acknowledged": "Escalation acknowledged",
-    "escalation.ack_rejected": "Acknowledgement by text refused",
-    "escalation.no_recipient": "Nobody to alert",
-    "outbox.expired": "Text expired unsent",
-    "outbox.failed": "Text failed",
-    "outbox.recovered": "Interrupted send settled",
-    "audit.viewed": "Audit log viewed",
+    "staff.signed_in": L_("Staff signed in"),
+    "staff.sign_in_failed": L_("Sign-in failed"),
+    "client.viewed": L_("Viewed a client's record"),
+    "client.created": L_("Client added"),
+    "client.updated": L_("Client details changed"),
+    "client.risk_updated": L_("Risk level or assessments changed"),
+    "client.opted_in": L_("Client opted in"),
+    "client.opted_out": L_("Client opted out"),
+    "client.channel_change": L_("Client changed how to be reached"),
+    "plan.saved": L_("Plan saved"),
+    "schedule.override": L_("Schedule overridden"),
+    "appointment.created": L_("Appointment added"),
+    "appointment.updated": L_("Appointment changed"),
+    "appointment.cancelled": L_("Appointment cancelled"),
+    "task.done": L_("Task marked done"),
+    "escalation.opened": L_("Escalation opened"),
+    "escalation.viewed": L_("Escalation viewed"),
+    "escalation.acknowledged": L_("Escalation acknowledged"),
+    "escalation.ack_rejected": L_("Acknowledgement by text refused"),
+    "escalation.no_recipient": L_("Nobody to alert"),
+    "outbox.expired": L_("Text expired unsent"),
+    "outbox.failed": L_("Text failed"),
+    "outbox.recovered": L_("Interrupted send settled"),
+    "audit.viewed": L_("Audit log viewed"),
 }
 # Never shown, whatever a future caller puts in ``details``.
 _SECRET_KEYS = re.compile(r"phone|body|text|number|password|token", re.IGNORECASE)
@@ -774,28 +828,28 @@ def safe_details(details: dict[str, Any] | None) -> list[tuple[str, str]]:
     shown = []
     for key, value in (details or {}).items():
         if _SECRET_KEYS.search(str(key)):
-            shown.append((str(key), "[withheld]"))
+            shown.append((str(key), _("[withheld]")))
         else:
             shown.append((str(key), no_numbers(str(value))))
     return shown
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(StaffForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    action = SelectField("Action", default="")
-    actor = SelectField("By", default="")
+    action = SelectField(L_("Action"), default="")
+    actor = SelectField(L_("By"), default="")
     client_id = IntegerField(
-        "Client number",
-        validators=[Optional(), NumberRange(min=1, message="A client number is 1 or more.")],
+        L_("Client number"),
+        validators=[Optional(), NumberRange(min=1, message=L_("A client number is 1 or more."))],
     )
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To (inclusive)", validators=[Optional()])
+    since = DateField(L_("From"), validators=[Optional()])
+    until = DateField(L_("To (inclusive)"), validators=[Optional()])
 
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError("The end of the range is before its start.")
+            raise ValidationError(_("The end of the range is before its start."))
 
 
 @bp.get("/admin/audit")
@@ -808,14 +862,14 @@ def audit_log() -> tuple[str, int]:
     form = AuditFilterForm(formdata=request.args)
     present = db.session.scalars(select(AuditEvent.action).distinct()).all()
     actions = sorted(set(KNOWN_ACTIONS) | set(present))
-    form.action.choices = [SelectChoice("", "Any action")] + [
-        SelectChoice(a, f"{KNOWN_ACTIONS[a]} ({a})" if a in KNOWN_ACTIONS else a) for a in actions
+    form.action.choices = [SelectChoice("", _("Any action"))] + [
+        SelectChoice(a, f"{KNOWN_ACTIONS[a]!s} ({a})" if a in KNOWN_ACTIONS else a) for a in actions
     ]
     staff = db.session.scalars(select(StaffUser).order_by(StaffUser.name)).all()
     form.actor.choices = [
-        SelectChoice("", "Anyone"),
-        SelectChoice("system", "The system"),
-        SelectChoice("client", "A client (texts)"),
+        SelectChoice("", _("Anyone")),
+        SelectChoice("system", _("The system")),
+        SelectChoice("client", _("A client (texts)")),
     ] + [SelectChoice(str(s.id), f"{s.name} ({s.role.value})") for s in staff]
     page = _page_number()
     ok = form.validate()
