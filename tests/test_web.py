@@ -212,3 +212,76 @@ def test_phone_simulator_is_only_there_with_the_console_transport(twilio_app, pr
 def test_simulator_respects_caseloads(app, staff, make_client):
     client = make_client()
     assert sign_in(app, staff("provider")).get(f"/simulator/{client.id}").status_code == 403
+
+
+# -- languages: the pages and the client's texts ------------------------------------
+
+
+def test_the_pages_switch_to_spanish_and_back(app, provider):
+    web = sign_in(app, provider)
+    switched = web.post("/language", data={"language": "es", "next": "/clients/new"})
+    assert switched.status_code == 302 and switched.headers["Location"].endswith("/clients/new")
+    page = web.get("/clients/new").get_data(as_text=True)
+    assert '<html lang="es">' in page
+    assert "Agregar un cliente" in page
+    assert ">Clientes<" in page and ">Clients<" not in page
+    # Errors in Spanish too, WTForms' own included; what was typed is kept.
+    bad = web.post("/clients/new", data=client_form(provider_id=str(provider.id), phone="12345",
+                                                    display_name=""))  # fmt: skip
+    errors = bad.get_data(as_text=True)
+    assert "Nothing you typed was lost" not in errors
+    assert "No se perdió nada de lo que escribió." in errors
+    assert 'value="12345"' in errors
+    web.post("/language", data={"language": "en", "next": "/clients/"})
+    assert '<html lang="en">' in web.get("/clients/").get_data(as_text=True)
+
+
+def test_the_language_switch_stays_on_this_site(app, provider):
+    web = sign_in(app, provider)
+    for elsewhere in ("https://evil.example/x", "//evil.example/x", "javascript:alert(1)"):
+        answer = web.post("/language", data={"language": "es", "next": elsewhere})
+        assert answer.headers["Location"] in ("/", "http://localhost/"), elsewhere
+    # An unknown language changes nothing.
+    web.post("/language", data={"language": "xx", "next": "/clients/"})
+    assert '<html lang="es">' in web.get("/clients/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "language, direction, words",
+    [("fa", "rtl", "سلام"), ("ar", "rtl", ""), ("ko", "ltr", ""), ("es", "ltr", "")],
+)
+def test_the_client_page_previews_a_text_in_the_clients_language_and_direction(
+    app, provider, make_client, language, direction, words
+):
+    from companion.messaging.compose import render
+
+    client = make_client(language=language, checkin_topics=["urges"])
+    page = sign_in(app, provider).get(f"/clients/{client.id}").get_data(as_text=True)
+    expected = render("checkin_prompt", language, {"name": "Ana", "topic": "urges"}).body
+    assert f'lang="{language}" dir="{direction}">{expected}</p>' in page
+    assert "translation drafted, not yet reviewed" in page
+
+
+def test_an_unsupported_language_falls_back_to_english_with_a_warning(app, provider, make_client):
+    client = make_client(language="fr", checkin_topics=["urges"])
+    page = sign_in(app, provider).get(f"/clients/{client.id}").get_data(as_text=True)
+    assert "No texts ship in “fr”: texts go in English." in page
+    assert 'lang="en" dir="ltr">Ana, quick check-in: Any unwanted urges today?' in page
+
+
+def test_held_back_languages_say_so_on_the_client_page(make_app, provider, make_client):
+    app = make_app(HOLD_UNREVIEWED_LANGUAGES="1")
+    client = make_client(language="vi")
+    page = sign_in(app, provider).get(f"/clients/{client.id}").get_data(as_text=True)
+    assert "Texts go in English until a qualified translator has reviewed" in page
+    assert 'lang="en" dir="ltr">' in page
+
+
+def test_simple_words_are_set_on_the_form_and_shown(app, provider, make_client):
+    web = sign_in(app, provider)
+    form = client_form(provider_id=str(provider.id), simple_words="y", language="en")
+    web.post("/clients/new", data=form)
+    client = db.session.scalars(db.select(Client)).one()
+    assert client.simple_words is True
+    page = web.get(f"/clients/{client.id}").get_data(as_text=True)
+    assert "simple words" in page and "Send a number" in page

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from companion.care.labels import W_
+
 LEVELS = ("I", "II", "III", "IVa", "IVb")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOTICE_OFFSETS = ("day_before", "same_day", "2h_before")
@@ -98,16 +100,16 @@ def derive_level(
     raise_one = False
     if acute_level == "moderate":
         raise_one = True
-        reasons.append("ACUTE-2007 moderate: one level up")
+        reasons.append(W_("ACUTE-2007 moderate: one level up"))
     if release_date is not None and release_date <= today < release_date + RELEASE_WINDOW:
         raise_one = True
-        reasons.append("first 90 days after release: one level up")
+        reasons.append(W_("first 90 days after release: one level up"))
     if raise_one:
         index = min(index + 1, len(LEVELS) - 1)
     if acute_level == "high":
         index = max(index, LEVELS.index("IVa"))
         review = True
-        reasons.append("ACUTE-2007 high: daily check-ins and a provider review")
+        reasons.append(W_("ACUTE-2007 high: daily check-ins and a provider review"))
     return Derived(static_level, LEVELS[index], tuple(reasons), review)
 
 

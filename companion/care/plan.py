@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from companion.care.labels import W_
 from companion.messaging.inbound import to_e164
 
 MAX_FIELD = 300  # one short line; a text has to carry it
@@ -55,65 +56,69 @@ GOODS = (
 PARTS: tuple[PartSpec, ...] = (
     PartSpec(
         "warning_signs",
-        "Warning signs",
+        W_("Warning signs"),
         (
-            FieldSpec("sign", "Warning sign"),
-            FieldSpec("response", "Coping step that answers it"),
-            FieldSpec("need", "Linked need", required=False),
+            FieldSpec("sign", W_("Warning sign")),
+            FieldSpec("response", W_("Coping step that answers it")),
+            FieldSpec("need", W_("Linked need"), required=False),
         ),
     ),
     PartSpec(
         "high_risk_situations",
-        "High-risk situations",
+        W_("High-risk situations"),
         (
-            FieldSpec("situation", "Situation"),
-            FieldSpec("handling", "Avoid or manage", kind="choice", choices=("avoid", "manage")),
-            FieldSpec("condition", "Related supervision condition", required=False),
+            FieldSpec("situation", W_("Situation")),
+            FieldSpec(
+                "handling", W_("Avoid or manage"), kind="choice", choices=("avoid", "manage")
+            ),
+            FieldSpec("condition", W_("Related supervision condition"), required=False),
         ),
         texted_by_default=False,
     ),
     PartSpec(
         "thinking_errors",
-        "Thinking errors",
+        W_("Thinking errors"),
         (
-            FieldSpec("error", "Thinking error"),
-            FieldSpec("replacement", "Replacement thought"),
+            FieldSpec("error", W_("Thinking error")),
+            FieldSpec("replacement", W_("Replacement thought")),
         ),
     ),
     PartSpec(
         "coping_strategies",
-        "Coping strategies",
+        W_("Coping strategies"),
         (
-            FieldSpec("trigger", "When (trigger)"),
-            FieldSpec("steps", "Steps"),
+            FieldSpec("trigger", W_("When (trigger)")),
+            FieldSpec("steps", W_("Steps")),
         ),
     ),
     PartSpec(
         "support_contacts",
-        "Support contacts",
+        W_("Support contacts"),
         (
-            FieldSpec("name", "Name"),
-            FieldSpec("phone", "Phone", kind="phone"),
-            FieldSpec("knows_plan", "Knows the plan", required=False, kind="bool"),
-            FieldSpec("may_contact", "Team may contact them", required=False, kind="bool"),
+            FieldSpec("name", W_("Name")),
+            FieldSpec("phone", W_("Phone"), kind="phone"),
+            FieldSpec("knows_plan", W_("Knows the plan"), required=False, kind="bool"),
+            FieldSpec("may_contact", W_("Team may contact them"), required=False, kind="bool"),
         ),
     ),
     PartSpec(
         "external_controls",
-        "External controls",
+        W_("External controls"),
         (
-            FieldSpec("condition", "Condition"),
-            FieldSpec("source", "Set by", kind="choice", choices=("court", "officer", "provider")),
+            FieldSpec("condition", W_("Condition")),
+            FieldSpec(
+                "source", W_("Set by"), kind="choice", choices=("court", "officer", "provider")
+            ),
         ),
         texted_by_default=False,
     ),
     PartSpec(
         "approach_goals",
-        "Approach goals (Good Lives Model)",
+        W_("Approach goals (Good Lives Model)"),
         (
-            FieldSpec("good", "The good", kind="choice", choices=GOODS),
-            FieldSpec("goal", "Goal"),
-            FieldSpec("next_step", "Next step"),
+            FieldSpec("good", W_("The good"), kind="choice", choices=GOODS),
+            FieldSpec("goal", W_("Goal")),
+            FieldSpec("next_step", W_("Next step")),
         ),
     ),
 )

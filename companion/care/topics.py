@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.care.labels import W_
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -23,17 +25,17 @@ class Topic:
 TOPICS: dict[str, Topic] = {
     t.key: t
     for t in (
-        Topic("connected", "loneliness / intimacy deficits", "rating", 0, 10),
-        Topic("stress", "negative mood", "rating", 0, 10),
-        Topic("urges", "sexual self-regulation (urges)", "rating", 0, 10),
-        Topic("coping", "coping used", "choice", choices=("A", "B", "C")),
-        Topic("people", "social influences", "yes_no"),
-        Topic("stuck", "problem solving", "choice", choices=("1", "2")),
-        Topic("impulsive", "impulsivity", "rating", 0, 10),
-        Topic("supports", "use of supports", "yes_no"),
-        Topic("substances", "substance use", "yes_no"),
-        Topic("appointments", "cooperation with supervision", "yes_no"),
-        Topic("plan_conditions", "plan conditions (high-risk situations)", "yes_no"),
+        Topic("connected", W_("loneliness / intimacy deficits"), "rating", 0, 10),
+        Topic("stress", W_("negative mood"), "rating", 0, 10),
+        Topic("urges", W_("sexual self-regulation (urges)"), "rating", 0, 10),
+        Topic("coping", W_("coping used"), "choice", choices=("A", "B", "C")),
+        Topic("people", W_("social influences"), "yes_no"),
+        Topic("stuck", W_("problem solving"), "choice", choices=("1", "2")),
+        Topic("impulsive", W_("impulsivity"), "rating", 0, 10),
+        Topic("supports", W_("use of supports"), "yes_no"),
+        Topic("substances", W_("substance use"), "yes_no"),
+        Topic("appointments", W_("cooperation with supervision"), "yes_no"),
+        Topic("plan_conditions", W_("plan conditions (high-risk situations)"), "yes_no"),
     )
 }
 

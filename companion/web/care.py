@@ -24,9 +24,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.support import LazyProxy
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -60,6 +60,7 @@ from companion.care.cadence import (
 )
 from companion.care.clock import local_instant, skipped_gap
 from companion.care.escalation import Reason
+from companion.care.labels import W_
 from companion.care.plan import (
     MAX_ITEMS,
     PART_BY_KEY,
@@ -102,6 +103,7 @@ from companion.models import (
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
 from companion.web.auth import _safe_next
+from companion.web.language import L_, StaffForm, _, ngettext
 
 bp = Blueprint("care", __name__)
 
@@ -113,73 +115,143 @@ REVIEW_EVERY = timedelta(days=90)  # DOMAIN.md: a plan is reviewed every 90 days
 FURTHEST_APPOINTMENT = timedelta(days=730)
 
 # -- staff-facing words -----------------------------------------------------------------
+# Shown in the staff member's language (the "web" catalog): L_() here, _() in views.
 
-# What an appointment is shows on these pages only: texts never name it.
-APPOINTMENT_KINDS: dict[AppointmentKind, str] = {
-    AppointmentKind.TREATMENT_GROUP: "Treatment group",
-    AppointmentKind.INDIVIDUAL: "Individual session",
-    AppointmentKind.SUPERVISION: "Probation/parole meeting",
-    AppointmentKind.POLYGRAPH: "Polygraph exam",
-    AppointmentKind.COURT: "Court date",
+
+def _lazy(make: Any) -> LazyProxy:
+    """A label with values in it (``make`` calls ``_()``), translated when it is shown."""
+    return LazyProxy(make, enable_cache=False)
+
+
+# What an appointment is shows on these pages only: texts never name it. In English
+# (KIND_NAMES) where it is kept with an alert; in the reader's language on the pages.
+KIND_NAMES: dict[AppointmentKind, str] = {
+    AppointmentKind.TREATMENT_GROUP: W_("Treatment group"),
+    AppointmentKind.INDIVIDUAL: W_("Individual session"),
+    AppointmentKind.SUPERVISION: W_("Probation/parole meeting"),
+    AppointmentKind.POLYGRAPH: W_("Polygraph exam"),
+    AppointmentKind.COURT: W_("Court date"),
 }
-APPOINTMENT_STATUS: dict[AppointmentStatus, str] = {
-    AppointmentStatus.SCHEDULED: "scheduled",
-    AppointmentStatus.CONFIRMED: "confirmed by the client",
-    AppointmentStatus.RESCHEDULE_REQUESTED: "the client asked to reschedule",
-    AppointmentStatus.CANCELLED: "cancelled",
-    AppointmentStatus.KEPT: "kept",
-    AppointmentStatus.MISSED: "missed",
+APPOINTMENT_KINDS: dict[AppointmentKind, LazyProxy] = {
+    kind: L_(name) for kind, name in KIND_NAMES.items()
+}
+APPOINTMENT_STATUS: dict[AppointmentStatus, LazyProxy] = {
+    AppointmentStatus.SCHEDULED: L_("scheduled"),
+    AppointmentStatus.CONFIRMED: L_("confirmed by the client"),
+    AppointmentStatus.RESCHEDULE_REQUESTED: L_("the client asked to reschedule"),
+    AppointmentStatus.CANCELLED: L_("cancelled"),
+    AppointmentStatus.KEPT: L_("kept"),
+    AppointmentStatus.MISSED: L_("missed"),
+}
+# A notice's state, as the appointments page shows it (the value stays the CSS class).
+MESSAGE_STATUS: dict[Status, LazyProxy] = {
+    Status.PENDING: L_("pending"),
+    Status.SENDING: L_("sending"),
+    Status.SENT: L_("sent"),
+    Status.DELIVERED: L_("delivered"),
+    Status.UNDELIVERED: L_("undelivered"),
+    Status.FAILED: L_("failed"),
+    Status.EXPIRED: L_("expired"),
+    Status.CANCELLED: L_("cancelled"),
+    Status.RECEIVED: L_("received"),
+}
+CHECKIN_STATUS: dict[CheckInStatus, LazyProxy] = {
+    CheckInStatus.ANSWERED: L_("answered"),
+    CheckInStatus.MISSED: L_("missed"),
+    CheckInStatus.WITHDRAWN: L_("withdrawn"),
+}
+# An ACUTE-2007 result: as a choice on the form, and as read on the schedule page.
+ACUTE_CHOICES: dict[AcuteLevel, LazyProxy] = {
+    AcuteLevel.LOW: L_("Low"),
+    AcuteLevel.MODERATE: L_("Moderate"),
+    AcuteLevel.HIGH: L_("High"),
+}
+ACUTE_WORDS: dict[AcuteLevel, LazyProxy] = {
+    AcuteLevel.LOW: L_("low"),
+    AcuteLevel.MODERATE: L_("moderate"),
+    AcuteLevel.HIGH: L_("high"),
+}
+# The choices of a plan item's choice fields (care.plan): the value is stored, this is shown.
+PLAN_CHOICES: dict[str, LazyProxy] = {
+    "avoid": L_("avoid"),
+    "manage": L_("manage"),
+    "court": L_("court"),
+    "officer": L_("officer"),
+    "provider": L_("provider"),
+    "relatedness": L_("relatedness"),
+    "community": L_("community"),
+    "work": L_("work"),
+    "knowledge": L_("knowledge"),
+    "inner peace": L_("inner peace"),
+    "health": L_("health"),
+    "creativity": L_("creativity"),
+    "pleasure": L_("pleasure"),
+    "agency": L_("agency"),
+    "spirituality": L_("spirituality"),
+    "life": L_("life"),
 }
 TEXT_LABELS = {
-    "appt_day_before": "Day before",
-    "appt_same_day": "Same day",
-    "appt_2h": "2 hours before",
-    "appt_cancelled": "Cancellation",
-    "appt_confirmed": "Confirmation (reply)",
-    "appt_reschedule": "Reschedule answer (reply)",
+    "appt_day_before": L_("Day before"),
+    "appt_same_day": L_("Same day"),
+    "appt_2h": L_("2 hours before"),
+    "appt_cancelled": L_("Cancellation"),
+    "appt_confirmed": L_("Confirmation (reply)"),
+    "appt_reschedule": L_("Reschedule answer (reply)"),
 }
 TASK_LABELS = {
-    "reschedule_request": "Reschedule request",
-    "unmatched_reply": "Reply with no open question",
+    "reschedule_request": L_("Reschedule request"),
+    "unmatched_reply": L_("Reply with no open question"),
 }
-NOTICE_NAMES = {"day_before": "day before", "same_day": "same day", "2h_before": "2 hours before"}
+DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
+NOTICE_NAMES = {
+    "day_before": L_("day before"),
+    "same_day": L_("same day"),
+    "2h_before": L_("2 hours before"),
+}
 PART_NAMES = {
-    "checkin_days": "Check-in days",
-    "evening_checkin": f"Evening check-in ({EVENING_TIME})",
-    "reminder_days": "Plan reminder days",
-    "notices": "Appointment notices",
-    "escalate_after_misses": "Tell the provider after",
-    "officer_after_misses": "Tell the officer after",
-    "ack_business_days": "Wait for acknowledgement",
+    "checkin_days": L_("Check-in days"),
+    "evening_checkin": _lazy(lambda: _("Evening check-in (%(time)s)", time=EVENING_TIME)),
+    "reminder_days": L_("Plan reminder days"),
+    "notices": L_("Appointment notices"),
+    "escalate_after_misses": L_("Tell the provider after"),
+    "officer_after_misses": L_("Tell the officer after"),
+    "ack_business_days": L_("Wait for acknowledgement"),
 }
 ITEM_NOUNS = {
-    "warning_signs": "warning sign",
-    "high_risk_situations": "high-risk situation",
-    "thinking_errors": "thinking error",
-    "coping_strategies": "coping strategy",
-    "support_contacts": "support contact",
-    "external_controls": "external control",
-    "approach_goals": "approach goal",
+    "warning_signs": L_("warning sign"),
+    "high_risk_situations": L_("high-risk situation"),
+    "thinking_errors": L_("thinking error"),
+    "coping_strategies": L_("coping strategy"),
+    "support_contacts": L_("support contact"),
+    "external_controls": L_("external control"),
+    "approach_goals": L_("approach goal"),
 }
 
 # How each part reads in a text (from the text source itself, so it cannot drift),
-# with its words named after the form's fields.
+# with its words named after the form's fields. The text stays as the source has it;
+# the words in brackets are the staff member's.
 _LINE_OF_PART = {
-    "warning_signs": ("warning_sign", {"sign": "warning sign", "step": "coping step"}),
-    "high_risk_situations": ("avoid", {"situation": "situation"}),
-    "thinking_errors": ("thought", {"thought": "replacement thought"}),
-    "coping_strategies": ("coping", {"trigger": "trigger", "steps": "steps"}),
-    "support_contacts": ("support", {"contact": "name", "contact_phone": "phone"}),
-    "external_controls": ("control", {"condition": "condition"}),
-    "approach_goals": ("goal", {"goal": "goal", "step": "next step"}),
+    "warning_signs": ("warning_sign", {"sign": L_("warning sign"), "step": L_("coping step")}),
+    "high_risk_situations": ("avoid", {"situation": L_("situation")}),
+    "thinking_errors": ("thought", {"thought": L_("replacement thought")}),
+    "coping_strategies": ("coping", {"trigger": L_("trigger"), "steps": L_("steps")}),
+    "support_contacts": ("support", {"contact": L_("name"), "contact_phone": L_("phone")}),
+    "external_controls": ("control", {"condition": L_("condition")}),
+    "approach_goals": ("goal", {"goal": L_("goal"), "step": L_("next step")}),
 }
-LINE_HINTS = {
-    part: PLAN_LINES[template] % {k: f"[{v}]" for k, v in words.items()}
-    for part, (template, words) in _LINE_OF_PART.items()
-}
+
+
+def line_hints() -> dict[str, str]:
+    """Each part's line as texted, with its words in brackets (in the reader's language)."""
+    return {
+        part: PLAN_LINES[template] % {k: f"[{v}]" for k, v in words.items()}
+        for part, (template, words) in _LINE_OF_PART.items()
+    }
+
+
 LINE_NOTES = {
-    "high_risk_situations": "Only situations to avoid are ever texted.",
-    "thinking_errors": "The thinking error itself is never texted.",
+    "high_risk_situations": L_("Only situations to avoid are ever texted."),
+    "thinking_errors": L_("The thinking error itself is never texted."),
 }
 
 
@@ -202,20 +274,20 @@ def _local_today(client: Client, now: datetime) -> date:
     return now.astimezone(ZoneInfo(client.timezone)).date()
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(StaffForm):
     """A form with no fields: the CSRF token of a one-button POST."""
 
 
 # -- the relapse-prevention plan ---------------------------------------------------------
 
 
-class PlanForm(FlaskForm):
+class PlanForm(StaffForm):
     # The parts' items are read from the request by hand (their number changes
     # with Add/Remove), and checked by care.plan.normalise; these are the rest.
-    review_date = DateField("Review date", validators=[Optional()])
+    review_date = DateField(L_("Review date"), validators=[Optional()])
     offense_chain_note = TextAreaField(
-        "Offense chain (clinician only)",
-        description="Never texted, and shown to providers only.",
+        L_("Offense chain (clinician only)"),
+        description=L_("Never texted, and shown to providers only."),
     )
     base_version = HiddenField()
 
@@ -266,8 +338,8 @@ def _items_from_form(form: MultiDict[str, str]) -> dict[str, list[dict[str, Any]
 
 def _apply_action(items: dict[str, list[dict[str, Any]]], action: str) -> str:
     """Add, remove or move one item (``add:<part>``, ``up:<part>:<i>``…); say what was done."""
-    verb, _, rest = action.partition(":")
-    key, _, index_text = rest.partition(":")
+    verb, _sep, rest = action.partition(":")
+    key, _sep, index_text = rest.partition(":")
     part = PART_BY_KEY.get(key)
     if part is None:
         return ""
@@ -275,21 +347,25 @@ def _apply_action(items: dict[str, list[dict[str, Any]]], action: str) -> str:
     found = items[key]
     if verb == "add":
         if len(found) >= MAX_ITEMS:
-            return f"There are already {MAX_ITEMS} items under {part.title}, the most a plan holds."
+            return _(
+                "There are already %(count)s items under %(part)s, the most a plan holds.",
+                count=MAX_ITEMS,
+                part=_(part.title),
+            )
         found.append(_new_item(part))
-        return f"Added {noun} {len(found)}."
+        return _("Added %(item)s %(number)s.", item=noun, number=len(found))
     if not index_text.isdigit() or not 0 <= int(index_text) < len(found):
         return ""
     index = int(index_text)
     if verb == "remove":
         found.pop(index)
-        return f"Removed {noun} {index + 1}."
+        return _("Removed %(item)s %(number)s.", item=noun, number=index + 1)
     if verb == "up" and index > 0:
         found[index - 1], found[index] = found[index], found[index - 1]
-        return f"Moved {noun} {index + 1} up."
+        return _("Moved %(item)s %(number)s up.", item=noun, number=index + 1)
     if verb == "down" and index < len(found) - 1:
         found[index + 1], found[index] = found[index], found[index + 1]
-        return f"Moved {noun} {index + 1} down."
+        return _("Moved %(item)s %(number)s down.", item=noun, number=index + 1)
     return ""
 
 
@@ -323,10 +399,14 @@ def _segment_errors(client: Client, content: dict[str, Any]) -> dict[str, str]:
         if rendered.segments <= MAX_REMINDER_SEGMENTS:
             continue
         part_key, index = where[entry["line"].item_id]
-        errors[f"{part_key}.{index}.ok_to_text"] = (
-            f"As a text in {language_name(client.language)} this would be "
-            f"{len(rendered.body)} characters, {rendered.segments} messages on the phone "
-            f'(at most {MAX_REMINDER_SEGMENTS}). Shorten it, or untick "OK to text".'
+        errors[f"{part_key}.{index}.ok_to_text"] = _(
+            "As a text in %(language)s this would be %(characters)s characters, "
+            "%(segments)s messages on the phone (at most %(most)s). "
+            'Shorten it, or untick "OK to text".',
+            language=language_name(client.language),
+            characters=len(rendered.body),
+            segments=rendered.segments,
+            most=MAX_REMINDER_SEGMENTS,
         )
     return errors
 
@@ -353,6 +433,7 @@ def _render_version(client: Client, version: PlanVersion | None, now: datetime) 
         versions=versions,
         content=content,
         parts=PARTS,
+        choice_labels=PLAN_CHOICES,
         preview=_reminder_preview(client, content),
         show_chain=current_user.role in PLAN_EDITORS,
         can_edit=current_user.role in PLAN_EDITORS,
@@ -402,8 +483,9 @@ def _render_editor(
         notice=notice,
         conflict=conflict,
         nouns=ITEM_NOUNS,
+        choice_labels=PLAN_CHOICES,
         max_items=MAX_ITEMS,
-        line_hints=LINE_HINTS,
+        line_hints=line_hints(),
         line_notes=LINE_NOTES,
     )
     return page, status
@@ -439,7 +521,9 @@ def plan_edit(client_id: int) -> Response | tuple[str, int]:
     action = request.form.get("action", "save")
     if action != "save":
         done = _apply_action(items, action)
-        notice = f"{done} Nothing is saved until you press Save plan.".strip()
+        notice = " ".join(
+            words for words in (done, _("Nothing is saved until you press Save plan.")) if words
+        )
         return _render_editor(client, form, items, notice=notice)
 
     form_ok = form.validate()
@@ -460,7 +544,7 @@ def plan_edit(client_id: int) -> Response | tuple[str, int]:
         and latest.content == content
         and latest.review_date == form.review_date.data
     ):
-        flash("Nothing changed, so no new version was saved.", "info")
+        flash(_("Nothing changed, so no new version was saved."), "info")
         return redirect(url_for("care.plan", client_id=client.id))
 
     number = (latest.version if latest else 0) + 1
@@ -495,7 +579,7 @@ def plan_edit(client_id: int) -> Response | tuple[str, int]:
         newest = planning.latest_plan(db.session, client.id)
         form.base_version.data = str(newest.version if newest else 0)
         return _render_editor(client, form, items, conflict=newest, status=409)
-    flash(f"Plan saved as version {number}.", "info")
+    flash(_("Plan saved as version %(number)s.", number=number), "info")
     return redirect(url_for("care.plan", client_id=client.id))
 
 
@@ -506,36 +590,47 @@ class MultiCheckboxField(SelectMultipleField):
     """Checkboxes for a multiple choice (rendered by hand in the templates)."""
 
 
-class RiskForm(FlaskForm):
+class RiskForm(StaffForm):
     risk_level = SelectField(
-        "Static-99R level", choices=[SelectChoice(level, f"Level {level}") for level in LEVELS]
+        L_("Static-99R level"),
+        choices=[
+            SelectChoice(level, _lazy(lambda level=level: _("Level %(level)s", level=level)))
+            for level in LEVELS
+        ],
     )
     stable_score = IntegerField(
-        "STABLE-2007 total score",
-        validators=[Optional(), NumberRange(0, 26, message="A STABLE-2007 total is 0 to 26.")],
+        L_("STABLE-2007 total score"),
+        validators=[
+            Optional(),
+            NumberRange(0, 26, message=L_("A STABLE-2007 total is 0 to 26.")),
+        ],
     )
-    stable_date = DateField("STABLE-2007 date", validators=[Optional()])
+    stable_date = DateField(L_("STABLE-2007 date"), validators=[Optional()])
     acute_level = SelectField(
-        "ACUTE-2007 result",
-        choices=[SelectChoice("", "— not scored —")]
-        + [SelectChoice(a.value, a.value.capitalize()) for a in AcuteLevel],
+        L_("ACUTE-2007 result"),
+        choices=[SelectChoice("", L_("— not scored —"))]
+        + [SelectChoice(a.value, ACUTE_CHOICES[a]) for a in AcuteLevel],
     )
-    acute_date = DateField("ACUTE-2007 date", validators=[Optional()])
+    acute_date = DateField(L_("ACUTE-2007 date"), validators=[Optional()])
     release_date = DateField(
-        "Release date",
+        L_("Release date"),
         validators=[Optional()],
-        description="The first 90 days after release raise the schedule one level.",
+        description=L_("The first 90 days after release raise the schedule one level."),
     )
     checkin_topics = MultiCheckboxField(
-        "Check-in topics", choices=[SelectChoice(key, topic.need) for key, topic in TOPICS.items()]
+        L_("Check-in topics"),
+        choices=[SelectChoice(key, L_(topic.need)) for key, topic in TOPICS.items()],
     )
     checkin_times = StringField(
-        "Check-in times",
+        L_("Check-in times"),
         validators=[Length(max=100)],
-        description=(
-            "The client's local time, HH:MM, separated by commas (at most 4). "
-            f"Empty means {', '.join(DEFAULT_TIMES)}. A time in quiet hours waits for the "
-            "texting window to open."
+        description=_lazy(
+            lambda: _(
+                "The client's local time, HH:MM, separated by commas (at most 4). "
+                "Empty means %(times)s. A time in quiet hours waits for the "
+                "texting window to open.",
+                times=", ".join(DEFAULT_TIMES),
+            )
         ),
     )
 
@@ -546,7 +641,7 @@ class RiskForm(FlaskForm):
 
     def _not_future(self, field: DateField) -> None:
         if field.data and field.data > self.today:
-            field.errors.append("That date is in the future.")
+            field.errors.append(_("That date is in the future."))
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -557,9 +652,9 @@ class RiskForm(FlaskForm):
         for result, when, tool in pairs:
             has_result = result.data not in (None, "")
             if has_result and not when.data and not when.errors:
-                when.errors.append(f"Enter the date of the {tool}.")
+                when.errors.append(_("Enter the date of the %(tool)s.", tool=tool))
             if when.data and not has_result and not result.errors:
-                result.errors.append(f"Enter the {tool} result, or clear its date.")
+                result.errors.append(_("Enter the %(tool)s result, or clear its date.", tool=tool))
             self._not_future(when)
         times, problem = parse_times_text(self.checkin_times.data or "")
         if problem:
@@ -574,43 +669,55 @@ def parse_times_text(text: str) -> tuple[list[str], str | None]:
     for piece in (p for p in re.split(r"[,;\s]+", text.strip()) if p):
         match = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", piece)
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-            return [], (
-                f'"{piece}" is not a time of day. Write times as HH:MM on a 24-hour '
-                "clock, e.g. 10:00 or 18:30."
+            return [], _(
+                '"%(piece)s" is not a time of day. Write times as HH:MM on a 24-hour '
+                "clock, e.g. 10:00 or 18:30.",
+                piece=piece,
             )
         times.add(f"{int(match.group(1)):02d}:{match.group(2)}")
     if len(times) > 4:
-        return [], "At most 4 check-in times a day."
+        return [], _("At most 4 check-in times a day.")
     return sorted(times), None
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(StaffForm):
     """One overridable part: the value (the widget that fits the part) and why."""
 
     days = MultiCheckboxField(
-        "Days", choices=[SelectChoice(i, name) for i, name in enumerate(WEEKDAYS)], coerce=int
+        L_("Days"),
+        choices=[SelectChoice(i, DAY_NAMES[i]) for i in range(len(WEEKDAYS))],
+        coerce=int,
     )
     evening = SelectField(
-        "Evening check-in",
-        choices=[SelectChoice("yes", f"Yes, also at {EVENING_TIME}"), SelectChoice("no", "No")],
+        L_("Evening check-in"),
+        choices=[
+            SelectChoice("yes", _lazy(lambda: _("Yes, also at %(time)s", time=EVENING_TIME))),
+            SelectChoice("no", L_("No")),
+        ],
         validate_choice=False,
     )
     notices = MultiCheckboxField(
-        "Notices", choices=[SelectChoice(n, NOTICE_NAMES[n]) for n in NOTICE_OFFSETS]
+        L_("Notices"), choices=[SelectChoice(n, NOTICE_NAMES[n]) for n in NOTICE_OFFSETS]
     )
     misses = IntegerField(
-        "Consecutive misses",
-        validators=[Optional(), NumberRange(1, MOST_MISSES, message="A number from 1 to 7.")],
+        L_("Consecutive misses"),
+        validators=[
+            Optional(),
+            NumberRange(1, MOST_MISSES, message=L_("A number from 1 to 7.")),
+        ],
     )
     business_days = IntegerField(
-        "Business days before it goes to the next person",
-        validators=[Optional(), NumberRange(1, MOST_ACK_DAYS, message="A number from 1 to 5.")],
-        description="Urgent alerts (acute replies) always climb within the hour.",
+        L_("Business days before it goes to the next person"),
+        validators=[
+            Optional(),
+            NumberRange(1, MOST_ACK_DAYS, message=L_("A number from 1 to 5.")),
+        ],
+        description=L_("Urgent alerts (acute replies) always climb within the hour."),
     )
     reason = StringField(
-        "Why",
+        L_("Why"),
         validators=[
-            DataRequired(message="Say why: the reason is kept with the change."),
+            DataRequired(message=L_("Say why: the reason is kept with the change.")),
             Length(max=500),
         ],
     )
@@ -620,32 +727,35 @@ def describe(part: str, cadence: Cadence) -> str:
     """One part of a cadence in words, as the schedule page shows it."""
     if part in ("checkin_days", "reminder_days"):
         days = getattr(cadence, part)
-        text = "every day" if len(days) == 7 else ", ".join(WEEKDAYS[d] for d in days) or "none"
+        if len(days) == 7:
+            text = _("every day")
+        else:
+            text = ", ".join(str(DAY_NAMES[d]) for d in days) or _("none")
         if part == "reminder_days" and cadence.reminder_biweekly and days:
-            text += ", every other week"
+            text = _("%(days)s, every other week", days=text)
         return text
     if part == "evening_checkin":
-        return f"yes, at {EVENING_TIME}" if cadence.evening_checkin else "no"
+        return _("yes, at %(time)s", time=EVENING_TIME) if cadence.evening_checkin else _("no")
     if part == "notices":
-        return ", ".join(NOTICE_NAMES[n] for n in cadence.notices) or "none"
+        return ", ".join(str(NOTICE_NAMES[n]) for n in cadence.notices) or _("none")
     if part == "ack_business_days":
         days = cadence.ack_business_days
-        return "1 business day" if days == 1 else f"{days} business days"
+        return ngettext("%(num)d business day", "%(num)d business days", days)
     misses = getattr(cadence, part)
-    return "1 miss" if misses == 1 else f"{misses} consecutive misses"
+    return ngettext("%(num)d miss", "%(num)d consecutive misses", misses)
 
 
 def describe_value(part: str, value: Any, level: str) -> str:
     """A stored override value in words ("back to derived" for None)."""
     if value is None:
-        return "back to derived"
+        return _("back to derived")
     return describe(part, apply_overrides(DEFAULTS[level], {part: value}))
 
 
 @dataclass
 class PartRow:
     part: str
-    name: str
+    name: LazyProxy
     derived: str
     effective: str
     override: ScheduleOverride | None  # the override in force, if any
@@ -717,6 +827,7 @@ def _render_schedule(
         topics=TOPICS,
         questions=QUESTIONS,
         part_names=PART_NAMES,
+        acute_words=ACUTE_WORDS,
         describe_value=describe_value,
         can_edit=current_user.role in SCHEDULE_EDITORS,
         times=client.checkin_times or list(DEFAULT_TIMES),
@@ -757,7 +868,7 @@ def save_risk(client_id: int) -> Response | tuple[str, int]:
     }
     changes = [name for name, value in values.items() if getattr(client, name) != value]
     if not changes:
-        flash("Nothing changed.", "info")
+        flash(_("Nothing changed."), "info")
         return redirect(url_for("care.schedule", client_id=client.id))
     for name in changes:
         setattr(client, name, values[name])
@@ -777,15 +888,15 @@ def save_risk(client_id: int) -> Response | tuple[str, int]:
         "checkin_topics",
         "checkin_times",
     }
-    messages = ["Saved."]
+    messages = [_("Saved.")]
     if moves_schedule & set(changes):
         planning.replan(db.session, client, now, "risk or check-in settings changed")
         after = _level_words(client, now)
         if after != before:
-            messages.append(f"Schedule level now {after}.")
-        messages.append("Texts not yet sent were re-planned.")
+            messages.append(_("Schedule level now %(level)s.", level=after))
+        messages.append(_("Texts not yet sent were re-planned."))
     if {"stable_score", "acute_level"} & set(changes):
-        messages.append("A dynamic score changed: review the plan.")
+        messages.append(_("A dynamic score changed: review the plan."))
     db.session.commit()
     flash(" ".join(messages), "info")
     return redirect(url_for("care.schedule", client_id=client.id))
@@ -793,7 +904,8 @@ def save_risk(client_id: int) -> Response | tuple[str, int]:
 
 def _level_words(client: Client, now: datetime) -> str:
     derived = planning.derived_level(client, _local_today(client, now))
-    return derived.level + (f" ({'; '.join(derived.reasons)})" if derived.reasons else "")
+    reasons = "; ".join(_(reason) for reason in derived.reasons)
+    return derived.level + (f" ({reasons})" if reasons else "")
 
 
 def _override_value(part: str, form: OverrideForm, effective: Cadence) -> tuple[Any, bool]:
@@ -802,7 +914,7 @@ def _override_value(part: str, form: OverrideForm, effective: Cadence) -> tuple[
         return sorted(set(form.days.data or [])), True
     if part == "evening_checkin":
         if form.evening.data not in ("yes", "no"):
-            form.evening.errors = ["Choose yes or no."]
+            form.evening.errors = [_("Choose yes or no.")]
             return None, False
         return form.evening.data == "yes", True
     if part == "notices":
@@ -811,24 +923,30 @@ def _override_value(part: str, form: OverrideForm, effective: Cadence) -> tuple[
     if part == "ack_business_days":
         if form.business_days.data is None:
             if not form.business_days.errors:
-                form.business_days.errors = ["Enter a number from 1 to 5."]
+                form.business_days.errors = [_("Enter a number from 1 to 5.")]
             return None, False
         return form.business_days.data, True
     if form.misses.data is None:
         if not form.misses.errors:
-            form.misses.errors = ["Enter a number from 1 to 7."]
+            form.misses.errors = [_("Enter a number from 1 to 7.")]
         return None, False
     # The ladder climbs: the officer is never told before the provider would be.
     if part == "officer_after_misses" and form.misses.data < effective.escalate_after_misses:
         form.misses.errors = [
-            f"At least {effective.escalate_after_misses}: the provider is told first "
-            f"(after {describe('escalate_after_misses', effective)})."
+            _(
+                "At least %(least)s: the provider is told first (after %(after)s).",
+                least=effective.escalate_after_misses,
+                after=describe("escalate_after_misses", effective),
+            )
         ]
         return None, False
     if part == "escalate_after_misses" and form.misses.data > effective.officer_after_misses:
         form.misses.errors = [
-            f"At most {effective.officer_after_misses}: the officer is told after "
-            f"{describe('officer_after_misses', effective)}."
+            _(
+                "At most %(most)s: the officer is told after %(after)s.",
+                most=effective.officer_after_misses,
+                after=describe("officer_after_misses", effective),
+            )
         ]
         return None, False
     return form.misses.data, True
@@ -853,7 +971,7 @@ def override(client_id: int, part: str) -> Response | tuple[str, int]:
     if not (ok and value_ok):
         return _render_schedule(client, now, override_forms={part: form}, status=422)
     if back_to_derived and in_force.get(part) is None:
-        flash(f"{PART_NAMES[part]} already follows the derived schedule.", "info")
+        flash(_("%(part)s already follows the derived schedule.", part=PART_NAMES[part]), "info")
         return redirect(url_for("care.schedule", client_id=client.id, _anchor=f"part-{part}"))
     reason = (form.reason.data or "").strip()
     planning.record_override(db.session, client, part, value, reason, current_user, now)
@@ -862,28 +980,42 @@ def override(client_id: int, part: str) -> Response | tuple[str, int]:
     level = planning.derived_level(client, _local_today(client, now)).level
     if back_to_derived:
         words = describe(part, DEFAULTS[level])
-        flash(f"{PART_NAMES[part]}: back to derived ({words}). Pending texts re-planned.", "info")
+        flash(
+            _(
+                "%(part)s: back to derived (%(words)s). Pending texts re-planned.",
+                part=PART_NAMES[part],
+                words=words,
+            ),
+            "info",
+        )
     else:
         words = describe_value(part, value, level)
-        flash(f"{PART_NAMES[part]}: overridden ({words}). Pending texts re-planned.", "info")
+        flash(
+            _(
+                "%(part)s: overridden (%(words)s). Pending texts re-planned.",
+                part=PART_NAMES[part],
+                words=words,
+            ),
+            "info",
+        )
     return redirect(url_for("care.schedule", client_id=client.id, _anchor=f"part-{part}"))
 
 
 # -- appointments ------------------------------------------------------------------------
 
 
-class AppointmentForm(FlaskForm):
+class AppointmentForm(StaffForm):
     kind = SelectField(
-        "What it is",
+        L_("What it is"),
         choices=[SelectChoice(k.value, label) for k, label in APPOINTMENT_KINDS.items()],
-        description="For staff only: texts give the time and place, never what it is.",
+        description=L_("For staff only: texts give the time and place, never what it is."),
     )
-    day = DateField("Date", validators=[InputRequired(message="Enter the date.")])
-    at = TimeField("Time", validators=[InputRequired(message="Enter the time.")])
+    day = DateField(L_("Date"), validators=[InputRequired(message=L_("Enter the date."))])
+    at = TimeField(L_("Time"), validators=[InputRequired(message=L_("Enter the time."))])
     location = StringField(
-        "Place",
+        L_("Place"),
         validators=[Length(max=200)],
-        description=(
+        description=L_(
             "Texts show it exactly as typed: a street address or a neutral name. "
             "Leave it empty to leave the place out."
         ),
@@ -899,20 +1031,30 @@ def _appointment_start(form: AppointmentForm, client: Client, now: datetime) -> 
     if gap is not None:
         instead = local_instant(day, at, zone).astimezone(zone)
         form.at.errors.append(
-            f"{at:%H:%M} does not exist on {day:%A, %B} {day.day}, {day.year} in "
-            f"{client.timezone}: the clocks jump from {gap[0]:%H:%M} to {gap[1]:%H:%M} "
-            f"(daylight saving time). Did you mean {instead:%H:%M}?"
+            _(
+                "%(time)s does not exist on %(day)s in %(zone)s: the clocks jump from "
+                "%(start)s to %(end)s (daylight saving time). Did you mean %(instead)s?",
+                time=f"{at:%H:%M}",
+                day=f"{day:%A, %B} {day.day}, {day.year}",
+                zone=client.timezone,
+                start=f"{gap[0]:%H:%M}",
+                end=f"{gap[1]:%H:%M}",
+                instead=f"{instead:%H:%M}",
+            )
         )
         return None
     starts = local_instant(day, at, zone)
     if starts <= now:
         form.at.errors.append(
-            f"That time has passed: it is now {localtime(now, client.timezone)} "
-            f"where the client lives. Choose a time in the future."
+            _(
+                "That time has passed: it is now %(now)s where the client lives. "
+                "Choose a time in the future.",
+                now=localtime(now, client.timezone),
+            )
         )
         return None
     if starts > now + FURTHEST_APPOINTMENT:
-        form.day.errors.append("That is more than two years away. Check the year.")
+        form.day.errors.append(_("That is more than two years away. Check the year."))
         return None
     return starts
 
@@ -921,8 +1063,11 @@ def _check_location(form: AppointmentForm) -> bool:
     word = indiscreet_word(form.location.data or "")
     if word:
         form.location.errors.append(
-            f'"{word}" would be in the text: texts show the place exactly as typed. '
-            "Use a street address or a neutral name."
+            _(
+                '"%(word)s" would be in the text: texts show the place exactly as typed. '
+                "Use a street address or a neutral name.",
+                word=word,
+            )
         )
         return False
     return True
@@ -947,9 +1092,12 @@ def _is_open(appointment: Appointment, now: datetime) -> bool:
 def _texts_off_note(client: Client) -> str:
     if client.can_be_texted:
         return ""
-    return (
-        f" Texts to {client.display_name} are off ({client.consent.value.replace('_', ' ')}, "
-        f"{client.status.value}): no notice goes out unless that changes."
+    return " " + _(
+        "Texts to %(name)s are off (%(consent)s, %(status)s): "
+        "no notice goes out unless that changes.",
+        name=client.display_name,
+        consent=client.consent.value.replace("_", " "),
+        status=client.status.value,
     )
 
 
@@ -988,6 +1136,7 @@ def _render_appointments(
         kinds=APPOINTMENT_KINDS,
         statuses=APPOINTMENT_STATUS,
         text_labels=TEXT_LABELS,
+        message_statuses=MESSAGE_STATUS,
         cancel_form=CsrfForm(formdata=None),
         recorded=recorded,
         may_record=current_user.role in OUTCOME_RECORDERS,
@@ -1037,8 +1186,8 @@ def appointments(client_id: int) -> Response | tuple[str, int]:
     )
     db.session.commit()
     flash(
-        f"Appointment added for {localtime(starts, client.timezone)}. "
-        f"{_notices_words(queued)}{_texts_off_note(client)}",
+        _("Appointment added for %(when)s.", when=localtime(starts, client.timezone))
+        + f" {_notices_words(queued)}{_texts_off_note(client)}",
         "info",
     )
     return redirect(url_for("care.appointments", client_id=client.id))
@@ -1046,8 +1195,8 @@ def appointments(client_id: int) -> Response | tuple[str, int]:
 
 def _notices_words(count: int) -> str:
     if count == 0:
-        return "No notice is due before it at this client's level."
-    return f"{count} notice{'s' if count != 1 else ''} queued."
+        return _("No notice is due before it at this client's level.")
+    return ngettext("%(num)d notice queued.", "%(num)d notices queued.", count)
 
 
 @bp.route("/clients/<int:client_id>/appointments/<int:appointment_id>", methods=["GET", "POST"])
@@ -1058,7 +1207,7 @@ def edit_appointment(client_id: int, appointment_id: int) -> Response | tuple[st
     appointment = _appointment_or_404(client, appointment_id)
     now = clock.now()
     if not _is_open(appointment, now):
-        flash("This appointment is past or cancelled and can no longer change.", "error")
+        flash(_("This appointment is past or cancelled and can no longer change."), "error")
         return redirect(url_for("care.appointments", client_id=client.id))
     if request.method == "GET":
         local = appointment.starts_at.astimezone(ZoneInfo(client.timezone))
@@ -1086,7 +1235,7 @@ def edit_appointment(client_id: int, appointment_id: int) -> Response | tuple[st
         # Notices read the place when they are sent, so pending ones show the new one.
         appointment.location = location
         changes.append("location")
-    message = "Saved."
+    message = _("Saved.")
     if moved:
         before = appointment.starts_at
         planning.reschedule_appointment(db.session, appointment, starts, now)
@@ -1097,13 +1246,14 @@ def edit_appointment(client_id: int, appointment_id: int) -> Response | tuple[st
                 Message.appointment_id == appointment.id, Message.status == Status.PENDING
             )
         ).all()
-        message = (
-            f"Moved from {localtime(before, client.timezone)} to "
-            f"{localtime(starts, client.timezone)}. Unsent notices were withdrawn; "
-            f"{_notices_words(len(queued))}{_texts_off_note(client)}"
-        )
+        message = _(
+            "Moved from %(before)s to %(after)s. Unsent notices were withdrawn; %(notices)s",
+            before=localtime(before, client.timezone),
+            after=localtime(starts, client.timezone),
+            notices=_notices_words(len(queued)),
+        ) + _texts_off_note(client)
     if not changes:
-        flash("Nothing changed.", "info")
+        flash(_("Nothing changed."), "info")
         return redirect(url_for("care.appointments", client_id=client.id))
     appointment.updated_at = now
     audit.record(
@@ -1143,7 +1293,7 @@ def cancel_appointment(client_id: int, appointment_id: int) -> Response:
     if not CsrfForm().validate_on_submit():
         abort(400)
     if not _is_open(appointment, now):
-        flash("This appointment is past or already cancelled.", "error")
+        flash(_("This appointment is past or already cancelled."), "error")
         return redirect(url_for("care.appointments", client_id=client.id))
     texted = planning.cancel_appointment(db.session, appointment, now)
     audit.record(
@@ -1158,14 +1308,21 @@ def cancel_appointment(client_id: int, appointment_id: int) -> Response:
     when = localtime(appointment.starts_at, client.timezone)
     if texted:
         flash(
-            f"Appointment of {when} cancelled. A notice had already gone out, so a "
-            f"cancellation text was queued.{_texts_off_note(client)}",
+            _(
+                "Appointment of %(when)s cancelled. A notice had already gone out, so a "
+                "cancellation text was queued.",
+                when=when,
+            )
+            + _texts_off_note(client),
             "info",
         )
     else:
         flash(
-            f"Appointment of {when} cancelled. No notice had gone out, so no cancellation "
-            "text is sent; unsent notices were withdrawn.",
+            _(
+                "Appointment of %(when)s cancelled. No notice had gone out, so no cancellation "
+                "text is sent; unsent notices were withdrawn.",
+                when=when,
+            ),
             "info",
         )
     return redirect(url_for("care.appointments", client_id=client.id))
@@ -1253,24 +1410,34 @@ def appointment_outcome(client_id: int, appointment_id: int) -> Response:
     )
     outcome = OUTCOMES.get(request.form.get("outcome", ""))
     if outcome is None:
-        flash("Choose kept or missed.", "error")
+        flash(_("Choose kept or missed."), "error")
         return back
     when = localtime(appointment.starts_at, client.timezone)
     if not _can_record(appointment, now):
         flash(
-            f"The appointment of {when} has not started yet, or was cancelled: "
-            "there is no outcome to record.",
+            _(
+                "The appointment of %(when)s has not started yet, or was cancelled: "
+                "there is no outcome to record.",
+                when=when,
+            ),
             "error",
         )
         return back
     if appointment.status == outcome:
-        flash(f"The appointment of {when} was already recorded as {outcome.value}.", "info")
+        flash(
+            _(
+                "The appointment of %(when)s was already recorded as %(outcome)s.",
+                when=when,
+                outcome=APPOINTMENT_STATUS[outcome],
+            ),
+            "info",
+        )
         return back
     alerted_before = _missed_before(appointment)
     before = appointment.status
     appointment.status = outcome
     appointment.updated_at = now
-    what = APPOINTMENT_KINDS[appointment.kind]
+    what = KIND_NAMES[appointment.kind]  # English: it is kept with the alert
     audit.record(
         db.session,
         "appointment.outcome",
@@ -1284,10 +1451,15 @@ def appointment_outcome(client_id: int, appointment_id: int) -> Response:
             "before": before.value,
         },
     )
-    message = f"{what} of {when} recorded as {outcome.value}."
+    message = _(
+        "%(what)s of %(when)s recorded as %(outcome)s.",
+        what=APPOINTMENT_KINDS[appointment.kind],
+        when=when,
+        outcome=APPOINTMENT_STATUS[outcome],
+    )
     if outcome == AppointmentStatus.MISSED and appointment.kind in ESCALATE_WHEN_MISSED:
         if alerted_before:
-            message += " The team was already alerted when it was first recorded missed."
+            message += " " + _("The team was already alerted when it was first recorded missed.")
         else:
             escalation = open_escalation(
                 db.session, client, Reason.MISSED_APPOINTMENT, now,
@@ -1296,15 +1468,20 @@ def appointment_outcome(client_id: int, appointment_id: int) -> Response:
                 details={"missed": f"{what.lower()} of {when}", "recorded by": current_user.name},
             )  # fmt: skip
             if escalation is None:
-                message += f" No alert: {client.display_name} is paused."
+                message += " " + _("No alert: %(name)s is paused.", name=client.display_name)
             else:
-                message += (
-                    f" The officer and the provider are alerted (alert {escalation.code})."
+                message += " " + (
+                    _(
+                        "The officer and the provider are alerted (alert %(code)s).",
+                        code=escalation.code,
+                    )
                     if escalation.appointment_id == appointment.id
-                    else f" Added to the open alert {escalation.code}."
+                    else _("Added to the open alert %(code)s.", code=escalation.code)
                 )
     elif outcome == AppointmentStatus.MISSED:
-        message += " Recorded only: the officer follows up on their own meetings and court dates."
+        message += " " + _(
+            "Recorded only: the officer follows up on their own meetings and court dates."
+        )
     elif before == AppointmentStatus.MISSED:
         _note_correction(appointment, what, when, now)
     db.session.commit()
@@ -1333,7 +1510,7 @@ def _note_correction(appointment: Appointment, what: str, when: str, now: dateti
 @dataclass
 class TaskRow:
     task: Task
-    label: str
+    label: LazyProxy | str
     reply: Message | None
     appointment: Appointment | None
     done_by: StaffUser | None
@@ -1412,7 +1589,7 @@ def task_done(task_id: int) -> Response:
         abort(400)
     now = clock.now()
     if task.status == TaskStatus.DONE:
-        flash("That task was already marked done.", "info")
+        flash(_("That task was already marked done."), "info")
     else:
         task.status = TaskStatus.DONE
         task.done_at = now
@@ -1427,15 +1604,16 @@ def task_done(task_id: int) -> Response:
         )
         db.session.commit()
         label = TASK_LABELS.get(task.kind, task.kind.replace("_", " "))
-        flash(f"{label} for {client.display_name} marked done.", "info")
+        flash(_("%(task)s for %(name)s marked done.", task=label, name=client.display_name), "info")
     return redirect(_safe_next(request.form.get("next")) or url_for("care.tasks"))
 
 
 def checkin_state(check_in: CheckIn, now: datetime) -> str:
     """A check-in's status as staff read it."""
     if check_in.status == CheckInStatus.OPEN:
-        return "planned" if check_in.due_at > now else "waiting for an answer"
-    return check_in.status.value
+        return _("planned") if check_in.due_at > now else _("waiting for an answer")
+    label = CHECKIN_STATUS.get(check_in.status)
+    return str(label) if label is not None else check_in.status.value
 
 
 def client_overview(client: Client, now: datetime) -> dict[str, Any]:

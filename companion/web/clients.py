@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -16,7 +18,15 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from companion import audit, pauses
 from companion.escalations import EscalationSettings, unreachable
 from companion.extensions import db
-from companion.messaging.i18n import language_name, shipped_languages
+from companion.messaging.compose import Rendered, render
+from companion.messaging.i18n import (
+    Review,
+    language_name,
+    review_of,
+    sending_language,
+    shipped_languages,
+    supported,
+)
 from companion.messaging.inbound import to_e164
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import (
@@ -153,6 +163,13 @@ class ClientForm(StaffForm):
             "texts start again."
         ),
     )
+    simple_words = BooleanField(
+        L_("Simple words"),
+        description=L_(
+            "Shorter, plainer check-in questions (\"Send a number: 0 = none, 10 = strong\"). "
+            "For clients who find the usual wording hard to read."
+        ),
+    )
     roi_officer_contact = BooleanField(
         L_(
             "The client's release of information lets the officer hear about changes in how "
@@ -282,6 +299,7 @@ def _apply(form: ClientForm, client: Client, now: datetime) -> list[str]:
         "pause_reason": form.pause_reason.data if paused else None,
         "paused_until": form.paused_until.data if paused else None,
         "roi_officer_contact": bool(form.roi_officer_contact.data),
+        "simple_words": bool(form.simple_words.data),
     }
     for name, value in values.items():
         if getattr(client, name) != value:
@@ -437,9 +455,45 @@ def show(client_id: int) -> str:
         unreachable=quiet is not None,
         last_delivered=quiet[1] if quiet else None,
         pause=pause_description(client) if client.status == ClientStatus.PAUSED else None,
+        texts_in=texts_language(client),
         consent_labels=CONSENT_LABELS,
         status_labels=STATUS_LABELS,
         message_status=MESSAGE_STATUS,
+    )
+
+
+@dataclass(frozen=True)
+class TextsLanguage:
+    """Which language a client's texts go in, and why, for the client page."""
+
+    chosen: str  # what the client record says
+    sent: str  # what actually goes out
+    review: Review  # of the language that goes out
+    unsupported: bool  # no catalog for the chosen language: English instead
+    held_back: bool  # not reviewed and HOLD_UNREVIEWED_LANGUAGES is on: English instead
+    preview: Rendered  # the first check-in question as the phone shows it
+    right_to_left: bool
+
+    @property
+    def tag(self) -> str:
+        """The language as an HTML ``lang`` value ("zh-Hant")."""
+        return self.sent.replace("_", "-")
+
+
+def texts_language(client: Client) -> TextsLanguage:
+    """The client's text language as the page explains it (see i18n.sending_language)."""
+    hold = current_app.config.get("HOLD_UNREVIEWED_LANGUAGES", False)
+    sent = sending_language(client.language, hold_unreviewed=hold)
+    topic = next(iter(client.checkin_topics or []), "stress")
+    params = {"name": client.display_name, "topic": topic, "simple": client.simple_words}
+    return TextsLanguage(
+        chosen=client.language,
+        sent=sent,
+        review=review_of(sent),
+        unsupported=client.language not in shipped_languages(),
+        held_back=sent != supported(client.language),
+        preview=render("checkin_prompt", sent, params),
+        right_to_left=Locale.parse(sent).character_order == "right-to-left",
     )
 
 

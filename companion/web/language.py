@@ -70,12 +70,17 @@ class StaffForm(FlaskForm):
 def install(app: Flask) -> None:
     """Give templates ``_``, ``ngettext`` and ``{% trans %}``, and the language switch."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    # Jinja's newstyle gettext fills in the values itself (escaping them), so the
+    # templates get the bare catalog lookups.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message, **values: _(message, **values),
-        lambda singular, plural, n, **values: ngettext(singular, plural, n, **values),
+        lambda message: translations_for(ui_language(), "web").gettext(message),
+        lambda singular, plural, n: translations_for(ui_language(), "web").ngettext(
+            singular, plural, n
+        ),
         newstyle=True,
     )
     app.register_blueprint(bp)
+    app.add_template_filter(language_name, "language_name")
 
     @app.context_processor
     def language_globals() -> dict[str, Any]:
