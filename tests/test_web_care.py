@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from companion.care.clock import local_instant
 from companion.extensions import db
+from companion.messaging.compose import render
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -171,6 +172,24 @@ def test_a_save_over_a_newer_version_shows_it_first_and_keeps_the_text(
 
 
 # -- the plan: lists without JavaScript ----------------------------------------------------
+
+
+@pytest.mark.parametrize("language, direction", [("fa", "rtl"), ("ar", "rtl"), ("es", "ltr")])
+def test_the_editor_previews_each_line_in_the_clients_language_before_saving(
+    app, provider, make_client, language, direction
+):
+    client = make_client(language=language)
+    web = sign_in(app, provider)
+    typed = {"warning_signs": [sign("I stop answering my phone", id="a1")]}
+    page = page_of(web.post(f"/clients/{client.id}/plan/edit",
+                            data=plan_data(typed, action="preview")))  # fmt: skip
+    line = render("plan_reminder", language, {"name": client.display_name,
+                  "line_template": "warning_sign",
+                  "line_words": {"sign": "I stop answering my phone",
+                                 "step": typed["warning_signs"][0]["response"]}})  # fmt: skip
+    assert f'lang="{language}" dir="{direction}">{line.body}</span>' in page
+    assert f"({line.segments} text" in page
+    assert versions(client) == []  # previewing saves nothing
 
 
 def test_add_remove_and_move_keep_everything_typed_and_save_nothing(app, provider, make_client):

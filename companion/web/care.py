@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.support import LazyProxy
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -76,7 +77,7 @@ from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, TOPICS
 from companion.escalations import EscalationSettings, note, open_escalation
 from companion.extensions import db
 from companion.messaging.compose import display_phone, render
-from companion.messaging.i18n import language_name
+from companion.messaging.i18n import language_name, sending_language
 from companion.messaging.texts import PLAN_LINES, QUESTIONS
 from companion.models import (
     AcuteLevel,
@@ -370,12 +371,17 @@ def _apply_action(items: dict[str, list[dict[str, Any]]], action: str) -> str:
 
 
 def _reminder_preview(client: Client, content: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each line the plan lets us text, rendered as the client would read it."""
+    """Each line the plan lets us text, rendered as the client would read it.
+
+    In the language the texts actually go in (English while the client's is
+    held back or has no catalog), so the counts are what the phone will show.
+    """
+    language = _texts_language(client)
     preview = []
     for line in reminder_lines(content):
         rendered = render(
             "plan_reminder",
-            client.language,
+            language,
             {
                 "name": client.display_name,
                 "line_template": line.template,
@@ -384,6 +390,11 @@ def _reminder_preview(client: Client, content: dict[str, Any]) -> list[dict[str,
         )
         preview.append({"line": line, "rendered": rendered})
     return preview
+
+
+def _texts_language(client: Client) -> str:
+    hold = current_app.config.get("HOLD_UNREVIEWED_LANGUAGES", False)
+    return sending_language(client.language, hold_unreviewed=hold)
 
 
 def _segment_errors(client: Client, content: dict[str, Any]) -> dict[str, str]:
@@ -435,6 +446,8 @@ def _render_version(client: Client, version: PlanVersion | None, now: datetime) 
         parts=PARTS,
         choice_labels=PLAN_CHOICES,
         preview=_reminder_preview(client, content),
+        preview_language=_texts_language(client),
+        preview_rtl=Locale.parse(_texts_language(client)).character_order == "right-to-left",
         show_chain=current_user.role in PLAN_EDITORS,
         can_edit=current_user.role in PLAN_EDITORS,
         today=_local_today(client, now),
@@ -473,8 +486,14 @@ def _render_editor(
     conflict: PlanVersion | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
+    # What the lines marked "OK to text" would say, before anything is saved.
+    typed, _problems = normalise(items, current_app.config["DEFAULT_REGION"])
+    language = _texts_language(client)
     page = render_template(
         "care/plan_edit.html",
+        preview=_reminder_preview(client, typed),
+        preview_language=language,
+        preview_rtl=Locale.parse(language).character_order == "right-to-left",
         client=client,
         form=form,
         parts=PARTS,
