@@ -192,6 +192,17 @@ def test_the_editor_previews_each_line_in_the_clients_language_before_saving(
     assert versions(client) == []  # previewing saves nothing
 
 
+def test_plan_errors_come_in_the_staff_members_language(app, provider, make_client):
+    client = make_client()
+    web = sign_in(app, provider)
+    web.post("/language", data={"language": "es", "next": "/"})
+    typed = {"support_contacts": [{"name": "Luis", "phone": "call me", "ok_to_text": True}]}
+    page = page_of(web.post(f"/clients/{client.id}/plan/edit", data=plan_data(typed)))
+    assert "no es un número de teléfono; por ejemplo, (213) 555-0123." in page
+    assert "not a phone number" not in page
+    assert 'value="call me"' in page  # what was typed is kept
+
+
 def test_add_remove_and_move_keep_everything_typed_and_save_nothing(app, provider, make_client):
     client = make_client()
     web = sign_in(app, provider)

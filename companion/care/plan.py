@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,30 @@ def empty_content() -> dict[str, Any]:
     return {p.key: [] for p in PARTS} | {"offense_chain_note": ""}
 
 
+class Problem(str):
+    """A validation message in English that the web layer can show in the staff's language.
+
+    It is the English text (a ``str``: compare it, search it, log it), and keeps
+    its ``template`` (marked ``W_``) and ``values`` so a page can translate it:
+    ``problem.translated(_)``. A ``label`` value is a field label, translated too.
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Problem:
+        problem = super().__new__(cls, template % values if values else template)
+        problem.template = template
+        problem.values = values
+        return problem
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        """The message through ``translate`` (e.g. the web layer's ``_``)."""
+        values = {k: translate(v) if k == "label" else v for k, v in self.values.items()}
+        text = translate(self.template)
+        return text % values if values else text
+
+
 def normalise(raw: Mapping[str, Any], region: str = "US") -> tuple[dict[str, Any], dict[str, str]]:
     """Clean submitted plan content; return it with errors keyed "part.index.field".
 
@@ -136,11 +160,11 @@ def normalise(raw: Mapping[str, Any], region: str = "US") -> tuple[dict[str, Any
     so a form can be shown again without losing a word.
     """
     content = empty_content()
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     for part in PARTS:
         items = list(raw.get(part.key) or [])
         if len(items) > MAX_ITEMS:
-            errors[f"{part.key}"] = f"At most {MAX_ITEMS} items."
+            errors[f"{part.key}"] = Problem(W_("At most %(most)s items."), most=MAX_ITEMS)
         for index, item in enumerate(items):
             clean: dict[str, Any] = {"id": str(item.get("id") or uuid.uuid4().hex[:12])}
             clean["ok_to_text"] = bool(item.get("ok_to_text", False))
@@ -154,24 +178,36 @@ def normalise(raw: Mapping[str, Any], region: str = "US") -> tuple[dict[str, Any
                 clean[spec.name] = text
                 if not text:
                     if spec.required:
-                        errors[where] = f"{spec.label}: fill this in, or remove the item."
+                        errors[where] = Problem(
+                            W_("%(label)s: fill this in, or remove the item."), label=spec.label
+                        )
                     continue
                 if len(text) > MAX_FIELD:
-                    errors[where] = (
-                        f"{spec.label}: {len(text)} characters; keep it under {MAX_FIELD}."
+                    errors[where] = Problem(
+                        W_("%(label)s: %(length)s characters; keep it under %(most)s."),
+                        label=spec.label,
+                        length=len(text),
+                        most=MAX_FIELD,
                     )
                 elif spec.kind == "phone":
                     e164 = to_e164(text, region)
                     if e164 is None:
-                        errors[where] = f"{spec.label}: not a phone number, e.g. (213) 555-0123."
+                        errors[where] = Problem(
+                            W_("%(label)s: not a phone number, e.g. (213) 555-0123."),
+                            label=spec.label,
+                        )
                     else:
                         clean[spec.name] = e164
                 elif spec.kind == "choice" and text not in spec.choices:
-                    errors[where] = f"{spec.label}: choose one of {', '.join(spec.choices)}."
+                    errors[where] = Problem(
+                        W_("%(label)s: choose one of %(choices)s."),
+                        label=spec.label,
+                        choices=", ".join(spec.choices),
+                    )
             content[part.key].append(clean)
     note = str(raw.get("offense_chain_note") or "")
     if len(note) > 5000:
-        errors["offense_chain_note"] = "Keep the note under 5,000 characters."
+        errors["offense_chain_note"] = Problem(W_("Keep the note under 5,000 characters."))
     content["offense_chain_note"] = note
     return content, errors
 
@@ -389,7 +425,7 @@ def indiscreet_word(text: str) -> str | None:
 
 def discretion_errors(content: Mapping[str, Any]) -> dict[str, str]:
     """Errors keyed "part.index.field" for items marked OK to text that name too much."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     for part_key, field_names in TEXTED_FIELDS.items():
         part = PART_BY_KEY[part_key]
         labels = {spec.name: spec.label for spec in part.fields}
@@ -399,9 +435,13 @@ def discretion_errors(content: Mapping[str, Any]) -> dict[str, str]:
             for name in field_names:
                 word = indiscreet_word(str(item.get(name) or ""))
                 if word:
-                    errors[f"{part_key}.{index}.{name}"] = (
-                        f'{labels[name]}: "{word}" could give the client away to anyone who '
-                        f'sees the text. Reword it, or untick "OK to text".'
+                    errors[f"{part_key}.{index}.{name}"] = Problem(
+                        W_(
+                            '%(label)s: "%(word)s" could give the client away to anyone who '
+                            'sees the text. Reword it, or untick "OK to text".'
+                        ),
+                        label=labels[name],
+                        word=word,
                     )
     return errors
 

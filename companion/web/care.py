@@ -67,6 +67,7 @@ from companion.care.plan import (
     PART_BY_KEY,
     PARTS,
     PartSpec,
+    Problem,
     discretion_errors,
     empty_content,
     indiscreet_word,
@@ -498,7 +499,11 @@ def _render_editor(
         form=form,
         parts=PARTS,
         items=items,
-        errors=errors or {},
+        # The domain's messages are English; show them in the staff member's language.
+        errors={
+            key: message.translated(_) if isinstance(message, Problem) else message
+            for key, message in (errors or {}).items()
+        },
         notice=notice,
         conflict=conflict,
         nouns=ITEM_NOUNS,
