@@ -294,3 +294,41 @@ def test_plan_editor_grows_reorders_and_saves_without_javascript(
         page.get_by_text("Marcus, from your plan: remember, the rules keep me safe.")
     ).to_be_visible()
     shot(page, "plan", full_page=True)
+
+
+def test_spanish_pages_and_a_right_to_left_text_preview(
+    page: Page, live_server: LiveServer
+) -> None:
+    """The pages switch to Spanish; a Farsi client's text previews right to left."""
+    from companion.models import Client, StaffUser
+
+    with live_server.app.app_context():
+        marcus = db.session.scalars(db.select(Client).where(Client.display_name == "Marcus")).one()
+        marcus.language = "fa"
+        db.session.commit()
+        client_id = marcus.id
+        assert db.session.scalars(
+            db.select(StaffUser).where(StaffUser.email == PROVIDER_EMAIL)
+        ).one()
+        db.session.remove()
+    expect.set_options(timeout=5_000)
+    page.goto(f"{live_server.url}/login")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.get_by_label("Correo electrónico").fill(PROVIDER_EMAIL)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("link", name="Clientes", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/clients/{client_id}")
+    preview = page.locator(".phone-preview .sms")
+    expect(preview).to_have_attribute("dir", "rtl")
+    expect(preview).to_have_attribute("lang", "fa")
+    assert preview.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    # Right to left: the text's first word sits at the right edge of its bubble.
+    box = preview.bounding_box()
+    first = preview.evaluate(
+        """el => { const r = document.createRange(); r.setStart(el.firstChild, 0);
+                   r.setEnd(el.firstChild, 1); return r.getBoundingClientRect().right; }"""
+    )
+    assert box is not None and first > box["x"] + box["width"] * 0.8
+    shot(page, "client-farsi-preview-es", full_page=True)
