@@ -236,6 +236,21 @@ def test_the_pages_switch_to_spanish_and_back(app, provider):
     assert '<html lang="en">' in web.get("/clients/").get_data(as_text=True)
 
 
+def test_dates_on_spanish_pages_are_spanish(app, provider, make_client):
+    from datetime import UTC, datetime
+
+    from companion.web.care import localtime
+
+    instant = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    with app.test_request_context():
+        assert localtime(instant, "America/Los_Angeles") == "Mon 23 Nov 2026, 10:00 PST"
+    with app.test_request_context():
+        from flask import session
+
+        session["ui_language"] = "es"
+        assert localtime(instant, "America/Los_Angeles") == "lun 23 nov 2026, 10:00 PST"
+
+
 def test_the_language_switch_stays_on_this_site(app, provider):
     web = sign_in(app, provider)
     for elsewhere in ("https://evil.example/x", "//evil.example/x", "javascript:alert(1)"):

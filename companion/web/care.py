@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_datetime
 from babel.support import LazyProxy
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -105,7 +106,7 @@ from companion.models import (
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
 from companion.web.auth import _safe_next
-from companion.web.language import L_, StaffForm, _, ngettext
+from companion.web.language import L_, StaffForm, _, ngettext, ui_language
 
 bp = Blueprint("care", __name__)
 
@@ -263,7 +264,11 @@ def localtime(instant: datetime | None, zone: str, with_zone: bool = True) -> st
     if instant is None:
         return ""
     local = instant.astimezone(ZoneInfo(zone))
-    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    language = ui_language()
+    if language == "en":
+        text = f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    else:  # the same shape in the page's language: "lun 23 nov 2026, 10:00 PST"
+        text = format_datetime(local, "EEE d MMM y, HH:mm", locale=language)
     return f"{text} {local:%Z}" if with_zone else text
 
 
