@@ -19,6 +19,8 @@ def register_web(app: Flask) -> None:
         clients,
         escalations,
         health,
+        home,
+        imports,
         language,
         simulator,
         team,
@@ -33,6 +35,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(home.bp)
     language.install(app)
 
     @login_manager.user_loader

@@ -795,6 +795,7 @@ def assigned() -> Response | str:
 
 # What each action means, for the filter; actions found in the log are added to it.
 KNOWN_ACTIONS = {
+    "appointments.imported": L_("Appointments imported from a file"),
     "staff.signed_in": L_("Staff signed in"),
     "staff.sign_in_failed": L_("Sign-in failed"),
     "client.viewed": L_("Viewed a client's record"),
