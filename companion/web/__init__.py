@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         home,
         imports,
         language,
+        previews,
         simulator,
         team,
         twilio_hooks,
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(care.bp)
     app.register_blueprint(escalations.bp)
     app.register_blueprint(team.bp)
+    app.register_blueprint(previews.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(health.bp)
