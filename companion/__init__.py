@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from dotenv import load_dotenv
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion.config import ConfigError, load_config
 from companion.extensions import csrf, db, login_manager, migrate
@@ -40,12 +41,16 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         raise SystemExit(2) from None
 
     _configure_logging(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind a reverse proxy: the client's address (sign-in rate limits, audit) and
+        # https come from the proxy's X-Forwarded-* headers, trusting that many hops only.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
     login_manager.session_protection = "strong"
 
     from companion import cli, models  # noqa: F401 - models register with the metadata

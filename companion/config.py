@@ -104,6 +104,20 @@ def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A limit such as "10 per minute;50 per hour" (the ``limits`` notation)."""
+    from limits import parse_many
+
+    value = env.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must look like '10 per minute;50 per hour', got {value!r}"
+        ) from None
+    return value
+
+
 def database_url(raw: str | None, instance_path: str) -> str:
     """The SQLAlchemy URL: the given one with the psycopg 3 driver, or SQLite in ``instance/``."""
     if not raw:
@@ -170,6 +184,8 @@ def load_config(
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "").rstrip("/"),
         "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 10.0),
         "PUBLIC_BASE_URL": public_base,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "PROXY_COUNT": _int(env, "PROXY_COUNT", 0, minimum=0),
         # What clients see: a neutral sender, never the program's purpose.
         "PROGRAM_NAME": env.get("PROGRAM_NAME", "Companion"),
         "CARE_TEAM_NAME": env.get("CARE_TEAM_NAME", ""),
@@ -207,4 +223,17 @@ def load_config(
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_MINUTES", 480, minimum=5) * 60,
         "WTF_CSRF_ENABLED": env.get("WTF_CSRF_ENABLED", "1") != "0",
+        # Sign-in protection (web/auth.py). Failed sign-ins from one address are rate-limited
+        # (Flask-Limiter; its counters live in RATELIMIT_STORAGE_URI: memory:// keeps them
+        # per process, redis://localhost:6379 shares them between gunicorn workers), and an
+        # account is locked for SIGN_IN_LOCK_MINUTES after SIGN_IN_MAX_FAILURES in a row.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_KEY_PREFIX": "companion",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis down: count in this process meanwhile rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "SIGN_IN_RATE_LIMIT": _rate_limit(env, "SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "SIGN_IN_MAX_FAILURES": _int(env, "SIGN_IN_MAX_FAILURES", 5, minimum=1),
+        "SIGN_IN_LOCK_MINUTES": _int(env, "SIGN_IN_LOCK_MINUTES", 15, minimum=1),
     }

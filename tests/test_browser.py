@@ -158,6 +158,10 @@ def test_sign_in_add_client_and_reply_in_the_phone_simulator(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
+    # A provider lands on today's work, then opens the caseload.
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    shot(page, "today")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
     expect(page.get_by_role("link", name="Marcus")).to_be_visible()  # the demo caseload
     shot(page, "clients")

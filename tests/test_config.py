@@ -97,3 +97,23 @@ def test_the_command_line_stops_with_one_line_saying_what_is_missing(tmp_path):
         "companion: configuration error: SECRET_KEY is not set "
         "(set it, or COMPANION_ENV=development for a local try-out)"
     ]
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_trusted_only_when_configured():
+    from flask import request
+
+    from companion import create_app
+
+    seen = {}
+    for hops in ("0", "1"):
+        app = create_app({"COMPANION_ENV": "testing", "DATABASE_URL": "sqlite://",
+                          "PROXY_COUNT": hops})  # fmt: skip
+
+        @app.get("/whoami")
+        def whoami() -> str:
+            return request.remote_addr or ""
+
+        seen[hops] = app.test_client().get(
+            "/whoami", headers={"X-Forwarded-For": "203.0.113.7"}
+        ).get_data(as_text=True)
+    assert seen == {"0": "127.0.0.1", "1": "203.0.113.7"}

@@ -8,7 +8,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.models.base import Base, UTCDateTime
@@ -42,12 +42,26 @@ class StaffUser(UserMixin, Base):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sign-in protection: failed attempts in a row (reset by a success or an unlock), the
+    # last one, and until when sign-in is refused after too many (web/auth.py).
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A password an administrator set or generated: replaced at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     backup_officer: Mapped[StaffUser | None] = relationship(remote_side=[id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in.
         return self.is_active_account
+
+    def is_locked(self, now: datetime) -> bool:
+        """Whether sign-in is refused at ``now`` after too many failed attempts."""
+        return self.locked_until is not None and self.locked_until > now
 
     def set_password(self, password: str) -> None:
         """Store an argon2 hash of ``password``."""

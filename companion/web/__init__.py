@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         language,
         previews,
         simulator,
+        staff_admin,
         team,
         twilio_hooks,
     )
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(care.bp)
     app.register_blueprint(escalations.bp)
     app.register_blueprint(team.bp)
+    app.register_blueprint(staff_admin.bp)
     app.register_blueprint(previews.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)
@@ -57,7 +59,7 @@ def register_web(app: Flask) -> None:
         g.pop("_login_user", None)
         if not current_user.is_authenticated or current_user.role != Role.EXAMINER:
             return None
-        if request.endpoint in ("auth.home", "clients.index"):
+        if request.endpoint in ("auth.home", "clients.index", "home.index"):
             return redirect(url_for("team.assigned"))
         if not examiner_may_open(request.endpoint, request.method):
             abort(403)

@@ -60,6 +60,8 @@ EXAMINER_ENDPOINTS: dict[str, frozenset[str]] = {
     "auth.login": frozenset({"GET", "HEAD", "POST"}),
     "auth.logout": frozenset({"POST"}),
     "auth.home": frozenset({"GET", "HEAD"}),
+    "auth.change_password": frozenset({"GET", "HEAD", "POST"}),  # a temporary password
+    "language.choose": frozenset({"POST"}),
     "clients.index": frozenset({"GET", "HEAD"}),  # sent on to their assigned clients
     "clients.show": frozenset({"GET", "HEAD"}),  # the reduced page: name, appointments
     "care.appointments": frozenset({"GET", "HEAD"}),  # read only

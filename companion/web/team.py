@@ -795,6 +795,17 @@ def assigned() -> Response | str:
 
 # What each action means, for the filter; actions found in the log are added to it.
 KNOWN_ACTIONS = {
+    "staff.created": L_("Staff member added"),
+    "staff.updated": L_("Staff member's details changed"),
+    "staff.password_reset": L_("Password reset by an administrator"),
+    "staff.password_changed": L_("Password changed"),
+    "staff.password_change_failed": L_("Password change refused (wrong current password)"),
+    "staff.locked": L_("Account locked after failed sign-ins"),
+    "staff.unlocked": L_("Account unlocked"),
+    "staff.deactivated": L_("Staff member deactivated"),
+    "staff.reactivated": L_("Staff member reactivated"),
+    "client.reassigned": L_("Client moved to another staff member"),
+    "text.test_sent": L_("Test text sent to a staff member's own phone"),
     "appointments.imported": L_("Appointments imported from a file"),
     "staff.signed_in": L_("Staff signed in"),
     "staff.sign_in_failed": L_("Sign-in failed"),
