@@ -336,3 +336,85 @@ def test_spanish_pages_and_a_right_to_left_text_preview(
     )
     assert box is not None and first > box["x"] + box["width"] * 0.8
     shot(page, "client-farsi-preview-es", full_page=True)
+
+
+ROLE_LOGINS = {
+    "provider": PROVIDER_EMAIL,
+    "officer": "officer@demo.invalid",
+    "admin": "admin@demo.invalid",
+    "examiner": "examiner@demo.invalid",
+}
+
+
+def sign_in_as(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """An officer acknowledges from the alert's page; outside a caseload every role gets 403."""
+    from companion.escalations import EscalationSettings, open_escalation
+    from companion.models import Client, Escalation, Role, StaffUser
+    from companion.models import Consent as ClientConsent
+    from companion.models import RiskLevel as Level
+
+    with live_server.app.app_context():
+        now = datetime.now(UTC)
+        marcus = db.session.scalars(db.select(Client).where(Client.display_name == "Marcus")).one()
+        javier = db.session.scalars(db.select(Client).where(Client.display_name == "Javier")).one()
+        other = StaffUser(email="other.provider@demo.invalid", name="Other Provider",
+                          role=Role.PROVIDER, timezone="America/Los_Angeles",
+                          password_hash="x", created_at=now)  # fmt: skip
+        db.session.add(other)
+        db.session.flush()
+        stranger = Client(display_name="Zed", phone="+12135550188", language="en",
+                          timezone="America/Los_Angeles", risk_level=Level.II,
+                          provider_id=other.id, consent=ClientConsent.OPTED_IN,
+                          consent_changed_at=now, created_at=now, updated_at=now)  # fmt: skip
+        db.session.add(stranger)
+        settings = EscalationSettings.from_config(live_server.app.config)
+        from companion.care.escalation import Reason, Rung
+
+        alert = open_escalation(db.session, marcus, Reason.MISSED_CHECKINS, now, settings,
+                                rung=Rung.OFFICER)  # fmt: skip
+        db.session.commit()
+        ids = {"marcus": marcus.id, "javier": javier.id, "zed": stranger.id, "alert": alert.id}
+        code = alert.code
+        db.session.remove()
+
+    expect.set_options(timeout=5_000)
+    # Outside the caseload: 403 for everyone but the admin (who sees every client).
+    for role, email in ROLE_LOGINS.items():
+        context = browser.new_context(viewport=DESKTOP, locale="en-US")
+        page = context.new_page()
+        sign_in_as(page, live_server.url, email)
+        outside = page.goto(f"{live_server.url}/clients/{ids['zed']}")
+        assert outside is not None
+        assert outside.status == (200 if role == "admin" else 403), role
+        if role == "examiner":  # assigned Marcus only
+            javier_page = page.goto(f"{live_server.url}/clients/{ids['javier']}")
+            assert javier_page is not None and javier_page.status == 403
+        context.close()
+
+    # The officer opens the alert from the queue and acknowledges it in one click.
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    sign_in_as(page, live_server.url, ROLE_LOGINS["officer"])
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name=code).click()
+    page.get_by_label("Contacted (or contacting) the client").check()
+    page.get_by_label("Note (optional)").fill("Called him; he lost his phone charger.")
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_role("status")).to_contain_text(code)
+    shot(page, "alert-acknowledged", full_page=True)
+    context.close()
+    with live_server.app.app_context():
+        done = db.session.get(Escalation, ids["alert"])
+        assert done.status.value == "acknowledged" and done.outcome.value == "contacted"
+        assert done.acknowledged_by.email == ROLE_LOGINS["officer"]
+        db.session.remove()
