@@ -37,6 +37,8 @@ from companion.models import (
     CheckInStatus,
     Client,
     Consent,
+    ConsentEvent,
+    ConsentKind,
     Direction,
     Message,
     Status,
@@ -86,6 +88,28 @@ def staff_router(
 
 
 def on_consent(session: Session, client: Client, consent: Consent, now: datetime) -> None:
+    """The client texted STOP or START: write it in the consent ledger, then tell whom it may."""
+    # inbound.receive has just stored (and flushed) the text that changed it.
+    message_id = session.scalar(
+        select(Message.id)
+        .where(
+            Message.client_id == client.id,
+            Message.direction == Direction.INBOUND,
+            Message.created_at == now,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    session.add(
+        ConsentEvent(
+            client_id=client.id,
+            at=now,
+            kind=ConsentKind.OPT_OUT if consent == Consent.OPTED_OUT else ConsentKind.OPT_IN,
+            recorded_by_id=None,
+            roi_officer_contact=bool(client.roi_officer_contact),
+            message_id=message_id,
+        )
+    )
     consent_changed(session, client, consent, now, current_app.config.get("PUBLIC_BASE_URL", ""))
 
 

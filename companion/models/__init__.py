@@ -14,6 +14,7 @@ from companion.models.care import (
     TaskStatus,
 )
 from companion.models.client import AcuteLevel, Client, ClientStatus, Consent, RiskLevel
+from companion.models.consent import ConsentEvent, ConsentKind
 from companion.models.escalation import (
     AlertEmail,
     EmailStatus,
@@ -55,6 +56,8 @@ __all__ = [
     "Client",
     "ClientStatus",
     "Consent",
+    "ConsentEvent",
+    "ConsentKind",
     "Direction",
     "Message",
     "RiskLevel",

@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         home,
         imports,
         language,
+        onboarding,
         previews,
         simulator,
         staff_admin,
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
+    app.register_blueprint(onboarding.bp)
     app.register_blueprint(care.bp)
     app.register_blueprint(escalations.bp)
     app.register_blueprint(team.bp)

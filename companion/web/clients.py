@@ -38,6 +38,8 @@ from companion.models import (
     Client,
     ClientStatus,
     Consent,
+    ConsentEvent,
+    ConsentKind,
     Direction,
     Message,
     RiskLevel,
@@ -78,6 +80,13 @@ CONSENT_LABELS = {
     Consent.NOT_ASKED: L_("not asked"),
     Consent.OPTED_IN: L_("opted in"),
     Consent.OPTED_OUT: L_("opted out"),
+}
+CONSENT_EVENT_LABELS = {
+    ConsentKind.OPT_IN_RECORDED: L_("Consent recorded by staff"),
+    ConsentKind.OPT_OUT: L_("The client texted STOP"),
+    ConsentKind.OPT_IN: L_("The client texted START"),
+    ConsentKind.OPT_OUT_BY_STAFF: L_("Consent removed by staff"),
+    ConsentKind.ROI_CHANGED: L_("Release of information changed"),
 }
 MESSAGE_STATUS = {
     Status.PENDING: L_("pending"),
@@ -359,18 +368,87 @@ def _pause_words(client: Client) -> str:
     )
 
 
-def _after_save(client: Client, changes: list[str], now: datetime) -> None:
-    """Welcome a newly consenting client; withdraw texts when consent or status ends."""
+def _after_save(client: Client, changes: list[str], now: datetime) -> Message | None:
+    """Welcome a newly consenting client; withdraw texts when consent or status ends.
+
+    Returns the welcome text when one was queued just now.
+    """
     if client.can_be_texted:
-        enqueue(
+        return enqueue(
             db.session,
             kind="welcome",
             dedupe_key=f"welcome:{client.id}",
             client_id=client.id,
             now=now,
         )
-    elif "consent" in changes or "status" in changes:
+    if "consent" in changes or "status" in changes:
         cancel_pending(db.session, client_id=client.id, reason="texts stopped by staff", now=now)
+    return None
+
+
+def consent_disclosure(name: str, language: str) -> Rendered:
+    """The opt-in words the client is shown or read: their welcome text, in the language
+    it goes in (English when theirs is not shipped or is held back unreviewed)."""
+    hold = current_app.config.get("HOLD_UNREVIEWED_LANGUAGES", False)
+    sent = sending_language(language, hold_unreviewed=hold)
+    team = current_app.config.get("CARE_TEAM_NAME", "")
+    return render("welcome", sent, {"name": name, "team": team})
+
+
+def right_to_left(language: str) -> bool:
+    return Locale.parse(language).character_order == "right-to-left"
+
+
+def record_consent(
+    client: Client, changes: list[str], now: datetime, *, created: bool = False
+) -> ConsentEvent | None:
+    """Add a consent ledger row for what staff just changed (consent, or the release)."""
+    disclosure = None
+    if "consent" in changes:
+        opted_in = client.consent == Consent.OPTED_IN
+        kind = ConsentKind.OPT_IN_RECORDED if opted_in else ConsentKind.OPT_OUT_BY_STAFF
+        if opted_in:
+            disclosure = consent_disclosure(client.display_name, client.language).body
+    elif "roi_officer_contact" in changes and (client.roi_officer_contact or not created):
+        kind = ConsentKind.ROI_CHANGED
+    else:
+        return None
+    event = ConsentEvent(
+        client_id=client.id,
+        at=now,
+        kind=kind,
+        recorded_by_id=current_user.id,
+        disclosure=disclosure,
+        roi_officer_contact=client.roi_officer_contact,
+    )
+    db.session.add(event)
+    return event
+
+
+def add_client(
+    form: ClientForm, now: datetime, also: dict[str, object] | None = None
+) -> tuple[Client, Message | None]:
+    """Create the client the form describes (plus ``also``'s attributes), audit it, record
+    consent in the ledger and queue the welcome text; return the client and that text."""
+    client = Client(created_at=now, updated_at=now, consent=Consent.NOT_ASKED)
+    changes = _apply(form, client, now)
+    for name, value in (also or {}).items():
+        if value is not None:
+            setattr(client, name, value)
+            changes.append(name)
+    db.session.add(client)
+    db.session.flush()
+    audit.record(
+        db.session,
+        "client.created",
+        now=now,
+        actor=current_user,
+        subject=client,
+        details=_audit_details(client, changes),
+    )
+    record_consent(client, changes, now, created=True)
+    welcome = _after_save(client, changes, now)
+    return client, welcome
 
 
 # Edits that move when texts go out (issue 3: "a client's timezone change
@@ -415,19 +493,7 @@ def create() -> Response | str:
             form.provider_id.errors = [_("You can only add clients to your own caseload.")]
         else:
             now = clock.now()
-            client = Client(created_at=now, updated_at=now, consent=Consent.NOT_ASKED)
-            changes = _apply(form, client, now)
-            db.session.add(client)
-            db.session.flush()
-            audit.record(
-                db.session,
-                "client.created",
-                now=now,
-                actor=current_user,
-                subject=client,
-                details=_audit_details(client, changes),
-            )
-            _after_save(client, changes, now)
+            client, _welcome = add_client(form, now)
             db.session.commit()
             added = _("%(name)s was added.", name=client.display_name)
             flash(added + _pause_words(client), "info")
@@ -445,6 +511,11 @@ def show(client_id: int) -> str:
     quiet = db.session.execute(
         unreachable(select(Client).where(Client.id == client.id), now)
     ).first()
+    ledger = db.session.scalars(
+        select(ConsentEvent)
+        .where(ConsentEvent.client_id == client.id)
+        .order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc())
+    ).all()
     messages = db.session.scalars(
         select(Message)
         .where(Message.client_id == client.id)
@@ -455,6 +526,8 @@ def show(client_id: int) -> str:
         "clients/show.html",
         client=client,
         messages=messages,
+        ledger=ledger,
+        ledger_labels=CONSENT_EVENT_LABELS,
         Direction=Direction,
         care=client_overview(client, now),
         unreachable=quiet is not None,
@@ -502,7 +575,7 @@ def texts_language(client: Client) -> TextsLanguage:
         unsupported=client.language not in shipped_languages(),
         held_back=sent != supported(client.language),
         preview=render("checkin_prompt", sent, params),
-        right_to_left=Locale.parse(sent).character_order == "right-to-left",
+        right_to_left=right_to_left(sent),
     )
 
 
@@ -726,6 +799,7 @@ def edit(client_id: int) -> Response | str:
                     subject=client,
                     details=_audit_details(client, changes),
                 )
+            record_consent(client, changes, now)
             _after_save(client, changes, now)
             rescheduled = _pause_changes(client, was_paused, ended, now)
             rescheduled = rescheduled or _replan_if_moved(client, changes, now)
