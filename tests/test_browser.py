@@ -418,3 +418,85 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
         assert done.status.value == "acknowledged" and done.outcome.value == "contacted"
         assert done.acknowledged_by.email == ROLE_LOGINS["officer"]
         db.session.remove()
+
+
+def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_chart_shows(
+    page: Page, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Onboarding end to end (Spanish texts); the simulator answers; the chart plots it."""
+    from datetime import time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from companion.models import CheckIn, CheckInStatus, Client
+    from companion.web import clock
+
+    la = ZoneInfo("America/Los_Angeles")
+    tomorrow = (datetime.now(la) + timedelta(days=1)).date()
+
+    def at(hour: int, minute: int) -> datetime:
+        return datetime.combine(tomorrow, time(hour, minute), la).astimezone(UTC)
+
+    monkeypatch.setattr(clock, "now", lambda: at(9, 0))
+    expect.set_options(timeout=5_000)
+    sign_in_as(page, live_server.url, PROVIDER_EMAIL)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
+    page.get_by_role("link", name="Guided onboarding").click()
+
+    # 1 profile, 2 language (with the first text previewed in Spanish), 3 consent, 4 risk.
+    expect(page.get_by_role("heading", name=re.compile("Step 1 of"))).to_be_visible()
+    page.get_by_label("First name or alias").fill("Lucía")
+    page.get_by_label("Mobile number").fill("(213) 555-0166")
+    page.get_by_label("Time zone").fill("America/Los_Angeles")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Language for texts").select_option("es")
+    page.get_by_role("button", name="Update the preview").click()
+    preview = page.locator(".phone-preview .sms")
+    expect(preview).to_have_attribute("lang", "es")
+    expect(preview).to_contain_text("Hola, Lucía")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("li[aria-current=step]")).to_contain_text("Consent")
+    page.get_by_label(re.compile("The client agreed to receive texts")).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Risk level (Static-99R)").select_option("IVa")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()  # the plan is written after finishing
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("status")).to_contain_text("The welcome text went out.")
+    expect(page.get_by_role("heading", name="Lucía")).to_be_visible()
+    shot(page, "onboarded", full_page=True)
+
+    # Tomorrow at 10:00 her first check-in goes out (asking about urges, in Spanish).
+    with live_server.app.app_context():
+        lucia = db.session.scalars(db.select(Client).where(Client.display_name == "Lucía")).one()
+        assert lucia.language == "es" and lucia.consent.value == "opted_in"
+        lucia.checkin_topics = ["urges"]
+        db.session.commit()
+        client_id = lucia.id
+        tick(at(9, 30))  # the worker plans the day
+        tick(at(10, 1))  # and sends the 10:00 question
+        db.session.remove()
+
+    # She answers in the phone simulator.
+    monkeypatch.setattr(clock, "now", lambda: at(10, 3))
+    page.goto(f"{live_server.url}/simulator/{client_id}")
+    expect(page.get_by_text(re.compile("una pregunta rápida"))).to_be_visible()
+    page.get_by_label("Reply as the client").fill("7")
+    page.get_by_role("button", name="Send").click()
+    with live_server.app.app_context():
+        [answered] = db.session.scalars(
+            db.select(CheckIn).where(CheckIn.client_id == client_id)
+        ).all()[:1]
+        assert answered.status == CheckInStatus.ANSWERED and answered.answer_value == "7"
+        db.session.remove()
+
+    # Her page charts the answer.
+    monkeypatch.setattr(clock, "now", lambda: at(10, 5))
+    page.emulate_media(reduced_motion="reduce")  # drawn at once: the screenshot shows the point
+    page.goto(f"{live_server.url}/clients/{client_id}")
+    expect(page.locator(".chart canvas").first).to_be_visible()
+    plotted = page.locator(".chart canvas").first.evaluate(
+        """c => Chart.getChart(c).data.datasets.flatMap(
+               d => d.data.map(p => (p !== null && typeof p === 'object') ? p.y : p))"""
+    )
+    assert 7 in plotted
+    shot(page, "client-chart", full_page=True)

@@ -7,8 +7,6 @@ inbound SMS takes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -22,6 +20,7 @@ from companion.messaging.inbound import receive
 from companion.models import Client, Direction, Message, Status
 from companion.replies import HOOKS
 from companion.tick import send_now
+from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.clients import MESSAGE_STATUS
 from companion.web.language import L_, StaffForm
@@ -54,7 +53,7 @@ def phone(client_id: int) -> Response | str:
     client = client_or_403(client_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        now = datetime.now(UTC)
+        now = clock.now()
         result = receive(
             db.session,
             from_number=client.phone,
