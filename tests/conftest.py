@@ -74,10 +74,10 @@ def sent_bodies(fake: FakeTwilio, to: str) -> list[str]:
 PASSWORD = "correct horse battery"  # every test staff member's
 
 
-def sign_in(app: Flask, user: StaffUser):
+def sign_in(app: Flask, user: StaffUser, password: str = PASSWORD):
     """A browser-like test client signed in as ``user``."""
     web = app.test_client()
-    response = web.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = web.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.data
     return web
 

@@ -561,3 +561,23 @@ def test_the_staff_list_shows_roles_caseloads_and_states(app, admin, staff, prov
     assert f'href="/admin/staff/{provider.id}/clients">1</a>' in html
     assert "temporary password" in html and "never signed in" in html
     assert html.index("Deactivated") < html.index("Gil Gone")
+
+
+def test_a_new_password_ends_every_other_session(app, admin, provider):
+    laptop, phone = sign_in(app, provider), sign_in(app, provider)
+    assert laptop.get("/clients/").status_code == 200 and phone.get("/clients/").status_code == 200
+    changed = laptop.post(
+        "/password",
+        data={"current": PASSWORD, "new": "a brand new phrase", "confirm": "a brand new phrase"},
+    )
+    assert changed.status_code == 302
+    assert laptop.get("/clients/").status_code == 200  # the session that changed it goes on
+    stale = phone.get("/clients/")
+    assert stale.status_code == 302 and "/login" in stale.headers["Location"]
+    # An administrator's reset ends the person's sessions too.
+    again = sign_in(app, provider, password="a brand new phrase")
+    assert again.get("/clients/").status_code == 200
+    sign_in(app, admin).post(f"/admin/staff/{provider.id}/password", data={"password": ""})
+    for ended in (again, laptop):
+        response = ended.get("/clients/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.models.base import Base, UTCDateTime
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _hasher = PasswordHasher()
 
 
@@ -58,6 +59,17 @@ class StaffUser(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in.
         return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: what the session remembers
+        """``"<id>.<stamp>"``: a new password changes the stamp, which ends every other session."""
+        return f"{self.id}.{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> int:
+        """When the password last changed, in microseconds (0: never since the account was made)."""
+        if self.password_changed_at is None:
+            return 0
+        return (self.password_changed_at - _EPOCH) // timedelta(microseconds=1)
 
     def is_locked(self, now: datetime) -> bool:
         """Whether sign-in is refused at ``now`` after too many failed attempts."""

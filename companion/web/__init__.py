@@ -47,10 +47,17 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:
+        # "<id>.<stamp>" (StaffUser.get_id): a session from before the password last
+        # changed (here or on another device, or reset by an admin) no longer signs anyone in.
+        number, _dot, stamp = user_id.partition(".")
         try:
-            return db.session.get(StaffUser, int(user_id))
+            user = db.session.get(StaffUser, int(number))
+            issued = int(stamp or 0)
         except ValueError:
             return None
+        if user is None or issued != user.session_stamp:
+            return None
+        return user
 
     @app.before_request
     def examiners_see_appointments_and_alerts_only():  # type: ignore[no-untyped-def]

@@ -348,6 +348,8 @@ def change_password() -> Response | str:
             user.failed_sign_ins = 0
             audit.record(db.session, "staff.password_changed", now=now, actor=user, subject=user)
             db.session.commit()
+            # This session goes on with the new stamp; every other one now signs in again.
+            login_user(user)
             flash(_("Your password was changed."), "info")
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
     return render_template(
