@@ -363,3 +363,38 @@ def team_app(make_app, fake_twilio, inbox, staff):
         BUSINESS_TIMEZONE="America/Los_Angeles",
         HOLIDAYS="2026-11-26",
     )
+
+
+# -- Debian's chromium for the browser tests (test_browser, test_accessibility, charts) --------
+
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless chromium; a missing one skips, saying why, or fails when REQUIRE_BROWSER=1."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()

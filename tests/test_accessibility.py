@@ -28,8 +28,6 @@ from typing import Any
 import pytest
 from flask import current_app
 from test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     MOBILE,
     PASSWORD,
@@ -61,7 +59,7 @@ from companion.tick import tick
 from conftest import base_env
 
 try:
-    from playwright.sync_api import Browser, Page, sync_playwright
+    from playwright.sync_api import Browser, Page
 except ImportError:  # pragma: no cover - playwright is a dev dependency
     if REQUIRE_BROWSER:
         raise
@@ -239,24 +237,6 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         server.server_close()
         with app.app_context():
             db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless, as in test_browser.py."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if REQUIRE_BROWSER:
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(f"accessibility test skipped: {reason}")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")

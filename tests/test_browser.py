@@ -13,7 +13,6 @@ REQUIRE_BROWSER=1. ``playwright install`` is never needed.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import threading
@@ -31,27 +30,15 @@ from companion.demo import load_demo
 from companion.extensions import db
 from companion.tick import tick
 
-from conftest import base_env
-
-REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+from conftest import REQUIRE_BROWSER, base_env
 
 try:
-    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Locator, Page, expect
 except ImportError:  # pragma: no cover - playwright is a dev dependency
     if REQUIRE_BROWSER:
         raise
     pytest.skip("playwright is not installed (pip install -e '.[dev]')", allow_module_level=True)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 812}
@@ -92,23 +79,6 @@ def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
         server.server_close()
         with app.app_context():
             db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if REQUIRE_BROWSER:
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
