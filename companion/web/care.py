@@ -1051,6 +1051,28 @@ class AppointmentForm(StaffForm):
     )
 
 
+def new_appointment(
+    client_id: int, kind: AppointmentKind, starts: datetime, location: str | None, now: datetime
+) -> Appointment:
+    """A scheduled appointment added by the signed-in staff member (the caller plans notices).
+
+    The appointments page, guided onboarding and the CSV import all add them this way.
+    """
+    appointment = Appointment(
+        client_id=client_id,
+        kind=kind,
+        starts_at=starts,
+        location=(location or "").strip(),
+        status=AppointmentStatus.SCHEDULED,
+        revision=1,
+        created_by_id=current_user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(appointment)
+    return appointment
+
+
 def _appointment_start(form: AppointmentForm, client: Client, now: datetime) -> datetime | None:
     """The instant the form names in the client's zone, or None with the error on the form."""
     zone = ZoneInfo(client.timezone)
@@ -1191,18 +1213,9 @@ def appointments(client_id: int) -> Response | tuple[str, int]:
     starts = _appointment_start(form, client, now)
     if starts is None or not _check_location(form):
         return _render_appointments(client, now, form, status=422)
-    appointment = Appointment(
-        client_id=client.id,
-        kind=AppointmentKind(form.kind.data),
-        starts_at=starts,
-        location=(form.location.data or "").strip(),
-        status=AppointmentStatus.SCHEDULED,
-        revision=1,
-        created_by_id=current_user.id,
-        created_at=now,
-        updated_at=now,
+    appointment = new_appointment(
+        client.id, AppointmentKind(form.kind.data), starts, form.location.data, now
     )
-    db.session.add(appointment)
     db.session.flush()
     queued = planning.plan_appointment(db.session, appointment, now)
     audit.record(

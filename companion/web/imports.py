@@ -48,6 +48,7 @@ from companion.web.care import (
     _appointment_start,
     _check_location,
     _texts_off_note,
+    new_appointment,
 )
 from companion.web.language import L_, StaffForm, _, ngettext, ui_language
 
@@ -739,18 +740,7 @@ def _save(checked: Checked, now: datetime, filename: str) -> int:
     made = []
     for row in checked.ready:
         assert row.client is not None and row.kind is not None and row.starts is not None
-        appointment = Appointment(
-            client_id=row.client.id,
-            kind=row.kind,
-            starts_at=row.starts,
-            location=row.location,
-            status=AppointmentStatus.SCHEDULED,
-            revision=1,
-            created_by_id=current_user.id,
-            created_at=now,
-            updated_at=now,
-        )
-        db.session.add(appointment)
+        appointment = new_appointment(row.client.id, row.kind, row.starts, row.location, now)
         made.append((row, appointment))
     db.session.flush()
     # Plan every appointment first, then audit them all: an audit event added between

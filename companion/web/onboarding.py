@@ -24,17 +24,19 @@ from wtforms.validators import Optional
 from companion import audit, planning
 from companion.extensions import db
 from companion.models import (
-    Appointment,
     AppointmentKind,
-    AppointmentStatus,
-    Client,
     ClientStatus,
     Role,
     Status,
 )
 from companion.tick import send_now
 from companion.web import clock
-from companion.web.care import AppointmentForm, _appointment_start, _check_location
+from companion.web.care import (
+    AppointmentForm,
+    _appointment_start,
+    _check_location,
+    new_appointment,
+)
 from companion.web.clients import (
     COMMON_TIMEZONES,
     ClientForm,
@@ -263,7 +265,9 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
     notices = 0
     appointment = None
     if isinstance(starts, datetime):
-        appointment = _add_appointment(client, appointment_form, starts, now)
+        kind = AppointmentKind(appointment_form.kind.data)
+        appointment = new_appointment(client.id, kind, starts, appointment_form.location.data, now)
+        db.session.flush()
         notices = planning.plan_appointment(db.session, appointment, now)
         audit.record(
             db.session,
@@ -305,25 +309,6 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
     words.append(_("Next: write the plan."))
     flash(" ".join(words), "info")
     return redirect(url_for("clients.show", client_id=client.id))
-
-
-def _add_appointment(
-    client: Client, form: AppointmentForm, starts: datetime, now: datetime
-) -> Appointment:
-    appointment = Appointment(
-        client_id=client.id,
-        kind=AppointmentKind(form.kind.data),
-        starts_at=starts,
-        location=(form.location.data or "").strip(),
-        status=AppointmentStatus.SCHEDULED,
-        revision=1,
-        created_by_id=current_user.id,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(appointment)
-    db.session.flush()
-    return appointment
 
 
 def _render(
