@@ -15,6 +15,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from companion.clock import CLOCK_KEY, Clock, StoredClock, WallClock
 from companion.config import ConfigError, load_config
 from companion.extensions import csrf, db, login_manager, migrate
 
@@ -23,8 +24,12 @@ __all__ = ["create_app"]
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
-def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+def create_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Flask:
     """Build the app from the environment; ``overrides`` (same names) win over it.
+
+    ``clock`` is what every request, webhook and worker pass reads as now: by
+    default the wall clock in production, the stored development clock elsewhere
+    (see companion/clock.py); tests pass a ``FrozenClock``.
 
     A configuration that cannot run (production without SECRET_KEY, Twilio
     without credentials) stops here with one line saying what is missing.
@@ -47,6 +52,10 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
+    if clock is None:
+        production = app.config["COMPANION_ENV"] == "production"
+        clock = WallClock() if production else StoredClock(lambda: db.session)
+    app.extensions[CLOCK_KEY] = clock
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,15 +1,16 @@
-"""Commands under ``flask --app companion``: create-user, seed-demo, worker, tick."""
+"""Commands under ``flask --app companion``: create-user, seed-demo, worker, tick, clock."""
 
 from __future__ import annotations
 
 import getpass
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
 from companion.messaging.inbound import to_e164
 from companion.models import Role, StaffUser
@@ -29,11 +30,17 @@ def parse_instant(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def now() -> datetime:
+    """The app's now: the wall clock in production, the development clock elsewhere."""
+    return app_clock(current_app).now()
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker_command)
     app.cli.add_command(tick_command)
+    app.cli.add_command(clock_group)
 
 
 @click.command("create-user")
@@ -59,7 +66,7 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
     if len(password) < 10:
         raise click.ClickException("use a password of at least 10 characters")
     user = StaffUser(
-        email=email, name=name, role=Role(role), phone=e164, created_at=datetime.now(UTC)
+        email=email, name=name, role=Role(role), phone=e164, created_at=now()
     )
     user.set_password(password)
     db.session.add(user)
@@ -78,7 +85,7 @@ def seed_demo(password: str | None) -> None:
     if current_app.config["COMPANION_ENV"] == "production":
         raise click.ClickException("seed-demo is refused in production mode")
     password = password or secrets.token_urlsafe(9)
-    logins = load_demo(password, datetime.now(UTC))
+    logins = load_demo(password, now())
     click.echo(f"Demo staff logins (password: {password}):")
     for role, email in logins:
         click.echo(f"  {role:9} {email}")
@@ -97,5 +104,81 @@ def worker_command(interval: int | None) -> None:
 @click.option("--at", "at", default=None, help="The instant to run for (ISO-8601 with offset).")
 def tick_command(at: str | None) -> None:
     """Run one pass for an instant (default now) and print a one-line summary."""
-    now = parse_instant(at) if at else datetime.now(UTC)
-    click.echo(tick(now).line())
+    click.echo(tick(parse_instant(at) if at else now()).line())
+
+
+# -- the development clock ---------------------------------------------------------------------
+
+
+@click.group("clock")
+def clock_group() -> None:
+    """The development clock, shared by the web app, webhooks, simulator and worker."""
+
+
+def _movable() -> None:
+    if current_app.config["COMPANION_ENV"] == "production":
+        raise click.ClickException(
+            "the development clock is refused in production: only the wall clock exists"
+        )
+
+
+def _show() -> None:
+    current = now()
+    line = f"now: {current.isoformat(timespec='seconds')}"
+    if current_app.config["COMPANION_ENV"] == "production":
+        click.echo(f"{line} (production: the wall clock)")
+        return
+    offset = read_offset(db.session)
+    if not offset:
+        click.echo(f"{line} (the wall clock)")
+    else:
+        way = "ahead of" if offset > timedelta() else "behind"
+        click.echo(f"{line} ({_words(abs(offset))} {way} the wall clock)")
+
+
+def _words(delta: timedelta) -> str:
+    days, rest = delta.days, int(delta.seconds)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(
+        minutes
+    )
+    return " ".join(parts) or "under a minute"
+
+
+@clock_group.command("show")
+def clock_show() -> None:
+    """Print the time every process sees now."""
+    _show()
+
+
+@clock_group.command("set")
+@click.argument("at")
+def clock_set(at: str) -> None:
+    """Move the clock to AT (ISO-8601 with offset, e.g. 2026-12-14T08:00:00-08:00); it runs on."""
+    _movable()
+    app_clock(current_app).set(parse_instant(at))  # type: ignore[attr-defined]
+    db.session.commit()
+    _show()
+
+
+@clock_group.command("advance")
+@click.argument("by")
+def clock_advance(by: str) -> None:
+    """Move the clock forward BY (1d, 3h, 90m, 1w2d)."""
+    _movable()
+    try:
+        delta = parse_duration(by)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    app_clock(current_app).advance(delta)  # type: ignore[attr-defined]
+    db.session.commit()
+    _show()
+
+
+@clock_group.command("reset")
+def clock_reset() -> None:
+    """Back to the wall clock."""
+    _movable()
+    app_clock(current_app).reset()  # type: ignore[attr-defined]
+    db.session.commit()
+    _show()

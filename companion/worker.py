@@ -18,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from companion.clock import app_clock
 from companion.extensions import db
 from companion.tick import tick, write_heartbeat
 
@@ -27,13 +28,14 @@ HEARTBEAT_NAME = "worker"
 
 
 def run_once(app: Flask) -> str | None:
-    """One scheduled pass: tick at the wall-clock now, then beat. Never raises."""
+    """One scheduled pass: tick at the app's now, then beat. Never raises."""
     with app.app_context():
-        now = datetime.now(UTC)
         try:
+            now = app_clock(app).now()
             summary = tick(now)
             line = summary.line()
-            write_heartbeat(HEARTBEAT_NAME, now, line)
+            # Liveness is a wall-clock fact, whatever the development clock says.
+            write_heartbeat(HEARTBEAT_NAME, datetime.now(UTC), line)
         except SQLAlchemyError as exc:
             # Database down: say so and keep running; the next pass catches up,
             # because everything due is still in the outbox.
@@ -68,7 +70,7 @@ def run_worker(
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,  # a late pass still runs (once, coalesced)
-        next_run_time=datetime.now(UTC),
+        next_run_time=datetime.now(UTC),  # APScheduler runs on the wall clock: start at once
     )
 
     def shut_down(signum: int, _frame: Any) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from companion import create_app
+from companion.clock import FrozenClock
 from companion.config import database_url as normalise_url
 from companion.escalations import queued_alerts
 from companion.extensions import db
@@ -166,12 +167,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+def clock() -> FrozenClock:
+    """The one clock of this test's apps: every request, webhook and tick reads it.
+
+    It stands at MONDAY_9AM until the test moves it (``clock.set``, ``clock.advance``):
+    no test depends on the day it runs.
+    """
+    return FrozenClock(MONDAY_9AM)
+
+
+@pytest.fixture
+def make_app(database_url: str, clock: FrozenClock) -> Iterator[Callable[..., Flask]]:
     """Build an app on this test's database; the last one built is the active context."""
     contexts = []
 
     def build(**env: str) -> Flask:
-        app = create_app(base_env(database_url, **env))
+        app = create_app(base_env(database_url, **env), clock=clock)
 
         # Requests made while the test holds an app context share its ``g``;
         # production gets a fresh one per request. Forget the signed-in user

@@ -21,7 +21,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from werkzeug.serving import make_server
 from companion import create_app
 from companion.care.escalation import Reason
 from companion.care.plan import normalise as normalise_plan
+from companion.clock import FrozenClock
 from companion.demo import load_demo
 from companion.escalations import EscalationSettings, open_escalation
 from companion.extensions import db
@@ -56,7 +57,7 @@ from companion.models import (
 from companion.replies import HOOKS
 from companion.tick import tick
 
-from conftest import base_env
+from conftest import MONDAY_9AM, base_env
 
 try:
     from playwright.sync_api import Browser, Page
@@ -220,8 +221,9 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """The app served over HTTP with CSRF on, demo data loaded and filled in (one per module)."""
     path = tmp_path_factory.mktemp("a11y") / "companion.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"))
-    now = datetime.now(UTC)
+    clock = FrozenClock(MONDAY_9AM)
+    app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"), clock=clock)
+    now = clock.now()
     with app.app_context():
         load_demo(PASSWORD, now)
         ids = _fill_in(now)
@@ -230,7 +232,8 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     thread = threading.Thread(target=server.serve_forever, name="a11y-server", daemon=True)
     thread.start()
     try:
-        yield Site(LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}"), ids)
+        url = f"http://127.0.0.1:{server.server_port}"
+        yield Site(LiveServer(app=app, url=url, clock=clock), ids)
     finally:
         server.shutdown()
         thread.join(timeout=5)

@@ -26,11 +26,12 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from companion import create_app
+from companion.clock import FrozenClock
 from companion.demo import load_demo
 from companion.extensions import db
 from companion.tick import tick
 
-from conftest import REQUIRE_BROWSER, base_env
+from conftest import MONDAY_9AM, REQUIRE_BROWSER, base_env
 
 try:
     from playwright.sync_api import Browser, Locator, Page, expect
@@ -52,11 +53,12 @@ pytestmark = pytest.mark.browser
 class LiveServer:
     app: Flask
     url: str
+    clock: FrozenClock  # what the served app reads as now; the test moves it
 
     def tick(self) -> None:
         """One worker pass on the served app's database, as `flask worker` would run it."""
         with self.app.app_context():
-            tick(datetime.now(UTC))
+            tick(self.clock.now())
             db.session.remove()
 
 
@@ -64,15 +66,16 @@ class LiveServer:
 def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
     path = tmp_path / "companion.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"))
+    clock = FrozenClock(MONDAY_9AM)
+    app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"), clock=clock)
     with app.app_context():
-        load_demo(PASSWORD, datetime.now(UTC))
+        load_demo(PASSWORD, clock.now())
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", clock=clock)
     finally:
         server.shutdown()
         thread.join(timeout=5)
@@ -334,7 +337,7 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
     from companion.models import RiskLevel as Level
 
     with live_server.app.app_context():
-        now = datetime.now(UTC)
+        now = live_server.clock.now()
         marcus = db.session.scalars(db.select(Client).where(Client.display_name == "Marcus")).one()
         javier = db.session.scalars(db.select(Client).where(Client.display_name == "Javier")).one()
         other = StaffUser(email="other.provider@demo.invalid", name="Other Provider",
@@ -391,22 +394,21 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
 
 
 def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_chart_shows(
-    page: Page, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+    page: Page, live_server: LiveServer
 ) -> None:
     """Onboarding end to end (Spanish texts); the simulator answers; the chart plots it."""
     from datetime import time, timedelta
     from zoneinfo import ZoneInfo
 
     from companion.models import CheckIn, CheckInStatus, Client
-    from companion.web import clock
 
     la = ZoneInfo("America/Los_Angeles")
-    tomorrow = (datetime.now(la) + timedelta(days=1)).date()
+    tomorrow = (live_server.clock.now().astimezone(la) + timedelta(days=1)).date()
 
     def at(hour: int, minute: int) -> datetime:
         return datetime.combine(tomorrow, time(hour, minute), la).astimezone(UTC)
 
-    monkeypatch.setattr(clock, "now", lambda: at(9, 0))
+    live_server.clock.set(at(9, 0))
     expect.set_options(timeout=5_000)
     sign_in_as(page, live_server.url, PROVIDER_EMAIL)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
@@ -447,7 +449,7 @@ def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_c
         db.session.remove()
 
     # She answers in the phone simulator.
-    monkeypatch.setattr(clock, "now", lambda: at(10, 3))
+    live_server.clock.set(at(10, 3))
     page.goto(f"{live_server.url}/simulator/{client_id}")
     expect(page.get_by_text(re.compile("una pregunta rápida"))).to_be_visible()
     page.get_by_label("Reply as the client").fill("7")
@@ -460,7 +462,7 @@ def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_c
         db.session.remove()
 
     # Her page charts the answer.
-    monkeypatch.setattr(clock, "now", lambda: at(10, 5))
+    live_server.clock.set(at(10, 5))
     page.emulate_media(reduced_motion="reduce")  # drawn at once: the screenshot shows the point
     page.goto(f"{live_server.url}/clients/{client_id}")
     expect(page.locator(".chart canvas").first).to_be_visible()

@@ -22,18 +22,11 @@ from companion.models import (
     Status,
 )
 from companion.tick import send_now
-from companion.web import clock
 
 from conftest import MONDAY_9AM, sign_in
 
 STATIC = Path(__file__).resolve().parents[1] / "companion" / "web" / "static"
 STAFF_PHONE = "+12135550142"
-
-
-@pytest.fixture(autouse=True)
-def at(monkeypatch):
-    """Pages run at MONDAY_9AM (Monday 23 November 2026, 09:00 in Los Angeles)."""
-    monkeypatch.setattr(clock, "now", lambda: MONDAY_9AM)
 
 
 def check_in(client, due, topic, status=CheckInStatus.ANSWERED, value=None):
@@ -387,12 +380,12 @@ def test_a_test_help_text_gives_the_number_the_client_would_get(app, staff, make
     assert "(213) 555-0107" in row.body and row.body.startswith("Companion texts from")
 
 
-def test_a_test_a_minute_later_is_a_new_text(app, staff, make_client, monkeypatch):
+def test_a_test_a_minute_later_is_a_new_text(app, staff, make_client, clock):
     me = staff("officer", phone=STAFF_PHONE)
     client = make_client(officer_id=me.id)
     web = sign_in(app, me)
     web.post(f"/clients/{client.id}/texts/welcome/test")
-    monkeypatch.setattr(clock, "now", lambda: MONDAY_9AM + timedelta(minutes=1))
+    clock.advance(timedelta(minutes=1))
     web.post(f"/clients/{client.id}/texts/welcome/test")
     assert len(db.session.scalars(db.select(Message)).all()) == 2
 
@@ -446,14 +439,15 @@ def served(sqlite_template, tmp_path):
     from werkzeug.serving import make_server
 
     from companion import create_app
+    from companion.clock import FrozenClock
     from companion.models import Client, ClientStatus, Consent, RiskLevel, Role, StaffUser
 
     from conftest import PASSWORD, base_env
 
     path = tmp_path / "companion.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = create_app(base_env(f"sqlite:///{path}"))
-    now = datetime.now(UTC)
+    now = MONDAY_9AM
+    app = create_app(base_env(f"sqlite:///{path}"), clock=FrozenClock(now))
     with app.app_context():
         me = StaffUser(email="dana@example.test", name="Dana", role=Role.PROVIDER, created_at=now)
         me.set_password(PASSWORD)
@@ -491,9 +485,8 @@ def served(sqlite_template, tmp_path):
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False])
 def test_the_charts_draw_in_a_browser_and_the_tables_stay_without_javascript(
-    served, javascript, monkeypatch, browser
+    served, javascript, browser
 ):
-    monkeypatch.undo()  # the live server reads the real clock
     url, client_id = served
     from playwright.sync_api import expect
 

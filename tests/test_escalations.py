@@ -31,6 +31,7 @@ from companion.models import (
 
 from conftest import (
     BACKUP_PHONE,
+    MONDAY_9AM,
     OFFICER_PHONE,
     PROVIDER_PHONE,
     post_sms,
@@ -142,7 +143,7 @@ def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_
 ):
     provider, officer, _ = team
     client = client_of(language="es", checkin_topics=["urges"])
-    now = datetime.now(UTC)
+    now = MONDAY_9AM
     check_in = CheckIn(client_id=client.id, topic="urges", due_at=now - timedelta(hours=1),
                        closes_at=now + timedelta(hours=5), status=CheckInStatus.OPEN,
                        created_at=now)  # fmt: skip
@@ -186,7 +187,7 @@ def test_an_urge_in_free_text_names_the_support_contact_the_plan_clears_for_text
     ]})  # fmt: skip
     assert errors == {}
     db.session.add(PlanVersion(client_id=client.id, version=1, content=content,
-                               created_at=datetime.now(UTC)))  # fmt: skip
+                               created_at=MONDAY_9AM))  # fmt: skip
     db.session.commit()
 
     post_sms(team_app, fake_twilio, client.phone, "tengo impulsos muy fuertes hoy")
@@ -245,7 +246,7 @@ def test_an_opt_out_is_a_channel_change_the_officer_hears_of_only_under_the_roi(
     [task] = db.session.scalars(select(Task)).all()
     assert task.kind == "channel_change"
     assert db.session.scalars(select(Escalation)).all() == []  # not non-compliance
-    run_ticks(team_app, datetime.now(UTC), datetime.now(UTC) + timedelta(minutes=1))
+    run_ticks(team_app, MONDAY_9AM, MONDAY_9AM + timedelta(minutes=1))
     to_officer = sent_bodies(fake_twilio, OFFICER_PHONE)
     if roi:
         assert to_officer == [render("staff_channel_change", "en", {
@@ -302,14 +303,14 @@ def test_a_bad_ok_gets_a_neutral_answer_and_is_logged(team_app, team, client_of,
     provider, _, _ = team
     client = client_of()
     stranger = staff("provider", name="Sam Elsewhere", phone="+12135550184")
-    text_back(client, "I want to end it all", datetime.now(UTC))
+    text_back(client, "I want to end it all", MONDAY_9AM)
     escalation = the_escalation()
     phone, body = {
         "no such code": (PROVIDER_PHONE, "OK 0001"),
         "someone else's client": ("+12135550184", f"OK {escalation.code}"),
         "not a code": (PROVIDER_PHONE, "what happened?"),
     }[case]
-    text_back(phone, body, datetime.now(UTC))
+    text_back(phone, body, MONDAY_9AM)
     db.session.expire_all()
     assert the_escalation().status == EscalationStatus.OPEN
     assert fake_twilio.messages[-1]["to"] == phone
@@ -322,9 +323,9 @@ def test_a_bad_ok_gets_a_neutral_answer_and_is_logged(team_app, team, client_of,
 
 def test_an_unregistered_phone_gets_the_stranger_reply(team_app, team, client_of, fake_twilio):
     client = client_of()
-    text_back(client, "I want to end it all", datetime.now(UTC))
+    text_back(client, "I want to end it all", MONDAY_9AM)
     code = the_escalation().code
-    text_back("+12135550189", f"OK {code}", datetime.now(UTC))
+    text_back("+12135550189", f"OK {code}", MONDAY_9AM)
     assert the_escalation().status == EscalationStatus.OPEN
     assert sent_bodies(fake_twilio, "+12135550189") == [render("unknown_sender", "en", {}).body]
 
@@ -332,10 +333,10 @@ def test_an_unregistered_phone_gets_the_stranger_reply(team_app, team, client_of
 def test_acknowledging_twice_is_harmless(team_app, team, client_of, fake_twilio):
     provider, _, _ = team
     client = client_of()
-    text_back(client, "quiero morirme", datetime.now(UTC))
+    text_back(client, "quiero morirme", MONDAY_9AM)
     code = the_escalation().code
-    text_back(PROVIDER_PHONE, f"OK {code}", datetime.now(UTC))
-    text_back(PROVIDER_PHONE, f"ok {code}.", datetime.now(UTC))
+    text_back(PROVIDER_PHONE, f"OK {code}", MONDAY_9AM)
+    text_back(PROVIDER_PHONE, f"ok {code}.", MONDAY_9AM)
     escalation = the_escalation()
     acks = [e for e in escalation.events if e.kind == "acknowledged"]
     assert len(acks) == 1 and escalation.acknowledged_by_id == provider.id
@@ -352,7 +353,7 @@ def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
     db.session.commit()
     client = client_of(risk_level=RiskLevel.IVB)
     team_app.config["MAIL_SERVER"] = ""  # no email either: nobody can tell the officer
-    text_back(client, "I'm alone with a child right now", datetime.now(UTC))
+    text_back(client, "I'm alone with a child right now", MONDAY_9AM)
     escalation = the_escalation()
     assert escalation.reason == "victim_access"
     assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1

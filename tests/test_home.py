@@ -27,19 +27,12 @@ from companion.models import (
     PlanVersion,
     WorkerHeartbeat,
 )
-from companion.web import clock
 from companion.worker import HEARTBEAT_NAME
 
 from conftest import MONDAY_9AM, sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
 MONDAY = date(2026, 11, 23)  # MONDAY_9AM's date in Los Angeles
-
-
-@pytest.fixture(autouse=True)
-def at(monkeypatch):
-    """Pages run at MONDAY_9AM (Monday 23 November 2026, 09:00 in Los Angeles)."""
-    monkeypatch.setattr(clock, "now", lambda: MONDAY_9AM)
 
 
 @pytest.fixture

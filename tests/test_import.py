@@ -27,16 +27,11 @@ from companion.models import (
     Direction,
     Message,
 )
-from companion.web import clock, imports
+from companion.web import imports
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
 HEADER = "client_phone,client_id,kind,date,time,location"
-
-
-@pytest.fixture(autouse=True)
-def at(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: MONDAY_9AM)
 
 
 @pytest.fixture
@@ -421,7 +416,7 @@ def test_import_saves_every_row_plans_notices_and_audits(app, provider, ana, ben
     assert appointment_count() == 2
 
 
-def test_import_saves_nothing_if_the_rows_changed_since_the_check(app, provider, ana, monkeypatch):
+def test_import_saves_nothing_if_the_rows_changed_since_the_check(app, provider, ana, clock):
     web = sign_in(app, provider)
     check = upload(
         web,
@@ -433,7 +428,7 @@ def test_import_saves_nothing_if_the_rows_changed_since_the_check(app, provider,
     fields = hidden_fields(check)
     # Forty minutes go by: the first appointment's time has passed.
     later = MONDAY_9AM.replace(minute=40)
-    monkeypatch.setattr(clock, "now", lambda: later)
+    clock.set(later)
     done = web.post("/appointments/import/confirm", data=fields)
     assert done.status_code == 409
     text = page_text(done)

@@ -12,7 +12,7 @@ twilio library) and a real local SMTP server.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,7 +39,6 @@ from companion.models import (
     RiskLevel,
     Status,
 )
-from companion.web import clock
 
 from conftest import (
     BACKUP_PHONE,
@@ -78,13 +77,9 @@ def client_of(team, make_client):
 
 
 @pytest.fixture
-def at(monkeypatch):
+def at(clock):
     """Put every page at a given instant: ``at(instant)``."""
-
-    def set_now(instant: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: instant.astimezone(UTC))
-
-    return set_now
+    return clock.set
 
 
 def settings() -> EscalationSettings:

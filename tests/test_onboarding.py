@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from companion.extensions import db
 from companion.messaging.inbound import receive
 from companion.models import (
@@ -17,15 +15,8 @@ from companion.models import (
     Status,
 )
 from companion.replies import HOOKS
-from companion.web import clock
 
 from conftest import MONDAY_9AM, OUR_NUMBER, sign_in
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: MONDAY_9AM)
-
 
 PROFILE = {
     "display_name": "Lupe",

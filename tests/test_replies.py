@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,12 +21,12 @@ from companion.models import (
     Task,
 )
 
-from conftest import post_sms, sent_bodies
+from conftest import MONDAY_9AM, post_sms, sent_bodies
 
 
 def asked(client, topic="stress", *, ago=timedelta(hours=1)):
     """A check-in whose question went out ``ago``, with its reminder still waiting."""
-    now = datetime.now(UTC)
+    now = MONDAY_9AM
     check_in = CheckIn(
         client_id=client.id,
         topic=topic,
@@ -158,7 +158,7 @@ def test_a_closed_check_in_is_not_answered_late(twilio_app, fake_twilio, make_cl
 
 def noticed(client, *, starts_in=timedelta(days=1)):
     """An appointment whose day-before notice (asking C or R) went out an hour ago."""
-    now = datetime.now(UTC)
+    now = MONDAY_9AM
     appointment = Appointment(
         client_id=client.id,
         kind=AppointmentKind.POLYGRAPH,

@@ -21,7 +21,6 @@ from companion.escalations import EscalationSettings, open_escalation
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import AuditEvent, Client, Message, StaffUser, Status
-from companion.web import clock
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -267,7 +266,7 @@ def test_an_admin_keeps_their_own_role_and_account(app, admin):
     assert admin.is_active_account and admin.role.value == "admin"
 
 
-def test_resetting_a_password_shows_it_once_and_unlocks(app, admin, provider):
+def test_resetting_a_password_shows_it_once_and_unlocks(app, admin, provider, clock):
     provider.failed_sign_ins = 3
     provider.locked_until = clock.now() + timedelta(minutes=10)
     db.session.commit()
@@ -300,7 +299,7 @@ def test_a_too_short_reset_password_says_so_and_changes_nothing(app, admin, prov
 # -- locking after failed sign-ins ---------------------------------------------------------
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(app, admin, provider, monkeypatch):
+def test_five_failures_lock_the_account_for_fifteen_minutes(app, admin, provider, clock):
     web = app.test_client()
     for _ in range(4):
         assert "do not match" in page_of(try_sign_in(web, provider.email, "wrong guess"))
@@ -314,8 +313,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(app, admin, provider
     # The administrator sees it on the list.
     assert "locked until" in page_of(sign_in(app, admin).get("/admin/staff/"))
 
-    later = clock.now() + timedelta(minutes=16)
-    monkeypatch.setattr(clock, "now", lambda: later)
+    clock.advance(timedelta(minutes=16))
     assert try_sign_in(app.test_client(), provider.email, PASSWORD).status_code == 302
     db.session.refresh(provider)
     assert provider.failed_sign_ins == 0 and provider.locked_until is None

@@ -31,17 +31,10 @@ from companion.models import (
     StaffUser,
     Status,
 )
-from companion.web import clock
 
 from conftest import MONDAY_9AM, sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
-
-
-@pytest.fixture(autouse=True)
-def at(monkeypatch):
-    """Pages run at MONDAY_9AM (Monday 23 November 2026, 09:00 in Los Angeles)."""
-    monkeypatch.setattr(clock, "now", lambda: MONDAY_9AM)
 
 
 @pytest.fixture

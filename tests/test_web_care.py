@@ -35,7 +35,6 @@ from companion.models import (
     TaskStatus,
 )
 from companion.tick import tick
-from companion.web import clock
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -43,15 +42,10 @@ LA = ZoneInfo("America/Los_Angeles")
 NY = ZoneInfo("America/New_York")
 
 
-@pytest.fixture(autouse=True)
-def at(monkeypatch):
+@pytest.fixture
+def at(clock):
     """Pages run at MONDAY_9AM unless a test moves the clock with ``at(instant)``."""
-
-    def move(instant: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: instant)
-
-    move(MONDAY_9AM)
-    return move
+    return clock.set
 
 
 def la(day: date, hh: int, mm: int = 0) -> datetime:
@@ -1151,7 +1145,7 @@ def test_a_client_coming_back_from_a_pause_is_planned_again(app, provider, make_
     tick(MONDAY_9AM)
     web = sign_in(app, provider)
     # A pause needs a reason and an end date (tests/test_lost_contact.py has the rest).
-    until = (clock.now().date() + timedelta(days=30)).isoformat()
+    until = (MONDAY_9AM.date() + timedelta(days=30)).isoformat()
     web.post(f"/clients/{client.id}/edit",
              data=client_form(client, status="paused", pause_reason="hospital",
                               paused_until=until))  # fmt: skip

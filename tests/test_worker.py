@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from companion.clock import FrozenClock, StoredClock
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import Message, Status, WorkerHeartbeat
@@ -147,8 +148,10 @@ def test_worker_process_ticks_and_stops_cleanly_on_sigterm(database_url, tmp_pat
         kind="welcome",
         dedupe_key="w1",
         client_id=client.id,
-        now=datetime.now(UTC) - timedelta(seconds=1),
+        now=MONDAY_9AM - timedelta(seconds=1),
     )
+    # The worker process reads the stored development clock: Monday morning, as here.
+    StoredClock(lambda: db.session).set(MONDAY_9AM)
     db.session.commit()
     env = {**os.environ, **base_env(database_url)}
     proc = subprocess.Popen(
@@ -186,8 +189,8 @@ def test_worker_catches_up_once_the_database_is_back(sqlite_template, tmp_path, 
 
     path = tmp_path / "live.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = create_app(base_env(f"sqlite:///{path}"))
-    now = datetime.now(UTC)
+    now = MONDAY_9AM
+    app = create_app(base_env(f"sqlite:///{path}"), clock=FrozenClock(now))
     with app.app_context():
         provider = StaffUser(email="p@example.test", name="P", role=Role.PROVIDER, created_at=now)
         provider.set_password("long enough password")

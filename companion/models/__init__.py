@@ -15,6 +15,7 @@ from companion.models.care import (
 )
 from companion.models.client import AcuteLevel, Client, ClientStatus, Consent, RiskLevel
 from companion.models.consent import ConsentEvent, ConsentKind
+from companion.models.dev_clock import DevClock
 from companion.models.escalation import (
     AlertEmail,
     EmailStatus,
@@ -58,6 +59,7 @@ __all__ = [
     "Consent",
     "ConsentEvent",
     "ConsentKind",
+    "DevClock",
     "Direction",
     "Message",
     "RiskLevel",

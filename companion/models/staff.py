@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.models.base import Base, UTCDateTime
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _hasher = PasswordHasher()
 
 
@@ -53,6 +53,9 @@ class StaffUser(UserMixin, Base):
         Boolean, default=False, server_default=false()
     )
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Random, replaced with every new password: a session remembers the stamp it was
+    # signed in with, so a new one ends every other session (a time could repeat).
+    session_stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     backup_officer: Mapped[StaffUser | None] = relationship(remote_side=[id])
 
@@ -64,12 +67,9 @@ class StaffUser(UserMixin, Base):
         """``"<id>.<stamp>"``: a new password changes the stamp, which ends every other session."""
         return f"{self.id}.{self.session_stamp}"
 
-    @property
-    def session_stamp(self) -> int:
-        """When the password last changed, in microseconds (0: never since the account was made)."""
-        if self.password_changed_at is None:
-            return 0
-        return (self.password_changed_at - _EPOCH) // timedelta(microseconds=1)
+    def end_other_sessions(self) -> None:
+        """A new stamp: every session signed in with the old one is over."""
+        self.session_stamp = secrets.token_hex(16)
 
     def is_locked(self, now: datetime) -> bool:
         """Whether sign-in is refused at ``now`` after too many failed attempts."""

@@ -52,10 +52,9 @@ def register_web(app: Flask) -> None:
         number, _dot, stamp = user_id.partition(".")
         try:
             user = db.session.get(StaffUser, int(number))
-            issued = int(stamp or 0)
         except ValueError:
             return None
-        if user is None or issued != user.session_stamp:
+        if user is None or stamp != user.session_stamp:
             return None
         return user
 

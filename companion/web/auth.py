@@ -345,6 +345,7 @@ def change_password() -> Response | str:
             user.set_password(form.new.data or "")
             user.must_change_password = False
             user.password_changed_at = now
+            user.end_other_sessions()
             user.failed_sign_ins = 0
             audit.record(db.session, "staff.password_changed", now=now, actor=user, subject=user)
             db.session.commit()

@@ -1,15 +1,20 @@
 """The web layer's clock.
 
-Nothing below ``web/`` reads the wall clock: a view reads it here, once per
-request, and passes the instant down. Tests replace ``now`` to put every page
-at a fixed moment (``monkeypatch.setattr(clock, "now", ...)``).
+A view reads the time here, once per request, and passes the instant down.
+It is the clock the app was built with (companion/clock.py): the wall clock in
+production, the stored development clock in development, a test's own clock
+in tests.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from flask import current_app
+
+from companion.clock import app_clock
 
 
 def now() -> datetime:
     """The current instant, in UTC."""
-    return datetime.now(UTC)
+    return app_clock(current_app).now()

@@ -501,6 +501,7 @@ def reset_password(staff_id: int) -> Response | tuple[str, int]:
     member.set_password(password)
     member.must_change_password = True
     member.password_changed_at = now
+    member.end_other_sessions()
     member.failed_sign_ins = 0
     member.last_failed_sign_in_at = None
     member.locked_until = None

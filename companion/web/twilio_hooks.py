@@ -9,7 +9,6 @@ and every check would fail.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
@@ -20,6 +19,7 @@ from companion.messaging.dispatch import apply_provider_status
 from companion.messaging.inbound import receive
 from companion.replies import HOOKS
 from companion.tick import send_now
+from companion.web import clock
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def inbound_sms() -> Response:
     params = _require_signature()
     if "From" not in params or "Body" not in params or not params["From"].strip():
         abort(400)
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         num_media = int(params.get("NumMedia", "0") or 0)
     except ValueError:
@@ -97,7 +97,7 @@ def status_callback() -> Response:
         provider_sid=sid,
         provider_status=status.lower(),
         error_code=error_code,
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     db.session.commit()
     if row is None:
