@@ -48,8 +48,11 @@ browser-deps:
 lint: install
 	$(BIN)/ruff check .
 
+# The whole suite on every core, then again with the machine's clock moved 400 days
+# ahead (SQLite, no browser): no test may depend on the day it runs.
 test: install browser-deps lint translations-check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --durations=10
+	$(BIN)/pytest -q -n auto --shift-days 400 -m "not browser and not slow" -k "not postgresql"
 
 # The unit tests: no database, no browser, no subprocesses (under a minute).
 test-fast: install

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import hypothesis
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask, g
@@ -222,18 +223,28 @@ def fake_twilio(fake_twilio_server: FakeTwilio) -> FakeTwilio:
     return fake_twilio_server
 
 
+def twilio_env(fake: FakeTwilio, **extra: str) -> dict[str, str]:
+    """Settings for the real twilio client talking to the local fake Twilio API.
+
+    The timeout is generous: a busy machine must not turn a slow answer into a
+    failure. Tests of timeouts make the fake hang and ask for a short one.
+    """
+    return {
+        "SMS_TRANSPORT": "twilio",
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": OUR_NUMBER,
+        "TWILIO_API_BASE_URL": fake.base_url,
+        "TWILIO_TIMEOUT_SECONDS": "10",
+        "PUBLIC_BASE_URL": "http://localhost",
+        **extra,
+    }
+
+
 @pytest.fixture
 def twilio_app(make_app: Callable[..., Flask], fake_twilio: FakeTwilio) -> Flask:
     """The app with the real twilio client talking to the local fake Twilio API."""
-    return make_app(
-        SMS_TRANSPORT="twilio",
-        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=OUR_NUMBER,
-        TWILIO_API_BASE_URL=fake_twilio.base_url,
-        TWILIO_TIMEOUT_SECONDS="0.5",
-        PUBLIC_BASE_URL="http://localhost",
-    )
+    return make_app(**twilio_env(fake_twilio))
 
 
 # -- small factories ----------------------------------------------------------
@@ -291,6 +302,37 @@ def make_client(app: Flask, provider: StaffUser) -> Callable[..., Client]:
         return client
 
     return make
+
+
+# Speed is measured in bench/ (as ratios), not by Hypothesis' per-example deadline: a busy
+# machine must not fail a property.
+hypothesis.settings.register_profile("companion", deadline=None)
+hypothesis.settings.load_profile("companion")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shift-days",
+        type=int,
+        default=0,
+        help="Run with the machine's clock moved this many days ahead (time-machine): "
+        "a test that depends on the day it runs fails.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = config.getoption("--shift-days")
+    if days:
+        import time_machine
+
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = config.getoption("--shift-days")
+    return f"wall clock moved {days} days ahead: {datetime.now(UTC):%Y-%m-%d}" if days else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -362,13 +404,7 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 def team_app(make_app, fake_twilio, inbox, staff):
     _, port = inbox
     return make_app(
-        SMS_TRANSPORT="twilio",
-        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=OUR_NUMBER,
-        TWILIO_API_BASE_URL=fake_twilio.base_url,
-        TWILIO_TIMEOUT_SECONDS="0.5",
-        PUBLIC_BASE_URL="http://localhost",
+        **twilio_env(fake_twilio),
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(port),
         BUSINESS_TIMEZONE="America/Los_Angeles",

@@ -248,7 +248,7 @@ def signed_in(browser: Browser, site: Site) -> dict[str, Any]:
     states: dict[str, Any] = {"anonymous": {"cookies": [], "origins": []}}
     for role, email in LOGINS.items():
         context = browser.new_context(viewport=DESKTOP, locale="en-US")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         page = context.new_page()
         page.goto(f"{site.server.url}/login")
         page.get_by_label("Email").fill(email)
@@ -269,7 +269,7 @@ def open_page(browser: Browser, site: Site, signed_in: dict[str, Any]):
         context = browser.new_context(
             viewport=WIDTHS[width], locale="en-US", storage_state=signed_in[role], bypass_csp=True
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
         response = page.goto(site.url(name))

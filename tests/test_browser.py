@@ -87,7 +87,7 @@ def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=DESKTOP, locale="en-US")
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     try:
         yield page
@@ -99,7 +99,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def no_js_page(browser: Browser) -> Iterator[Page]:
     """A page with JavaScript off: the staff pages must not need it."""
     context = browser.new_context(viewport=DESKTOP, locale="en-US", java_script_enabled=False)
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(15_000)
     try:
         yield context.new_page()
     finally:
@@ -121,7 +121,7 @@ def texts_fact(page: Page) -> Locator:
 def test_sign_in_add_client_and_reply_in_the_phone_simulator(
     page: Page, live_server: LiveServer
 ) -> None:
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=15_000)
 
     # -- sign in ---------------------------------------------------------------
     page.goto(f"{live_server.url}/login")
@@ -218,7 +218,7 @@ def test_plan_editor_grows_reorders_and_saves_without_javascript(
     no_js_page: Page, live_server: LiveServer
 ) -> None:
     """The plan's lists are plain submit buttons: they work with JavaScript off."""
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=15_000)
     page = no_js_page
     page.goto(f"{live_server.url}/login")
     page.get_by_label("Email").fill(PROVIDER_EMAIL)
@@ -288,7 +288,7 @@ def test_spanish_pages_and_a_right_to_left_text_preview(
             db.select(StaffUser).where(StaffUser.email == PROVIDER_EMAIL)
         ).one()
         db.session.remove()
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=15_000)
     page.goto(f"{live_server.url}/login")
     page.get_by_role("button", name="Español").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -360,7 +360,7 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
         code = alert.code
         db.session.remove()
 
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=15_000)
     # Outside the caseload: 403 for everyone but the admin (who sees every client).
     for role, email in ROLE_LOGINS.items():
         context = browser.new_context(viewport=DESKTOP, locale="en-US")
@@ -409,7 +409,7 @@ def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_c
         return datetime.combine(tomorrow, time(hour, minute), la).astimezone(UTC)
 
     live_server.clock.set(at(9, 0))
-    expect.set_options(timeout=5_000)
+    expect.set_options(timeout=15_000)
     sign_in_as(page, live_server.url, PROVIDER_EMAIL)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     page.get_by_role("link", name="Guided onboarding").click()

@@ -492,7 +492,7 @@ def test_the_charts_draw_in_a_browser_and_the_tables_stay_without_javascript(
 
     # Debian's chromium: conftest's browser fixture (fails, not skips, under REQUIRE_BROWSER=1).
     context = browser.new_context(locale="en-US", java_script_enabled=javascript)
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -37,7 +37,7 @@ from companion.models import (
 )
 from companion.tick import dispatch_settings, tick, transport
 
-from conftest import MONDAY_9AM, OUR_NUMBER
+from conftest import MONDAY_9AM, OUR_NUMBER, twilio_env
 from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
 T = MONDAY_9AM
@@ -53,6 +53,12 @@ CALLBACK_BASE = "http://localhost/twilio/status"  # twilio_app's PUBLIC_BASE_URL
 def tw(make_client: Callable[..., Client], twilio_app: Flask) -> Flask:
     """The twilio app, built after the console app the client factory needs, so it is active."""
     return twilio_app
+
+
+@pytest.fixture
+def impatient_tw(make_client: Callable[..., Client], make_app, fake_twilio) -> Flask:
+    """The twilio app giving up on Twilio after 0.5 s (the fake hangs for longer)."""
+    return make_app(**twilio_env(fake_twilio, TWILIO_TIMEOUT_SECONDS="0.5"))
 
 
 def queue(
@@ -206,9 +212,9 @@ def test_busy_provider_is_retried_after_a_backoff(tw, make_client, fake_twilio, 
     assert row.provider_sid == fake_twilio.messages[0]["sid"]
 
 
-def test_timed_out_send_that_never_arrived_is_sent_again(tw, make_client, fake_twilio):
+def test_timed_out_send_that_never_arrived_is_sent_again(impatient_tw, make_client, fake_twilio):
     message_id = queue(client=make_client(), at=LAST_WEEK)
-    fake_twilio.hang_next(1, seconds=1.0)  # the client gives up after 0.5 s
+    fake_twilio.hang_next(1, seconds=2.0)  # the client gives up after 0.5 s
 
     tick(LAST_WEEK)
 
@@ -225,10 +231,12 @@ def test_timed_out_send_that_never_arrived_is_sent_again(tw, make_client, fake_t
     assert row.provider_sid == fake_twilio.messages[0]["sid"]
 
 
-def test_timed_out_send_the_provider_took_anyway_is_not_sent_twice(tw, make_client, fake_twilio):
+def test_timed_out_send_the_provider_took_anyway_is_not_sent_twice(
+    impatient_tw, make_client, fake_twilio
+):
     """The fake answers after the client's 0.5 s timeout but still records the text."""
     message_id = queue(client=make_client(), at=LAST_WEEK)
-    fake_twilio.latency = 1.0
+    fake_twilio.latency = 2.0
     tick(LAST_WEEK)
     fake_twilio.latency = 0
     row = reload(message_id)
@@ -379,7 +387,9 @@ def test_crash_before_the_provider_took_the_text_sends_it_once(tw, make_client, 
 
 
 @pytest.mark.parametrize("how", ["crash", "timeout"])
-def test_an_earlier_identical_text_is_not_taken_for_this_one(tw, make_client, fake_twilio, how):
+def test_an_earlier_identical_text_is_not_taken_for_this_one(
+    impatient_tw, make_client, fake_twilio, how
+):
     """Two "got your message" replies read the same; the second must still go out."""
     client = make_client()
     earlier = queue("received", client=client, key="received:1", at=LAST_WEEK)
@@ -390,7 +400,7 @@ def test_an_earlier_identical_text_is_not_taken_for_this_one(tw, make_client, fa
         crashed(second, client.phone, received_body(), claimed_at=later_at)
         tick(later_at + timedelta(seconds=301))
     else:
-        fake_twilio.hang_next(1, seconds=1.0)
+        fake_twilio.hang_next(1, seconds=2.0)
         tick(later_at)
         assert reload(second).uncertain
         tick(reload(second).send_after)
