@@ -91,7 +91,7 @@ def populate(count: int) -> None:
     from companion.care import planner
     from companion.extensions import db
     from companion.models import Appointment, Client, Message, PlanVersion, Role, StaffUser
-    from companion.planning import _outbox_row, overrides_for, schedule_for
+    from companion.services.planning import _outbox_row, overrides_for, schedule_for
 
     rng = random.Random(7)
     provider = StaffUser(
@@ -201,7 +201,7 @@ def run(server_url: str | None, count: int) -> dict:
     from companion import create_app
     from companion.extensions import db
     from companion.models import CheckIn, Message
-    from companion.tick import tick
+    from companion.services.tick import tick
 
     with tempfile.TemporaryDirectory() as workdir:
         database = make_database(server_url, Path(workdir))

@@ -14,7 +14,7 @@ from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
 from companion.messaging.inbound import to_e164
 from companion.models import Role, StaffUser
-from companion.tick import tick
+from companion.services.tick import tick
 
 
 def parse_instant(value: str) -> datetime:
@@ -80,7 +80,7 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
 )
 def seed_demo(password: str | None) -> None:
     """Load invented demo staff and clients (refused in production)."""
-    from companion.demo import load_demo
+    from companion.services.demo import load_demo
 
     if current_app.config["COMPANION_ENV"] == "production":
         raise click.ClickException("seed-demo is refused in production mode")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from companion.clock import app_clock
 from companion.extensions import db
-from companion.tick import tick, write_heartbeat
+from companion.services.tick import tick, write_heartbeat
 
 log = logging.getLogger(__name__)
 

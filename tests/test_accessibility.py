@@ -8,7 +8,7 @@ README) runs on each: any violation of impact "serious" or "critical" fails, wit
 the element and the help address. At 375 px wide no page may scroll sideways, and the
 keyboard focus must be visible (an outline or a shadow) on each element Tab reaches first.
 
-The demo data (companion/demo.py) is filled in so the pages have something to show: a plan,
+The demo data (companion/services/demo.py) is filled in so the pages have something to show: a plan,
 check-ins, an appointment, a task, an alert, texts both ways.
 
 Needs /usr/bin/chromium: without it the tests skip, or fail when REQUIRE_BROWSER=1.
@@ -40,8 +40,6 @@ from companion import create_app
 from companion.care.escalation import Reason
 from companion.care.plan import normalise as normalise_plan
 from companion.clock import FrozenClock
-from companion.demo import load_demo
-from companion.escalations import EscalationSettings, open_escalation
 from companion.extensions import db
 from companion.messaging.inbound import receive
 from companion.models import (
@@ -54,8 +52,10 @@ from companion.models import (
     PlanVersion,
     StaffUser,
 )
-from companion.replies import HOOKS
-from companion.tick import tick
+from companion.services.demo import load_demo
+from companion.services.escalations import EscalationSettings, open_escalation
+from companion.services.replies import HOOKS
+from companion.services.tick import tick
 
 from conftest import MONDAY_9AM, base_env
 

@@ -27,9 +27,9 @@ from werkzeug.serving import make_server
 
 from companion import create_app
 from companion.clock import FrozenClock
-from companion.demo import load_demo
 from companion.extensions import db
-from companion.tick import tick
+from companion.services.demo import load_demo
+from companion.services.tick import tick
 
 from conftest import MONDAY_9AM, REQUIRE_BROWSER, base_env
 
@@ -331,10 +331,10 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
     browser: Browser, live_server: LiveServer
 ) -> None:
     """An officer acknowledges from the alert's page; outside a caseload every role gets 403."""
-    from companion.escalations import EscalationSettings, open_escalation
     from companion.models import Client, Escalation, Role, StaffUser
     from companion.models import Consent as ClientConsent
     from companion.models import RiskLevel as Level
+    from companion.services.escalations import EscalationSettings, open_escalation
 
     with live_server.app.app_context():
         now = live_server.clock.now()

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from companion import planning
 from companion.care.plan import normalise as normalise_plan
 from companion.extensions import db
 from companion.messaging.compose import render
@@ -28,6 +27,7 @@ from companion.models import (
     Status,
     Task,
 )
+from companion.services import planning
 
 from conftest import (
     BACKUP_PHONE,

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from companion.care.clock import local_instant
 from companion.care.escalation import Reason
-from companion.escalations import EscalationSettings, open_escalation
 from companion.extensions import db
 from companion.models import (
     Appointment,
@@ -27,6 +26,7 @@ from companion.models import (
     PlanVersion,
     WorkerHeartbeat,
 )
+from companion.services.escalations import EscalationSettings, open_escalation
 from companion.worker import HEARTBEAT_NAME
 
 from conftest import MONDAY_9AM, sign_in

@@ -20,7 +20,6 @@ from flask import current_app
 from sqlalchemy import event, select
 
 from companion.care.escalation import Reason
-from companion.escalations import EscalationSettings, open_escalation, unreachable
 from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (
@@ -39,6 +38,7 @@ from companion.models import (
     RiskLevel,
     Status,
 )
+from companion.services.escalations import EscalationSettings, open_escalation, unreachable
 
 from conftest import (
     BACKUP_PHONE,

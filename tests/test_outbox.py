@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from companion.extensions import db
 from companion.messaging.outbox import cancel_pending, enqueue, pending_for
 from companion.models import Direction, Message, Status
-from companion.tick import tick
+from companion.services.tick import tick
 
 from conftest import MONDAY_9AM
 
@@ -129,7 +129,7 @@ def test_pending_for_lists_a_clients_waiting_texts_soonest_first(app, make_clien
 def test_replanning_keeps_the_days_plan_reminder(app, make_client):
     from companion.care.plan import normalise
     from companion.models import PlanVersion, RiskLevel
-    from companion.planning import plan_clients, replan
+    from companion.services.planning import plan_clients, replan
 
     client = make_client(risk_level=RiskLevel.III, checkin_topics=["stress"])
     content, _ = normalise(

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from companion.care.escalation import Reason
 from companion.config import ConfigError, load_config
-from companion.escalations import EscalationSettings, open_escalation
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import AuditEvent, Client, Message, StaffUser, Status
+from companion.services.escalations import EscalationSettings, open_escalation
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 

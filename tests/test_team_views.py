@@ -14,8 +14,6 @@ from sqlalchemy import select
 
 from companion.care.clock import local_instant
 from companion.care.escalation import Reason
-from companion.demo import load_demo
-from companion.escalations import EscalationSettings, acknowledge, open_escalation
 from companion.extensions import db
 from companion.models import (
     Appointment,
@@ -31,6 +29,8 @@ from companion.models import (
     StaffUser,
     Status,
 )
+from companion.services.demo import load_demo
+from companion.services.escalations import EscalationSettings, acknowledge, open_escalation
 
 from conftest import MONDAY_9AM, sign_in
 

@@ -6,7 +6,7 @@ import pytest
 
 from companion.extensions import db
 from companion.models import AuditEvent, Client, Consent, Direction, Message, Status
-from companion.tick import tick
+from companion.services.tick import tick
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -147,7 +147,7 @@ def test_audit_log_cannot_be_rewritten(app):
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from companion import audit
+    from companion.services import audit
 
     audit.record(db.session, "test.event", now=MONDAY_9AM)
     db.session.commit()

@@ -7,9 +7,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from companion.care.escalation import Reason
-from companion.escalations import EscalationSettings, open_escalation
 from companion.extensions import db
 from companion.models import AuditEvent, Escalation, EscalationStatus, Message, Status
+from companion.services.escalations import EscalationSettings, open_escalation
 
 from conftest import MONDAY_9AM, sign_in
 

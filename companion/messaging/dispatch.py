@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from companion import audit
 from companion.messaging.compose import Rendered, display_phone, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
@@ -39,6 +38,7 @@ from companion.models import (
     StaffUser,
     Status,
 )
+from companion.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ MAX_BACKOFF = timedelta(hours=1)
 
 # Fills in what a text says as of the moment it is sent (an appointment's
 # current time, the next line of the current plan), or returns None when the
-# text no longer applies. Supplied by the layer above (companion.planning).
+# text no longer applies. Supplied by the layer above (companion.services.planning).
 Resolver = Callable[[Session, Message, Client], dict[str, Any] | None]
 
 

@@ -17,11 +17,11 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion import audit
 from companion.care.consent import decide
 from companion.messaging.keywords import Keyword, classify
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import Client, Consent, Direction, Message, StaffUser, Status
+from companion.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ MAX_BODY = 5000
 
 
 # Decides what an ordinary reply means (an answer, a confirmation...) and which
-# texts answer it: (kind, params) pairs. Supplied by the layer above (companion.replies).
+# texts answer it: (kind, params) pairs. Supplied by the layer above (companion.services.replies).
 Router = Callable[[Session, Client, Message, datetime], list[tuple[str, dict[str, Any]]]]
 # A text from a staff member's registered phone ("OK 4821"): the one answer to send back.
 StaffRouter = Callable[[Session, StaffUser, Message, datetime], tuple[str, dict[str, Any]]]
@@ -77,7 +77,7 @@ def receive(
 ) -> Received:
     """Store one inbound text and queue the answer it needs. The caller commits.
 
-    The hooks come from the layer above (``companion.replies.HOOKS``): what an
+    The hooks come from the layer above (``companion.services.replies.HOOKS``): what an
     ordinary reply means, what a staff member's text means, and what follows a
     change of consent, and what a keyword message ("stop texting me, I can't
     go on") says besides the keyword. Without them a reply is only acknowledged.

@@ -14,9 +14,9 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
-from companion import audit
 from companion.extensions import db
 from companion.models import Client, Role, StaffUser
+from companion.services import audit
 
 
 def caseload_query(user: StaffUser) -> Select[tuple[Client]]:

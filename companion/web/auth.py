@@ -47,9 +47,9 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from companion import audit
 from companion.extensions import db, limiter, login_manager
 from companion.models import StaffUser
+from companion.services import audit
 from companion.web import clock
 from companion.web.language import L_, StaffForm, _, ngettext
 

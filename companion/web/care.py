@@ -47,7 +47,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from companion import audit, planning
 from companion.care.cadence import (
     DEFAULTS,
     LEVELS,
@@ -76,7 +75,6 @@ from companion.care.plan import (
     reminder_lines,
 )
 from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, TOPICS
-from companion.escalations import EscalationSettings, note, open_escalation
 from companion.extensions import db
 from companion.messaging.compose import display_phone, render
 from companion.messaging.i18n import language_name, sending_language
@@ -103,6 +101,8 @@ from companion.models import (
     Task,
     TaskStatus,
 )
+from companion.services import audit, planning
+from companion.services.escalations import EscalationSettings, note, open_escalation
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
 from companion.web.auth import _safe_next

@@ -16,10 +16,8 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from companion import audit, pauses
 from companion.care.clock import local_instant
 from companion.care.topics import TOPICS
-from companion.escalations import EscalationSettings, unreachable
 from companion.extensions import db
 from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import (
@@ -47,7 +45,9 @@ from companion.models import (
     StaffUser,
     Status,
 )
-from companion.planning import replan
+from companion.services import audit, pauses
+from companion.services.escalations import EscalationSettings, unreachable
+from companion.services.planning import replan
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.care import client_overview

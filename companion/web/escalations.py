@@ -14,9 +14,7 @@ from sqlalchemy import case, select
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from companion import audit
 from companion.care.escalation import RULES, Reason
-from companion.escalations import acknowledge, unreachable
 from companion.extensions import db
 from companion.models import (
     Client,
@@ -27,7 +25,9 @@ from companion.models import (
     Outcome,
     Role,
 )
-from companion.pauses import describe as describe_pause
+from companion.services import audit
+from companion.services.escalations import acknowledge, unreachable
+from companion.services.pauses import describe as describe_pause
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.language import L_, StaffForm, _

@@ -36,10 +36,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from companion import audit, planning
 from companion.extensions import db
 from companion.messaging.inbound import to_e164
 from companion.models import Appointment, AppointmentKind, AppointmentStatus, Client, Role
+from companion.services import audit, planning
 from companion.web import clock
 from companion.web.access import caseload_query
 from companion.web.care import (

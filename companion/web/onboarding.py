@@ -21,7 +21,6 @@ from werkzeug.wrappers import Response
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from companion import audit, planning
 from companion.extensions import db
 from companion.models import (
     AppointmentKind,
@@ -29,7 +28,8 @@ from companion.models import (
     Role,
     Status,
 )
-from companion.tick import send_now
+from companion.services import audit, planning
+from companion.services.tick import send_now
 from companion.web import clock
 from companion.web.care import (
     AppointmentForm,

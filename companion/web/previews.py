@@ -24,7 +24,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from companion import audit
 from companion.care.clock import local_instant
 from companion.care.plan import crisis_contact, reminder_lines
 from companion.care.topics import TOPICS
@@ -33,7 +32,8 @@ from companion.messaging.compose import Rendered, display_phone, render
 from companion.messaging.outbox import enqueue
 from companion.messaging.texts import KINDS
 from companion.models import Client
-from companion.planning import latest_plan
+from companion.services import audit
+from companion.services.planning import latest_plan
 from companion.web import clock
 from companion.web.access import client_or_403, record_view
 from companion.web.care import TEXT_LABELS, CsrfForm

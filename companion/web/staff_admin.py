@@ -32,10 +32,10 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from companion import audit
 from companion.extensions import db
 from companion.messaging.inbound import to_e164
 from companion.models import Client, Escalation, EscalationStatus, Role, StaffUser
+from companion.services import audit
 from companion.web import clock
 from companion.web.auth import PASSWORD_MIN_LENGTH, generate_password
 from companion.web.clients import COMMON_TIMEZONES, STATUS_LABELS

@@ -35,7 +35,6 @@ from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from companion import audit
 from companion.care.clock import local_instant
 from companion.care.escalation import RULES, Reason
 from companion.care.labels import W_
@@ -61,6 +60,7 @@ from companion.models import (
     Status,
     UTCDateTime,
 )
+from companion.services import audit
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
 from companion.web.language import L_, StaffForm, _, ui_language

@@ -13,12 +13,12 @@ import logging
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from companion.escalations import queued_alerts
 from companion.extensions import csrf, db
 from companion.messaging.dispatch import apply_provider_status
 from companion.messaging.inbound import receive
-from companion.replies import HOOKS
-from companion.tick import send_now
+from companion.services.escalations import queued_alerts
+from companion.services.replies import HOOKS
+from companion.services.tick import send_now
 from companion.web import clock
 
 log = logging.getLogger(__name__)

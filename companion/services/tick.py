@@ -13,20 +13,20 @@ from datetime import datetime
 
 from flask import current_app
 
-from companion.escalations import (
+from companion.extensions import db
+from companion.messaging.dispatch import Dispatcher, DispatchSettings, DispatchSummary
+from companion.messaging.mail import MailSettings, send_due_emails
+from companion.messaging.transports import Transport, make_transport
+from companion.models import WorkerHeartbeat
+from companion.services.escalations import (
     EscalationSettings,
     climb_due,
     queued_alerts,
     review_delivery,
     review_misses,
 )
-from companion.extensions import db
-from companion.messaging.dispatch import Dispatcher, DispatchSettings, DispatchSummary
-from companion.messaging.mail import MailSettings, send_due_emails
-from companion.messaging.transports import Transport, make_transport
-from companion.models import WorkerHeartbeat
-from companion.pauses import resume_due
-from companion.planning import close_check_ins, plan_clients, resolve_params
+from companion.services.pauses import resume_due
+from companion.services.planning import close_check_ins, plan_clients, resolve_params
 
 log = logging.getLogger(__name__)
 

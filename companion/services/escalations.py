@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from companion import audit
 from companion.care.escalation import (
     RULES,
     BusinessCalendar,
@@ -57,6 +56,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
+from companion.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def _climbs_at(
     session: Session, escalation: Escalation, since: datetime, settings: EscalationSettings
 ) -> datetime:
     """When ``escalation`` climbs from ``since``: the client's acknowledgement window."""
-    from companion.planning import effective_schedule  # planning imports us
+    from companion.services.planning import effective_schedule  # planning imports us
 
     client = escalation.client or session.get(Client, escalation.client_id)
     cadence = effective_schedule(session, client, since)
@@ -456,7 +456,7 @@ def review_misses(
     session: Session, client_ids: list[int], now: datetime, settings: EscalationSettings
 ) -> int:
     """After check-ins were marked missed: escalate runs of misses per the ladder."""
-    from companion.planning import effective_schedule  # planning imports us
+    from companion.services.planning import effective_schedule  # planning imports us
 
     opened = 0
     for client_id in sorted(set(client_ids)):

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion import audit
-from companion.escalations import EscalationSettings, hold_ladder, resume_ladder
 from companion.models import Client, ClientStatus, StaffUser
-from companion.planning import replan
+from companion.services import audit
+from companion.services.escalations import EscalationSettings, hold_ladder, resume_ladder
+from companion.services.planning import replan
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,9 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from companion import audit
 from companion.care.escalation import Reason
 from companion.care.plan import crisis_contact
 from companion.care.topics import TOPICS
-from companion.escalations import (
-    EscalationSettings,
-    consent_changed,
-    open_escalation,
-    staff_reply,
-)
 from companion.messaging.acute import SEVERITY, Acute, detect
 from companion.messaging.answers import Expects, Parsed, Problem, Question, parse_answer
 from companion.messaging.keywords import words_for
@@ -45,7 +38,14 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.planning import latest_plan
+from companion.services import audit
+from companion.services.escalations import (
+    EscalationSettings,
+    consent_changed,
+    open_escalation,
+    staff_reply,
+)
+from companion.services.planning import latest_plan
 
 ASKING_KINDS = ("checkin_prompt", "checkin_reminder", "appt_day_before", "appt_same_day")
 

@@ -33,7 +33,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from companion import audit
 from companion.care import planner
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
 from companion.care.plan import next_line, reminder_lines
@@ -52,6 +51,7 @@ from companion.models import (
     ScheduleOverride,
     Status,
 )
+from companion.services import audit
 
 PLANNING_BATCH = 2000
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from companion import audit
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import Client, Consent, RiskLevel, Role, StaffUser
+from companion.services import audit
 
 STAFF = [
     ("provider", "provider@demo.invalid", "Dana Reyes", "+12135550101", "+12135550100"),
