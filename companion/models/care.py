@@ -136,8 +136,17 @@ class Appointment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What staff recorded once it began (kept or missed), who recorded it last and when
+    # (services/appointment_outcomes.py). ``status`` follows it; these say who and when.
+    outcome: Mapped[AppointmentStatus | None] = mapped_column(_enum(AppointmentStatus))
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When it was first recorded missed: the team is alerted that once, however often
+    # the outcome changes afterwards.
+    first_missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     client: Mapped[Client] = relationship()
+    outcome_by: Mapped[StaffUser | None] = relationship(foreign_keys=[outcome_by_id])
 
 
 class TaskStatus(enum.StrEnum):

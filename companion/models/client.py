@@ -83,6 +83,10 @@ class Client(Base):
     # and escalations until then; the worker resumes the client on that date.
     pause_reason: Mapped[str | None] = mapped_column(String(20))
     paused_until: Mapped[date | None] = mapped_column(Date)
+    # Since when the current pause holds (None while not paused), and when the last
+    # pause ended (by its end date or by staff): services/pauses.py writes both.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The polygraph examiner assigned to the client (sees appointments and alerts only).
     examiner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     # The client's release of information lets the officer hear of contact changes

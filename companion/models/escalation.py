@@ -60,6 +60,13 @@ class Escalation(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Delivery (the timeline in escalation_events tells it line by line): the staff told,
+    # in the order they were first told, and when someone was last told; how often a rung
+    # found nobody to tell (no one on file, or no phone or email) and when that last happened.
+    told_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    nobody_told_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    nobody_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     client: Mapped[Client] = relationship()
     acknowledged_by: Mapped[StaffUser | None] = relationship()

@@ -37,7 +37,6 @@ from companion.messaging.texts import ALERT_EMAILS
 from companion.messaging.words import fold
 from companion.models import (
     AlertEmail,
-    AuditEvent,
     CheckIn,
     CheckInStatus,
     Client,
@@ -255,6 +254,8 @@ def _tell(
         what = f"no {rung.replace('_', ' ')} on file" if person is None else (
             f"{person.name} has no phone or email for alerts")  # fmt: skip
         _event(session, escalation, now, "no_recipient", detail=what)
+        escalation.nobody_told_count = (escalation.nobody_told_count or 0) + 1
+        escalation.nobody_told_at = now
         audit.record(
             session,
             "escalation.no_recipient",
@@ -266,6 +267,9 @@ def _tell(
         log.warning("escalation %d: nobody to tell on the %s rung", escalation.id, rung)
         return False
     assert person is not None
+    if person.id not in (escalation.told_ids or []):
+        escalation.told_ids = [*(escalation.told_ids or []), person.id]
+    escalation.told_at = now
     key = f"esc:{escalation.id}:{rung}:{person.id}"
     if by_sms:
         message = enqueue(
@@ -595,12 +599,7 @@ def unreachable(clients: Select[tuple[Client]], now: datetime) -> Select[Any]:
         .scalar_subquery()
         .label("last_delivered")
     )
-    resumed_lately = exists().where(
-        AuditEvent.action == "client.resumed",
-        AuditEvent.subject_type == "Client",
-        AuditEvent.subject_id == Client.id,
-        AuditEvent.at >= cutoff,
-    )
+    resumed_lately = and_(Client.resumed_at.is_not(None), Client.resumed_at >= cutoff)
     return (
         clients.add_columns(last_delivered)
         .where(
@@ -612,6 +611,21 @@ def unreachable(clients: Select[tuple[Client]], now: datetime) -> Select[Any]:
             ~resumed_lately,
         )
         .order_by(last_delivered.asc().nulls_first(), Client.display_name, Client.id)
+    )
+
+
+def nobody_told_since(session: Session, since: datetime) -> int:
+    """How many times lately a rung found nobody to tell, from the escalations themselves.
+
+    Counted per escalation whose last such gap is at or after ``since``.
+    """
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Escalation.nobody_told_count), 0)).where(
+                Escalation.nobody_told_at >= since
+            )
+        )
+        or 0
     )
 
 

@@ -44,6 +44,7 @@ def describe(client: Client) -> str:
 
 def paused(session: Session, client: Client, now: datetime) -> None:
     """The client was just paused (already saved on ``client``): open escalations wait."""
+    client.paused_at = now
     hold_ladder(session, client, now, f"the client is {describe(client)}")
 
 
@@ -84,6 +85,8 @@ def after_pause(
     Staff ending a pause early on the client form come here too, so waiting
     escalations never climb in a burst whichever way a pause ends.
     """
+    client.paused_at = None
+    client.resumed_at = now
     audit.record(
         session,
         "client.resumed",

@@ -84,7 +84,6 @@ from companion.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
-    AuditEvent,
     CheckIn,
     CheckInStatus,
     Client,
@@ -101,7 +100,8 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.services import audit, planning
+from companion.services import appointment_outcomes, audit, planning
+from companion.services.appointment_outcomes import Recorded
 from companion.services.escalations import EscalationSettings, note, open_escalation
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
@@ -1381,54 +1381,14 @@ ESCALATE_WHEN_MISSED = frozenset(
 )
 
 
-@dataclass
-class Recorded:
-    """Who recorded an appointment's outcome, and when (from the audit log)."""
-
-    by: StaffUser | None
-    at: datetime
-
-
 def _can_record(appointment: Appointment, now: datetime) -> bool:
     """An outcome can be recorded once the start has passed, unless it was cancelled."""
     return appointment.starts_at <= now and appointment.status != AppointmentStatus.CANCELLED
 
 
-def _outcome_events(appointment_ids: list[int]) -> list[AuditEvent]:
-    if not appointment_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.action == "appointment.outcome",
-                AuditEvent.subject_type == "Appointment",
-                AuditEvent.subject_id.in_(appointment_ids),
-            )
-            .order_by(AuditEvent.at, AuditEvent.id)
-        )
-    )
-
-
 def _outcomes_recorded(appointment_ids: list[int]) -> dict[int, Recorded]:
-    """The latest recording of each appointment's outcome: one query, plus one for names."""
-    events = _outcome_events(appointment_ids)
-    latest = {e.subject_id: e for e in events if e.subject_id is not None}
-    staff_ids = {e.actor_id for e in latest.values() if e.actor_id}
-    staff = (
-        {s.id: s for s in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))}
-        if staff_ids
-        else {}
-    )
-    return {
-        subject_id: Recorded(staff.get(e.actor_id) if e.actor_id else None, e.at)
-        for subject_id, e in latest.items()
-    }
-
-
-def _missed_before(appointment: Appointment) -> bool:
-    """Whether this appointment was recorded missed before (and so already alerted)."""
-    return any(e.details.get("outcome") == "missed" for e in _outcome_events([appointment.id]))
+    """The latest recording of each appointment's outcome (on the appointment itself)."""
+    return appointment_outcomes.recorded(db.session, appointment_ids)
 
 
 @bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/outcome")
@@ -1475,24 +1435,9 @@ def appointment_outcome(client_id: int, appointment_id: int) -> Response:
             "info",
         )
         return back
-    alerted_before = _missed_before(appointment)
-    before = appointment.status
-    appointment.status = outcome
-    appointment.updated_at = now
+    alerted_before = appointment_outcomes.missed_before(appointment)
+    before = appointment_outcomes.record(db.session, appointment, outcome, current_user, now)
     what = KIND_NAMES[appointment.kind]  # English: it is kept with the alert
-    audit.record(
-        db.session,
-        "appointment.outcome",
-        now=now,
-        actor=current_user,
-        subject=appointment,
-        details={
-            "client_id": client.id,
-            "kind": appointment.kind.value,
-            "outcome": outcome.value,
-            "before": before.value,
-        },
-    )
     message = _(
         "%(what)s of %(when)s recorded as %(outcome)s.",
         what=APPOINTMENT_KINDS[appointment.kind],

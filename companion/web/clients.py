@@ -438,6 +438,8 @@ def add_client(
             changes.append(name)
     db.session.add(client)
     db.session.flush()
+    if client.status == ClientStatus.PAUSED:
+        pauses.paused(db.session, client, now)
     audit.record(
         db.session,
         "client.created",

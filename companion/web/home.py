@@ -37,7 +37,6 @@ from companion.messaging.i18n import SOURCE_LANGUAGE, language_name, review_of
 from companion.models import (
     Appointment,
     AppointmentStatus,
-    AuditEvent,
     CheckIn,
     CheckInStatus,
     Client,
@@ -49,6 +48,7 @@ from companion.models import (
     StaffUser,
     WorkerHeartbeat,
 )
+from companion.services.escalations import nobody_told_since
 from companion.web import clock
 from companion.web.access import caseload_query
 from companion.web.care import (
@@ -469,11 +469,7 @@ def _no_officer() -> list[StaffWarning]:
 def _nobody_told(now: datetime) -> list[StaffWarning]:
     """Alerts that lately found nobody on a rung (escalations record it for the admin)."""
     since = now - NO_RECIPIENT_SINCE
-    nobody = db.session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == "escalation.no_recipient", AuditEvent.at >= since)
-    )
+    nobody = nobody_told_since(db.session, since)
     if not nobody:
         return []
     local_since = since.astimezone(ZoneInfo(current_user.timezone)).date().isoformat()
