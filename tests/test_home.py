@@ -295,17 +295,10 @@ def test_an_officer_sees_supervisees_alerts_no_shows_and_the_next_two_days(
         AppointmentStatus.MISSED,
         kind=AppointmentKind.POLYGRAPH,
     )
-    db.session.add(
-        AuditEvent(
-            at=la(MONDAY - timedelta(days=3), 12),
-            actor_id=people["provider"].id,
-            actor_kind="staff",
-            action="appointment.outcome",
-            subject_type="Appointment",
-            subject_id=no_show.id,
-            details={"client_id": ana.id, "outcome": "missed"},
-        )
-    )
+    # Who recorded it and when is kept on the appointment (services/appointment_outcomes.py).
+    no_show.outcome = AppointmentStatus.MISSED
+    no_show.outcome_by_id = people["provider"].id
+    no_show.outcome_at = no_show.first_missed_at = la(MONDAY - timedelta(days=3), 12)
     db.session.commit()
     newer = appointment(
         ana,
@@ -469,14 +462,10 @@ def test_admin_settings_name_what_is_set_and_never_a_secret(make_app, staff):
 
 def test_alerts_that_found_nobody_send_the_admin_to_the_audit_log(app, people, make_client):
     client = make_client(display_name="Ana", provider_id=people["provider"].id)
-    db.session.add(
-        AuditEvent(
-            at=MONDAY_9AM - timedelta(days=2),
-            actor_kind="system",
-            action="escalation.no_recipient",
-            details={"rung": "officer"},
-        )
-    )
+    # The escalation keeps how often a rung found nobody, and when (services/escalations.py).
+    escalation = alert(client, at=MONDAY_9AM - timedelta(days=2))
+    escalation.nobody_told_count = 1
+    escalation.nobody_told_at = MONDAY_9AM - timedelta(days=2)
     db.session.commit()
     warnings = section(today(sign_in(app, people["admin"])), "h-warnings")
     assert "In the last 30 days an alert found nobody to tell 1 time." in text_of(warnings)
