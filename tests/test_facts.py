@@ -203,7 +203,7 @@ ESCALATIONS = _table(
     sa.column("reason", sa.String), sa.column("urgent", sa.Boolean),
     sa.column("rung", sa.String), sa.column("status", sa.String), sa.column("code", sa.String),
     sa.column("opened_at", UTCDateTime()), sa.column("details", sa.JSON),
-    sa.column("note", sa.Text),
+    sa.column("note", sa.Text), sa.column("appointment_id", sa.Integer),
 )  # fmt: skip
 EVENTS = _table(
     "escalation_events",
@@ -251,9 +251,11 @@ def _rows_before_the_facts(conn: sa.Connection) -> None:
     escalation = {"client_id": 1, "reason": "missed_checkins", "urgent": False,
                   "rung": "provider", "status": "open", "details": {}, "note": ""}  # fmt: skip
     conn.execute(ESCALATIONS.insert(), [
-        {"id": 1, "code": "1111", "opened_at": t - timedelta(days=2), **escalation},
-        {"id": 2, "code": "2222", "opened_at": t - timedelta(days=1), **escalation},
-        {"id": 3, "code": "3333", "opened_at": t, **escalation},
+        {"id": 1, "code": "1111", "opened_at": t - timedelta(days=2), "appointment_id": 2,
+         **escalation},
+        {"id": 2, "code": "2222", "opened_at": t - timedelta(days=1), "appointment_id": None,
+         **escalation},
+        {"id": 3, "code": "3333", "opened_at": t, "appointment_id": None, **escalation},
     ])  # fmt: skip
     event = {"channel": None, "staff_user_id": None, "detail": ""}
     conn.execute(EVENTS.insert(), [
@@ -361,6 +363,7 @@ def test_the_migration_fills_the_columns_from_the_audit_log_and_timelines(blank_
             assert (three.told_ids, three.told_at) == ([], None)
             assert (three.nobody_told_count, three.nobody_told_at) == (0, None)
             assert nobody_told_since(db.session, t - timedelta(days=30)) == 3
+            assert one.appointment_id == 2  # rows pointing at rebuilt tables still do
 
             # The audit log was only read.
             assert db.session.scalar(select(sa.func.count()).select_from(AUDIT)) == audit_rows
