@@ -107,7 +107,12 @@ def answer(client, body, at):
     send_now(result.reply_ids, at)
 
 
-@pytest.mark.parametrize("level", list(EXPECTED))
+# Every level on SQLite; on PostgreSQL one level is enough: the planning and dispatch SQL is
+# the same for every level, and four weeks of ticks per level there cost minutes.
+REPLAYS = [("sqlite", level) for level in EXPECTED] + [("postgresql", "III")]
+
+
+@pytest.mark.parametrize(("database_url", "level"), REPLAYS, indirect=["database_url"])
 def test_four_weeks_across_the_dst_change(app, make_client, provider, level):
     language = LANGUAGE[level]
     client = make_client(
