@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -121,6 +122,92 @@ def test_a_missing_translation_fails(catalogs):
 def test_every_text_is_discreet_and_within_three_segments(language, kind):
     params = WORST_CASE | PARAMS_FOR.get(kind, {})
     _assert_fits(kind, language, params)
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("kind", sorted(k for k in KINDS if KINDS[k].no_phone_template))
+def test_every_no_phone_variant_is_discreet_and_within_budget(language, kind):
+    params = {k: v for k, v in (WORST_CASE | PARAMS_FOR.get(kind, {})).items() if k != "phone"}
+    _assert_fits(kind, language, params)
+
+
+# A US toll-free number in any written form: 1-888-773-8368, (888) 773 8368, 888.PREVENT...
+TOLL_FREE = re.compile(
+    r"(?<![0-9A-Za-z])(?:\+?1[\s.\-]*)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.\-]*"
+    r"[0-9A-Za-z]{3}[\s.\-]*[0-9A-Za-z]{4}(?![0-9A-Za-z])"
+)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text).removeprefix("1")
+
+
+def _every_rendering(language: str, params: dict):
+    """Every text kind, question and plan line in ``language``, with and without a phone."""
+    for with_phone in (True, False):
+        values = params if with_phone else {k: v for k, v in params.items() if k != "phone"}
+        for kind in sorted(KINDS):
+            for simple in (False, True):
+                yield kind, render(kind, language, values | PARAMS_FOR.get(kind, {}) | {
+                    "simple": simple})  # fmt: skip
+        for topic in sorted(QUESTIONS):
+            for simple in (False, True):
+                yield topic, render("checkin_prompt", language, values | {
+                    "topic": topic, "simple": simple, "nudge": True})  # fmt: skip
+        for line in sorted(PLAN_LINES):
+            yield line, render("plan_reminder", language, values | {
+                "line_template": line, "line_words": LINE_WORDS})  # fmt: skip
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+@pytest.mark.parametrize("provider_phone", ["(213) 555-0100", "1-800-555-0199"])
+def test_no_text_gives_a_help_line_that_names_the_program(language, provider_phone):
+    """Stop It Now's 1-888-773-8368 spells 1-888-PREVENT: anyone who looks up a number on a
+    lock screen learns what the program is. No text, in any language, gives it or any toll-free
+    number but one a provider typed (DOMAIN.md, "Replies that need a person now")."""
+    typed = {_digits(provider_phone), _digits(LINE_WORDS["contact_phone"])}
+    for what, rendered in _every_rendering(language, WORST_CASE | {"phone": provider_phone}):
+        body = rendered.body
+        assert "773-8368" not in body and "7738368" not in body, (what, body)
+        assert "prevent" not in body.lower(), (what, body)
+        for number in TOLL_FREE.findall(body):
+            assert _digits(number) in typed, (what, number, body)
+
+
+def test_the_toll_free_pattern_finds_the_forms_people_write():
+    for written in ("1-888-773-8368", "(888) 773-8368", "888.773.8368", "+1 888 PREVENT",
+                    "1-800-555-0199", "18446543210"):  # fmt: skip
+        assert TOLL_FREE.search(f"call {written} now"), written
+    for written in ("(213) 555-0100", "988", "911", "2135550142"):
+        assert not TOLL_FREE.search(f"call {written} now"), written
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+def test_the_urge_replies_give_the_care_team_number_and_988(language):
+    contact = {"contact": "Brother Daniel", "contact_phone": "+12135550142"}
+    for kind, extra in (("crisis_urge", {}), ("crisis_urge_contact", contact)):
+        body = render(kind, language, WORST_CASE | extra).body
+        assert WORST_CASE["phone"] in body and "988" in body, (kind, body)
+        if extra:
+            assert "Brother Daniel" in body and "(213) 555-0142" in body, body
+        # Without a number to give, the variant still gives 988 and leaves no gap.
+        bare = render(kind, language, {"name": "Ana", **extra}).body
+        assert "988" in bare and "%(" not in bare and "555-0100" not in bare, (kind, bare)
+
+
+def test_the_urge_reply_in_english_names_the_care_team_number_and_988():
+    body = render("crisis_urge", "en", {"name": "Ana", "phone": "(213) 555-0100"}).body
+    assert "To reach them call (213) 555-0100." in body
+    assert "If you might hurt yourself, call or text 988." in body
+    assert "Use the steps in your plan" in body
+    assert "Your team will be told." in body and "Texts are not watched around the clock." in body
+    contact = render("crisis_urge_contact", "en", {
+        "name": "Ana", "phone": "(213) 555-0100", "contact": "Luis",
+        "contact_phone": "+12135550177"}).body  # fmt: skip
+    assert "call Luis at (213) 555-0177" in contact
+    assert "(213) 555-0100" in contact and "call or text 988" in contact
+    bare = render("crisis_urge", "en", {"name": "Ana"}).body
+    assert "To reach them" not in bare and "call or text 988" in bare
 
 
 @pytest.mark.parametrize("language", shipped_languages())

@@ -241,7 +241,7 @@ def test_every_text_shows_as_the_phone_would_in_the_clients_language(
         "crisis_urge": render(
             "crisis_urge_contact",
             "fa",
-            {"name": "Ana", "contact": "Luis", "contact_phone": "+12135550177"},
+            {"name": "Ana", "contact": "Luis", "contact_phone": "+12135550177", "phone": phone},
         ),
     }
     line_id = content["warning_signs"][0]["id"]

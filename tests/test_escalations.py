@@ -158,8 +158,10 @@ def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_
     post_sms(team_app, fake_twilio, client.phone, "9")
 
     [crisis] = sent_bodies(fake_twilio, client.phone)
-    assert crisis == render("crisis_urge", "es", {"name": client.display_name}).body
-    assert "1-888-773-8368" in crisis
+    care_team = "(213) 555-0100"  # CARE_TEAM_PHONE: the provider has typed no public number
+    assert crisis == render("crisis_urge", "es", {"name": client.display_name,
+                                                  "phone": care_team}).body  # fmt: skip
+    assert care_team in crisis and "988" in crisis and "773-8368" not in crisis
     [alert] = sent_bodies(fake_twilio, PROVIDER_PHONE)  # in the same request, not later
     escalation = the_escalation()
     assert (escalation.reason, escalation.urgent) == ("high_urge", True)
@@ -195,8 +197,10 @@ def test_an_urge_in_free_text_names_the_support_contact_the_plan_clears_for_text
     [crisis] = sent_bodies(fake_twilio, client.phone)
     assert crisis == render("crisis_urge_contact", "es", {
         "name": client.display_name, "contact": "Luis", "contact_phone": "+12135550177",
+        "phone": "(213) 555-0100",
     }).body  # fmt: skip
-    assert "Luis" in crisis and "(213) 555-0177" in crisis and "1-888-773-8368" in crisis
+    assert "Luis" in crisis and "(213) 555-0177" in crisis and "(213) 555-0100" in crisis
+    assert "988" in crisis and "773-8368" not in crisis
     assert the_escalation().reason == "high_urge"
 
 

@@ -146,22 +146,36 @@ KINDS: dict[str, TextKind] = {
         ),
         reply=True,
     ),
+    # Urges: the client's own plan and people, the care team's number, 988. Never a
+    # helpline whose number names the program (Stop It Now's spells a word): anyone
+    # who reads the lock screen could look it up (DOMAIN.md). Give that in session.
     "crisis_urge": TextKind(
         N_(
             "%(name)s, thank you for telling us. Use the steps in your plan and call someone "
-            "on your list. Free confidential help line: 1-888-773-8368. Your team will be told. "
-            "Texts are not watched around the clock."
+            "on your list. Your team will be told. To reach them call %(phone)s. If you might "
+            "hurt yourself, call or text 988. Texts are not watched around the clock."
         ),
         reply=True,
+        no_phone_template=N_(
+            "%(name)s, thank you for telling us. Use the steps in your plan and call someone "
+            "on your list. Your team will be told. If you might hurt yourself, call or text "
+            "988. Texts are not watched around the clock."
+        ),
     ),
     # The same, naming the support contact the plan says may be texted about.
     "crisis_urge_contact": TextKind(
         N_(
             "%(name)s, thank you for telling us. Use the steps in your plan and call "
-            "%(contact)s at %(contact_phone)s. Free confidential help line: 1-888-773-8368. "
-            "Your team will be told. Texts are not watched around the clock."
+            "%(contact)s at %(contact_phone)s. Your team will be told. To reach them call "
+            "%(phone)s. If you might hurt yourself, call or text 988. "
+            "Texts are not watched around the clock."
         ),
         reply=True,
+        no_phone_template=N_(
+            "%(name)s, thank you for telling us. Use the steps in your plan and call "
+            "%(contact)s at %(contact_phone)s. Your team will be told. If you might hurt "
+            "yourself, call or text 988. Texts are not watched around the clock."
+        ),
     ),
     "crisis_contact": TextKind(
         N_(
