@@ -16,11 +16,11 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
 from companion.care.escalation import Reason
-from companion.config import ConfigError, load_config
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import AuditEvent, Client, Message, StaffUser, Status
 from companion.services.escalations import EscalationSettings, open_escalation
+from companion.settings import ConfigError, Settings
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -363,6 +363,11 @@ def test_failed_sign_ins_from_one_address_are_rate_limited(make_app, staff):
     assert "Too many failed sign-ins from this network. Try again in 1 minute." in page_of(response)
     assert 0 < int(response.headers["Retry-After"]) <= 60
     assert web.get("/login").status_code == 200  # the page itself still opens
+
+
+def load_config(env):
+    """The app.config a Settings read from ``env`` gives (what create_app stores)."""
+    return Settings.from_env(env).flask_config("instance")
 
 
 def test_a_bad_rate_limit_setting_is_refused_in_words():
