@@ -19,11 +19,17 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from companion.messaging.dispatch import DispatchSettings
+    from companion.messaging.mail import MailSettings
+    from companion.services.escalations import EscalationSettings
+    from companion.services.tick import TickSettings
 
 __all__ = ["ConfigError", "Settings", "SETTINGS_KEY", "database_url", "settings_of"]
 
@@ -321,6 +327,65 @@ class Settings(BaseSettings):
     @property
     def holiday_dates(self) -> list[date]:
         return [date.fromisoformat(d) for d in _dates(self.holidays)]
+
+    # -- what each part of the code is given: built here, and only here ----------------------
+
+    def dispatch(self, concurrency: int | None = None) -> DispatchSettings:
+        """The dispatcher's settings (``concurrency`` narrows the pool for a few rows)."""
+        from companion.messaging.dispatch import DispatchSettings
+
+        return DispatchSettings(
+            concurrency=self.dispatch_concurrency if concurrency is None else concurrency,
+            batch_size=self.dispatch_batch_size,
+            max_attempts=self.send_max_attempts,
+            retry_base_seconds=self.send_retry_base_seconds,
+            lease_seconds=self.sending_lease_seconds,
+            public_base_url=self.public_base_url,
+            program_name=self.program_name,
+            care_team_name=self.care_team_name,
+            care_team_phone=self.care_team_phone,
+            region=self.default_region,
+            hold_unreviewed_languages=self.hold_unreviewed_languages,
+        )
+
+    def mail(self) -> MailSettings | None:
+        """Alert email over SMTP; None without MAIL_SERVER (alerts then go by SMS only)."""
+        from companion.messaging.mail import MailSettings
+
+        if not self.mail_server:
+            return None
+        return MailSettings(
+            server=self.mail_server,
+            port=self.mail_port,
+            use_tls=self.mail_use_tls,
+            username=self.mail_username,
+            password=self.mail_password,
+            sender=self.mail_default_sender,
+            timeout=self.mail_timeout_seconds,
+        )
+
+    def escalation(self) -> EscalationSettings:
+        """The escalation ladder's business calendar, alert links and whether email is on."""
+        from companion.care.escalation import BusinessCalendar
+        from companion.services.escalations import EscalationSettings
+
+        opens, closes = self.opening_hours
+        calendar = BusinessCalendar(
+            zone=ZoneInfo(self.business_timezone),
+            opens=opens,
+            closes=closes,
+            days=frozenset(self.working_days),
+            holidays=frozenset(self.holiday_dates),
+        )
+        return EscalationSettings(calendar, self.public_base_url, bool(self.mail_server))
+
+    def tick(self) -> TickSettings:
+        """Everything one pass of ``services.tick.tick`` needs."""
+        from companion.services.tick import TickSettings
+
+        return TickSettings(
+            dispatch=self.dispatch(), escalation=self.escalation(), mail=self.mail()
+        )
 
     def flask_config(self, instance_path: str = "instance") -> dict[str, Any]:
         """The keys Flask, its extensions and the views read from ``app.config``."""

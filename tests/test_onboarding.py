@@ -14,7 +14,7 @@ from companion.models import (
     Message,
     Status,
 )
-from companion.services.replies import HOOKS
+from companion.runtime import HOOKS
 
 from conftest import MONDAY_9AM, OUR_NUMBER, sign_in
 

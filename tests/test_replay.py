@@ -34,9 +34,9 @@ from companion.models import (
     RiskLevel,
     Status,
 )
+from companion.runtime import send_now
 from companion.services.planning import plan_appointment
 from companion.services.replies import router
-from companion.services.tick import send_now
 
 from conftest import MONDAY_9AM, OUR_NUMBER
 

@@ -19,8 +19,8 @@ from companion.care.escalation import Reason
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import AuditEvent, Client, Message, StaffUser, Status
-from companion.services.escalations import EscalationSettings, open_escalation
-from companion.settings import ConfigError, Settings
+from companion.services.escalations import open_escalation
+from companion.settings import ConfigError, Settings, settings_of
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -431,7 +431,7 @@ def test_a_deactivated_member_cannot_sign_in_and_their_alerts_stay_on_the_queue(
     app, admin, provider, make_client
 ):
     client = make_client(display_name="Rafa")
-    settings = EscalationSettings.from_config(app.config)
+    settings = settings_of(app).escalation()
     escalation = open_escalation(db.session, client, Reason.MISSED_CHECKINS, MONDAY_9AM, settings)
     db.session.commit()
     their_browser = sign_in(app, provider)

@@ -45,8 +45,9 @@ from companion.models import (
     StaffUser,
     Status,
 )
+from companion.runtime import escalation_settings
 from companion.services import audit, pauses
-from companion.services.escalations import EscalationSettings, unreachable
+from companion.services.escalations import unreachable
 from companion.services.planning import replan
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
@@ -347,7 +348,7 @@ def _pause_changes(
 
     Returns whether texts were re-planned.
     """
-    settings = EscalationSettings.from_config(current_app.config)
+    settings = escalation_settings()
     is_paused = client.status == ClientStatus.PAUSED
     if is_paused and not was_paused:
         pauses.paused(db.session, client, now)

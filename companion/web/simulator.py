@@ -17,9 +17,8 @@ from wtforms.validators import Length
 from companion.extensions import db
 from companion.messaging.inbound import receive
 from companion.models import Client, Direction, Message, Status
+from companion.runtime import HOOKS, send_now
 from companion.services.escalations import queued_alerts
-from companion.services.replies import HOOKS
-from companion.services.tick import send_now
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.clients import MESSAGE_STATUS
