@@ -157,7 +157,7 @@ def companion_run(base_url: str, db_url: str, count: int) -> tuple[float, float,
     from companion.extensions import db
     from companion.messaging.compose import render
     from companion.models import Client, Message, Role, StaffUser, Status
-    from companion.services.tick import tick
+    from companion.runtime import tick
 
     app = create_app(
         {

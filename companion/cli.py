@@ -10,9 +10,9 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from companion.care.phones import to_e164
 from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
-from companion.messaging.inbound import to_e164
 from companion.models import Role, StaffUser
 from companion.runtime import tick
 

@@ -40,7 +40,6 @@ from companion.care.escalation import Reason
 from companion.care.plan import normalise as normalise_plan
 from companion.clock import FrozenClock
 from companion.extensions import db
-from companion.messaging.inbound import receive
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -54,6 +53,7 @@ from companion.models import (
 from companion.runtime import HOOKS, escalation_settings, tick
 from companion.services.demo import load_demo
 from companion.services.escalations import open_escalation
+from companion.services.inbound import receive
 
 from conftest import MONDAY_9AM, base_env
 

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from companion.care.plan import normalise, reminder_lines
 from companion.extensions import db
 from companion.messaging.compose import render
-from companion.messaging.inbound import receive
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -35,6 +34,7 @@ from companion.models import (
     Status,
 )
 from companion.runtime import send_now
+from companion.services.inbound import receive
 from companion.services.planning import plan_appointment
 from companion.services.replies import router
 

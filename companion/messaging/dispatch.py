@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from companion.messaging import audit
 from companion.messaging.compose import Rendered, display_phone, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
@@ -38,7 +39,6 @@ from companion.models import (
     StaffUser,
     Status,
 )
-from companion.services import audit
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from companion.care.clock import local_instant
+from companion.care.phones import to_e164
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.messaging.compose import Rendered, render
@@ -28,7 +29,6 @@ from companion.messaging.i18n import (
     shipped_languages,
     supported,
 )
-from companion.messaging.inbound import to_e164
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import (
     CheckIn,
