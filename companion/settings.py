@@ -1,5 +1,7 @@
 """Configuration: one ``Settings`` object read from the environment (and an optional ``.env``).
 
+(About 500 lines because every setting, its rule and its use sit together, in one place.)
+
 ``create_app`` reads it once (``Settings.from_env``), keeps it on the app
 (``app.extensions["companion.settings"]``, ``settings_of(app)``) and fills
 ``app.config`` with the keys Flask, its extensions and the views read
