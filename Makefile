@@ -47,6 +47,7 @@ browser-deps:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # The whole suite on every core, then again with the machine's clock moved 400 days
 # ahead (SQLite, no browser): no test may depend on the day it runs.

@@ -133,7 +133,7 @@ def make_database(server_url: str | None, workdir: Path) -> Database:
     if not server_url:
         path = workdir / f"bench-{uuid.uuid4().hex[:8]}.sqlite3"
         return Database(f"sqlite:///{path}", lambda: None)
-    from companion.config import database_url
+    from companion.settings import database_url
 
     server = make_url(database_url(server_url, "."))
     name = f"companion_bench_{uuid.uuid4().hex[:10]}"
@@ -157,7 +157,7 @@ def companion_run(base_url: str, db_url: str, count: int) -> tuple[float, float,
     from companion.extensions import db
     from companion.messaging.compose import render
     from companion.models import Client, Message, Role, StaffUser, Status
-    from companion.services.tick import tick
+    from companion.runtime import tick
 
     app = create_app(
         {

@@ -201,7 +201,7 @@ def run(server_url: str | None, count: int) -> dict:
     from companion import create_app
     from companion.extensions import db
     from companion.models import CheckIn, Message
-    from companion.services.tick import tick
+    from companion.runtime import tick
 
     with tempfile.TemporaryDirectory() as workdir:
         database = make_database(server_url, Path(workdir))

@@ -10,11 +10,11 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from companion.care.phones import to_e164
 from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
-from companion.messaging.inbound import to_e164
 from companion.models import Role, StaffUser
-from companion.services.tick import tick
+from companion.runtime import tick
 
 
 def parse_instant(value: str) -> datetime:
@@ -85,7 +85,7 @@ def seed_demo(password: str | None) -> None:
     if current_app.config["COMPANION_ENV"] == "production":
         raise click.ClickException("seed-demo is refused in production mode")
     password = password or secrets.token_urlsafe(9)
-    logins = load_demo(password, now())
+    logins = load_demo(db.session, password, now())
     click.echo(f"Demo staff logins (password: {password}):")
     for role, email in logins:
         click.echo(f"  {role:9} {email}")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from companion.clock import app_clock
 from companion.extensions import db
-from companion.services.tick import tick, write_heartbeat
+from companion.runtime import tick, write_heartbeat
 
 log = logging.getLogger(__name__)
 

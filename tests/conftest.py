@@ -29,13 +29,12 @@ from sqlalchemy.exc import OperationalError
 
 from companion import create_app
 from companion.clock import FrozenClock
-from companion.config import database_url as normalise_url
 from companion.extensions import db
-from companion.messaging.inbound import receive
 from companion.models import Client, ClientStatus, Consent, RiskLevel, Role, StaffUser
+from companion.runtime import HOOKS, send_now
 from companion.services.escalations import queued_alerts
-from companion.services.replies import HOOKS
-from companion.services.tick import send_now
+from companion.services.inbound import receive
+from companion.settings import database_url as normalise_url
 
 from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 

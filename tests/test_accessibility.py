@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import current_app
 from test_browser import (
     DESKTOP,
     MOBILE,
@@ -41,7 +40,6 @@ from companion.care.escalation import Reason
 from companion.care.plan import normalise as normalise_plan
 from companion.clock import FrozenClock
 from companion.extensions import db
-from companion.messaging.inbound import receive
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -52,10 +50,10 @@ from companion.models import (
     PlanVersion,
     StaffUser,
 )
+from companion.runtime import HOOKS, escalation_settings, tick
 from companion.services.demo import load_demo
-from companion.services.escalations import EscalationSettings, open_escalation
-from companion.services.replies import HOOKS
-from companion.services.tick import tick
+from companion.services.escalations import open_escalation
+from companion.services.inbound import receive
 
 from conftest import MONDAY_9AM, base_env
 
@@ -195,7 +193,7 @@ def _fill_in(now: datetime) -> dict[str, int]:
             updated_at=now,
         )
     )
-    settings = EscalationSettings.from_config(current_app.config)
+    settings = escalation_settings()
     alert = open_escalation(
         db.session, marcus, Reason.MISSED_CHECKINS, now, settings, details={"consecutive misses": 2}
     )
@@ -225,7 +223,7 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"), clock=clock)
     now = clock.now()
     with app.app_context():
-        load_demo(PASSWORD, now)
+        load_demo(db.session, PASSWORD, now)
         ids = _fill_in(now)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -28,8 +28,8 @@ from werkzeug.serving import make_server
 from companion import create_app
 from companion.clock import FrozenClock
 from companion.extensions import db
+from companion.runtime import tick
 from companion.services.demo import load_demo
-from companion.services.tick import tick
 
 from conftest import MONDAY_9AM, REQUIRE_BROWSER, base_env
 
@@ -69,7 +69,7 @@ def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
     clock = FrozenClock(MONDAY_9AM)
     app = create_app(base_env(f"sqlite:///{path}", WTF_CSRF_ENABLED="1"), clock=clock)
     with app.app_context():
-        load_demo(PASSWORD, clock.now())
+        load_demo(db.session, PASSWORD, clock.now())
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
@@ -334,7 +334,8 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
     from companion.models import Client, Escalation, Role, StaffUser
     from companion.models import Consent as ClientConsent
     from companion.models import RiskLevel as Level
-    from companion.services.escalations import EscalationSettings, open_escalation
+    from companion.services.escalations import open_escalation
+    from companion.settings import settings_of
 
     with live_server.app.app_context():
         now = live_server.clock.now()
@@ -350,7 +351,7 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
                           provider_id=other.id, consent=ClientConsent.OPTED_IN,
                           consent_changed_at=now, created_at=now, updated_at=now)  # fmt: skip
         db.session.add(stranger)
-        settings = EscalationSettings.from_config(live_server.app.config)
+        settings = settings_of(live_server.app).escalation()
         from companion.care.escalation import Reason, Rung
 
         alert = open_escalation(db.session, marcus, Reason.MISSED_CHECKINS, now, settings,

@@ -21,7 +21,7 @@ from companion.models import (
     PlanVersion,
     Status,
 )
-from companion.services.tick import send_now
+from companion.runtime import send_now
 
 from conftest import MONDAY_9AM, sign_in
 

@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from companion.config import ConfigError, database_url, load_config
+from companion.settings import ConfigError, Settings, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_config(env):
+    """The app.config a Settings read from ``env`` gives (what create_app stores)."""
+    return Settings.from_env(env).flask_config("instance")
 
 
 def test_production_without_secret_key_is_refused():

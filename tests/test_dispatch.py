@@ -35,7 +35,7 @@ from companion.models import (
     RiskLevel,
     Status,
 )
-from companion.services.tick import dispatch_settings, tick, transport
+from companion.runtime import dispatch_settings, tick, transport
 
 from conftest import MONDAY_9AM, OUR_NUMBER, twilio_env
 from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN

@@ -28,6 +28,7 @@ from companion.models import (
     Task,
 )
 from companion.services import planning
+from companion.settings import SETTINGS_KEY, settings_of
 
 from conftest import (
     BACKUP_PHONE,
@@ -356,7 +357,11 @@ def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
     officer.email = "olu-no-mail@example.test"
     db.session.commit()
     client = client_of(risk_level=RiskLevel.IVB)
-    team_app.config["MAIL_SERVER"] = ""  # no email either: nobody can tell the officer
+    # No email either: nobody can tell the officer (settings are read once, at start).
+    team_app.extensions[SETTINGS_KEY] = settings_of(team_app).model_copy(
+        update={"mail_server": ""}
+    )
+    team_app.config["MAIL_SERVER"] = ""
     text_back(client, "I'm alone with a child right now", MONDAY_9AM)
     escalation = the_escalation()
     assert escalation.reason == "victim_access"

@@ -9,7 +9,6 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from companion.care.clock import local_instant
@@ -26,7 +25,8 @@ from companion.models import (
     PlanVersion,
     WorkerHeartbeat,
 )
-from companion.services.escalations import EscalationSettings, open_escalation
+from companion.runtime import escalation_settings
+from companion.services.escalations import open_escalation
 from companion.worker import HEARTBEAT_NAME
 
 from conftest import MONDAY_9AM, sign_in
@@ -79,7 +79,7 @@ def la(day: date, hh: int, mm: int = 0) -> datetime:
 
 def alert(client, reason=Reason.MISSED_CHECKINS, at=MONDAY_9AM - timedelta(hours=3)):
     escalation = open_escalation(
-        db.session, client, reason, at, EscalationSettings.from_config(current_app.config)
+        db.session, client, reason, at, escalation_settings()
     )
     db.session.commit()
     return escalation

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import current_app
 from sqlalchemy import event, select
 
 from companion.care.escalation import Reason
@@ -38,6 +37,7 @@ from companion.models import (
     RiskLevel,
     Status,
 )
+from companion.runtime import escalation_settings
 from companion.services.escalations import EscalationSettings, open_escalation, unreachable
 
 from conftest import (
@@ -83,7 +83,7 @@ def at(clock):
 
 
 def settings() -> EscalationSettings:
-    return EscalationSettings.from_config(current_app.config)
+    return escalation_settings()
 
 
 def escalations() -> list[Escalation]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from companion.extensions import db
-from companion.messaging.inbound import receive
 from companion.models import (
     Appointment,
     AuditEvent,
@@ -14,7 +13,8 @@ from companion.models import (
     Message,
     Status,
 )
-from companion.services.replies import HOOKS
+from companion.runtime import HOOKS
+from companion.services.inbound import receive
 
 from conftest import MONDAY_9AM, OUR_NUMBER, sign_in
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from companion.extensions import db
 from companion.messaging.outbox import cancel_pending, enqueue, pending_for
 from companion.models import Direction, Message, Status
-from companion.services.tick import tick
+from companion.runtime import tick
 
 from conftest import MONDAY_9AM
 

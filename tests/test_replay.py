@@ -21,7 +21,6 @@ from sqlalchemy import select
 from companion.care.plan import normalise, reminder_lines
 from companion.extensions import db
 from companion.messaging.compose import render
-from companion.messaging.inbound import receive
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -34,9 +33,9 @@ from companion.models import (
     RiskLevel,
     Status,
 )
+from companion.runtime import HOOKS, send_now
+from companion.services.inbound import receive
 from companion.services.planning import plan_appointment
-from companion.services.replies import router
-from companion.services.tick import send_now
 
 from conftest import MONDAY_9AM, OUR_NUMBER
 
@@ -101,7 +100,7 @@ def answer(client, body, at):
         to_number=OUR_NUMBER,
         body=body,
         now=at,
-        router=router,
+        router=HOOKS["router"],  # replies.router, bound to the app's settings
     )
     db.session.commit()
     send_now(result.reply_ids, at)

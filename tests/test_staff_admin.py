@@ -16,11 +16,11 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
 from companion.care.escalation import Reason
-from companion.config import ConfigError, load_config
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import AuditEvent, Client, Message, StaffUser, Status
-from companion.services.escalations import EscalationSettings, open_escalation
+from companion.services.escalations import open_escalation
+from companion.settings import ConfigError, Settings, settings_of
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -365,6 +365,11 @@ def test_failed_sign_ins_from_one_address_are_rate_limited(make_app, staff):
     assert web.get("/login").status_code == 200  # the page itself still opens
 
 
+def load_config(env):
+    """The app.config a Settings read from ``env`` gives (what create_app stores)."""
+    return Settings.from_env(env).flask_config("instance")
+
+
 def test_a_bad_rate_limit_setting_is_refused_in_words():
     with pytest.raises(ConfigError, match="SIGN_IN_RATE_LIMIT"):
         load_config({"COMPANION_ENV": "testing", "SIGN_IN_RATE_LIMIT": "lots"})
@@ -426,7 +431,7 @@ def test_a_deactivated_member_cannot_sign_in_and_their_alerts_stay_on_the_queue(
     app, admin, provider, make_client
 ):
     client = make_client(display_name="Rafa")
-    settings = EscalationSettings.from_config(app.config)
+    settings = settings_of(app).escalation()
     escalation = open_escalation(db.session, client, Reason.MISSED_CHECKINS, MONDAY_9AM, settings)
     db.session.commit()
     their_browser = sign_in(app, provider)

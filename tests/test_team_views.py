@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from companion.care.clock import local_instant
@@ -29,6 +28,7 @@ from companion.models import (
     StaffUser,
     Status,
 )
+from companion.runtime import escalation_settings
 from companion.services.demo import load_demo
 from companion.services.escalations import EscalationSettings, acknowledge, open_escalation
 
@@ -81,7 +81,7 @@ def la(day: date, hh: int, mm: int = 0) -> datetime:
 
 
 def settings() -> EscalationSettings:
-    return EscalationSettings.from_config(current_app.config)
+    return escalation_settings()
 
 
 def sent(client, kind, at, status=Status.DELIVERED, **fields):
@@ -585,14 +585,14 @@ def test_other_staff_keep_their_pages_and_get_the_team_links(app, people, client
 
 
 def test_the_demo_has_an_examiner_with_one_client(app):
-    logins = load_demo("demo-password-1", MONDAY_9AM)
+    logins = load_demo(db.session, "demo-password-1", MONDAY_9AM)
     assert ("examiner", "examiner@demo.invalid") in logins
     examiner = db.session.scalars(
         select(StaffUser).where(StaffUser.email == "examiner@demo.invalid")
     ).one()
     assigned = db.session.scalars(select(Client).where(Client.examiner_id == examiner.id)).all()
     assert [c.display_name for c in assigned] == ["Marcus"]
-    load_demo("demo-password-1", MONDAY_9AM)  # again: nothing doubles
+    load_demo(db.session, "demo-password-1", MONDAY_9AM)  # again: nothing doubles
     assert db.session.scalars(select(Client).where(Client.examiner_id == examiner.id)).all() == [
         assigned[0]
     ]

@@ -6,7 +6,7 @@ import pytest
 
 from companion.extensions import db
 from companion.models import AuditEvent, Client, Consent, Direction, Message, Status
-from companion.services.tick import tick
+from companion.runtime import tick
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 

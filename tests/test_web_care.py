@@ -34,7 +34,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.services.tick import tick
+from companion.runtime import tick
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from companion.care.escalation import Reason
 from companion.extensions import db
 from companion.models import AuditEvent, Escalation, EscalationStatus, Message, Status
-from companion.services.escalations import EscalationSettings, open_escalation
+from companion.runtime import escalation_settings
+from companion.services.escalations import open_escalation
 
 from conftest import MONDAY_9AM, sign_in
 
@@ -33,7 +33,7 @@ def people(staff):
 @pytest.fixture
 def escalation(app, people, make_client):
     client = make_client(provider_id=people["provider"].id, officer_id=people["officer"].id)
-    settings = EscalationSettings.from_config(current_app.config)
+    settings = escalation_settings()
     escalation = open_escalation(db.session, client, Reason.MISSED_CHECKINS, MONDAY_9AM, settings,
                                  details={"consecutive misses": 2})  # fmt: skip
     db.session.commit()
@@ -115,7 +115,7 @@ def test_acknowledging_without_saying_what_happens_is_refused_and_keeps_the_note
 
 def test_the_queue_lists_open_alerts_first_with_counts_by_reason(app, people, escalation,
                                                                  make_client):  # fmt: skip
-    settings = EscalationSettings.from_config(current_app.config)
+    settings = escalation_settings()
     other = make_client(provider_id=people["provider"].id)
     urgent = open_escalation(db.session, other, Reason.SELF_HARM, MONDAY_9AM, settings)
     db.session.commit()

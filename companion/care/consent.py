@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from companion.messaging.keywords import Keyword
 from companion.models.client import Consent
+
+
+class Keyword(enum.StrEnum):
+    """The compliance keywords (messaging/keywords.py recognises them in every language)."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
 
 
 @dataclass(frozen=True)

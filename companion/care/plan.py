@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from companion.care.labels import W_
-from companion.messaging.inbound import to_e164
+from companion.care.phones import to_e164
 
 MAX_FIELD = 300  # one short line; a text has to carry it
 MAX_ITEMS = 30

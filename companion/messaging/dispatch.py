@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from companion.messaging import audit
 from companion.messaging.compose import Rendered, display_phone, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
@@ -38,7 +39,6 @@ from companion.models import (
     StaffUser,
     Status,
 )
-from companion.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ Resolver = Callable[[Session, Message, Client], dict[str, Any] | None]
 
 @dataclass(frozen=True)
 class DispatchSettings:
+    """What the dispatcher needs; built from the app's settings (``Settings.dispatch``)."""
+
     concurrency: int = 8
     batch_size: int = 200
     max_attempts: int = 5
@@ -63,22 +65,6 @@ class DispatchSettings:
     care_team_phone: str = ""
     region: str = "US"
     hold_unreviewed_languages: bool = False
-
-    @classmethod
-    def from_config(cls, config: dict) -> DispatchSettings:
-        return cls(
-            concurrency=config["DISPATCH_CONCURRENCY"],
-            batch_size=config["DISPATCH_BATCH_SIZE"],
-            max_attempts=config["SEND_MAX_ATTEMPTS"],
-            retry_base_seconds=config["SEND_RETRY_BASE_SECONDS"],
-            lease_seconds=config["SENDING_LEASE_SECONDS"],
-            public_base_url=config["PUBLIC_BASE_URL"],
-            program_name=config["PROGRAM_NAME"],
-            care_team_name=config["CARE_TEAM_NAME"],
-            care_team_phone=config["CARE_TEAM_PHONE"],
-            region=config["DEFAULT_REGION"],
-            hold_unreviewed_languages=config.get("HOLD_UNREVIEWED_LANGUAGES", False),
-        )
 
 
 @dataclass

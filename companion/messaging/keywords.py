@@ -9,19 +9,13 @@ opt-out); a phrase such as "stop texting me" may appear anywhere in it.
 
 from __future__ import annotations
 
-import enum
 from functools import cache
 
+from companion.care.consent import Keyword
 from companion.messaging import words
 from companion.messaging.words import fold
 
 __all__ = ["Keyword", "classify", "fold", "words_for"]
-
-
-class Keyword(enum.StrEnum):
-    OPT_OUT = "opt_out"
-    OPT_IN = "opt_in"
-    HELP = "help"
 
 
 @cache

@@ -13,7 +13,6 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +27,8 @@ RETRY_BASE = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class MailSettings:
+    """Alert email over SMTP; built from the app's settings (``Settings.mail``)."""
+
     server: str
     port: int = 25
     use_tls: bool = False
@@ -35,21 +36,6 @@ class MailSettings:
     password: str = ""
     sender: str = "companion@localhost"
     timeout: float = 10.0
-
-    @classmethod
-    def from_config(cls, config: Any) -> MailSettings | None:
-        """None when no MAIL_SERVER is configured (alerts then go by SMS only)."""
-        if not config.get("MAIL_SERVER"):
-            return None
-        return cls(
-            server=config["MAIL_SERVER"],
-            port=config["MAIL_PORT"],
-            use_tls=config["MAIL_USE_TLS"],
-            username=config["MAIL_USERNAME"],
-            password=config["MAIL_PASSWORD"],
-            sender=config["MAIL_DEFAULT_SENDER"],
-            timeout=config["MAIL_TIMEOUT_SECONDS"],
-        )
 
 
 def send_due_emails(session: Session, now: datetime, settings: MailSettings | None) -> int:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import Client, Consent, RiskLevel, Role, StaffUser
 from companion.services import audit
@@ -31,14 +31,14 @@ CLIENTS = [
 ]
 
 
-def load_demo(password: str, now: datetime) -> list[tuple[str, str]]:
+def load_demo(session: Session, password: str, now: datetime) -> list[tuple[str, str]]:
     """Create (or refresh the passwords of) the demo staff and clients; welcome each client.
 
     Safe to run again: existing rows are kept and no text is queued twice.
     """
     staff: dict[str, StaffUser] = {}
     for role, email, name, phone, public_phone in STAFF:
-        user = db.session.scalars(select(StaffUser).where(StaffUser.email == email)).first()
+        user = session.scalars(select(StaffUser).where(StaffUser.email == email)).first()
         if user is None:
             user = StaffUser(
                 email=email,
@@ -48,15 +48,15 @@ def load_demo(password: str, now: datetime) -> list[tuple[str, str]]:
                 public_phone=public_phone,
                 created_at=now,
             )
-            db.session.add(user)
+            session.add(user)
         user.set_password(password)
         staff.setdefault(role, user)
         staff[email] = user
-    db.session.flush()
+    session.flush()
     staff["officer"].backup_officer_id = staff["backup.officer@demo.invalid"].id
 
     for name, phone, language, level in CLIENTS:
-        client = db.session.scalars(select(Client).where(Client.phone == phone)).first()
+        client = session.scalars(select(Client).where(Client.phone == phone)).first()
         if client is None:
             client = Client(
                 display_name=name,
@@ -71,19 +71,19 @@ def load_demo(password: str, now: datetime) -> list[tuple[str, str]]:
                 created_at=now,
                 updated_at=now,
             )
-            db.session.add(client)
-            db.session.flush()
+            session.add(client)
+            session.flush()
             audit.record(
-                db.session, "client.created", now=now, subject=client, details={"how": "demo data"}
+                session, "client.created", now=now, subject=client, details={"how": "demo data"}
             )
         if phone == EXAMINED_CLIENT and client.examiner_id is None:
             client.examiner_id = staff["examiner"].id
         enqueue(
-            db.session,
+            session,
             kind="welcome",
             dedupe_key=f"welcome:{client.id}",
             client_id=client.id,
             now=now,
         )
-    db.session.commit()
+    session.commit()
     return [(role, email) for role, email, *_ in STAFF]

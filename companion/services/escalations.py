@@ -14,9 +14,8 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -70,23 +69,11 @@ CANT_REACH_CODES = {"21211", "21610", "21614", "30003", "30005", "30006"}
 
 @dataclass(frozen=True)
 class EscalationSettings:
-    """What the escalation code needs from the app's configuration."""
+    """What the escalation code needs from the app's settings (``Settings.escalation``)."""
 
     calendar: BusinessCalendar
     base_url: str = ""
     email: bool = False
-
-    @classmethod
-    def from_config(cls, config: Any) -> EscalationSettings:
-        opens, closes = config["BUSINESS_HOURS"]
-        calendar = BusinessCalendar(
-            zone=ZoneInfo(config["BUSINESS_TIMEZONE"]),
-            opens=time.fromisoformat(opens),
-            closes=time.fromisoformat(closes),
-            days=frozenset(config["BUSINESS_DAYS"]),
-            holidays=frozenset(date.fromisoformat(d) for d in config["HOLIDAYS"]),
-        )
-        return cls(calendar, config.get("PUBLIC_BASE_URL", ""), bool(config.get("MAIL_SERVER")))
 
     def link(self, escalation: Escalation) -> str:
         return f"{self.base_url}/e/{escalation.id}"

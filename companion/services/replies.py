@@ -8,11 +8,12 @@ matches nothing is kept and shown to the provider as a task.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -74,10 +75,10 @@ class Outcome:
 
 
 def router(
-    session: Session, client: Client, message: Message, now: datetime
+    session: Session, client: Client, message: Message, now: datetime, settings: EscalationSettings
 ) -> list[tuple[str, dict[str, Any]]]:
     """``route`` in the shape inbound.receive takes: just the texts to send back."""
-    return route(session, client, message, now).replies
+    return route(session, client, message, now, settings).replies
 
 
 def staff_router(
@@ -87,7 +88,9 @@ def staff_router(
     return staff_reply(session, staff, message.body or "", now)
 
 
-def on_consent(session: Session, client: Client, consent: Consent, now: datetime) -> None:
+def on_consent(
+    session: Session, client: Client, consent: Consent, now: datetime, settings: EscalationSettings
+) -> None:
     """The client texted STOP or START: write it in the consent ledger, then tell whom it may."""
     # inbound.receive has just stored (and flushed) the text that changed it.
     message_id = session.scalar(
@@ -110,14 +113,15 @@ def on_consent(session: Session, client: Client, consent: Consent, now: datetime
             message_id=message_id,
         )
     )
-    consent_changed(session, client, consent, now, current_app.config.get("PUBLIC_BASE_URL", ""))
+    consent_changed(session, client, consent, now, settings.base_url)
 
 
-def on_keyword(session: Session, client: Client, message: Message, now: datetime) -> None:
+def on_keyword(
+    session: Session, client: Client, message: Message, now: datetime, settings: EscalationSettings
+) -> None:
     """A keyword text (STOP, HELP...) that also needs a person now: alert, reply as usual."""
     signals = detect(message.body or "", client.language)
     if signals:
-        settings = _settings()
         for signal in signals:
             open_escalation(
                 session, client, Reason(signal.value), now, settings, message_id=message.id,
@@ -125,17 +129,14 @@ def on_keyword(session: Session, client: Client, message: Message, now: datetime
             )  # fmt: skip
 
 
-# What the webhook and the phone simulator hand to inbound.receive.
-HOOKS = {
-    "router": router,
-    "staff_router": staff_router,
-    "on_consent": on_consent,
-    "on_keyword": on_keyword,
-}
-
-
-def _settings() -> EscalationSettings:
-    return EscalationSettings.from_config(current_app.config)
+def hooks(settings: EscalationSettings) -> dict[str, Callable[..., Any]]:
+    """What the webhook and the phone simulator hand to ``receive``, bound to the settings."""
+    return {
+        "router": partial(router, settings=settings),
+        "staff_router": staff_router,
+        "on_consent": partial(on_consent, settings=settings),
+        "on_keyword": partial(on_keyword, settings=settings),
+    }
 
 
 def question_for(topic: str) -> Question:
@@ -157,7 +158,9 @@ def _last_question(session: Session, client: Client) -> Message | None:
     ).first()
 
 
-def route(session: Session, client: Client, message: Message, now: datetime) -> Outcome:
+def route(
+    session: Session, client: Client, message: Message, now: datetime, settings: EscalationSettings
+) -> Outcome:
     """Apply one reply and say what to answer.
 
     Whatever the reply is taken as, words that need a person now (in any
@@ -168,7 +171,6 @@ def route(session: Session, client: Client, message: Message, now: datetime) -> 
     signals = detect(message.body or "", client.language)
     signals = [a for a in SEVERITY if a in set(signals) | set(outcome.acute)]
     if signals:
-        settings = _settings()
         for signal in signals:
             open_escalation(
                 session, client, Reason(signal.value), now, settings, message_id=message.id,

@@ -1,22 +1,22 @@
-"""One pass of everything time-driven: ``tick(now)``.
+"""One pass of everything time-driven: ``tick(session, now, settings, transport)``.
 
 The worker calls it on an interval and the CLI (``flask tick --at``) calls
 it for any instant, so a replay of a past or future moment runs exactly the
-code production runs.
+code production runs. No Flask here: the caller (``companion.runtime``) passes
+the session, the settings and the transport of its app.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from flask import current_app
+from sqlalchemy.orm import Session
 
-from companion.extensions import db
 from companion.messaging.dispatch import Dispatcher, DispatchSettings, DispatchSummary
 from companion.messaging.mail import MailSettings, send_due_emails
-from companion.messaging.transports import Transport, make_transport
+from companion.messaging.transports import Transport
 from companion.models import WorkerHeartbeat
 from companion.services.escalations import (
     EscalationSettings,
@@ -49,23 +49,19 @@ class TickSummary:
         )
 
 
-def transport() -> Transport:
-    """The app's transport, made once per process."""
-    ext = current_app.extensions
-    if "companion.transport" not in ext:
-        ext["companion.transport"] = make_transport(current_app.config)
-    return ext["companion.transport"]
+@dataclass(frozen=True)
+class TickSettings:
+    """What one pass needs (``Settings.tick()`` builds it)."""
+
+    dispatch: DispatchSettings
+    escalation: EscalationSettings
+    mail: MailSettings | None = None
 
 
-def dispatch_settings(concurrency: int | None = None) -> DispatchSettings:
-    settings = DispatchSettings.from_config(current_app.config)
-    if concurrency is not None:
-        settings = DispatchSettings(**{**settings.__dict__, "concurrency": concurrency})
-    return settings
-
-
-def tick(now: datetime) -> TickSummary:
-    """Close, escalate, plan and send everything due at ``now``. Needs an app context.
+def tick(
+    session: Session, now: datetime, settings: TickSettings, transport: Transport
+) -> TickSummary:
+    """Close, escalate, plan and send everything due at ``now``.
 
     Order matters: check-ins whose window closed are settled first and runs
     of misses escalated; phones that stopped taking texts, and escalations
@@ -73,17 +69,17 @@ def tick(now: datetime) -> TickSummary:
     for clients whose plan runs out within a day, and everything due (alerts
     to staff included) is sent in this same pass.
     """
-    settings = EscalationSettings.from_config(current_app.config)
-    resume_due(db.session, now, settings)  # pauses ending today: active again, texts planned
-    missed_clients, withdrawn = close_check_ins(db.session, now)
-    escalated = review_misses(db.session, missed_clients, now, settings)
-    escalated += review_delivery(db.session, now, settings)
-    escalated += climb_due(db.session, now, settings)
-    planned = plan_clients(db.session, now)
-    with Dispatcher(db.session, transport(), dispatch_settings(), resolve_params) as dispatcher:
+    ladder = settings.escalation
+    resume_due(session, now, ladder)  # pauses ending today: active again, texts planned
+    missed_clients, withdrawn = close_check_ins(session, now)
+    escalated = review_misses(session, missed_clients, now, ladder)
+    escalated += review_delivery(session, now, ladder)
+    escalated += climb_due(session, now, ladder)
+    planned = plan_clients(session, now)
+    with Dispatcher(session, transport, settings.dispatch, resolve_params) as dispatcher:
         summary = dispatcher.run(now)
-    queued_alerts(db.session)  # sent just now by the dispatcher
-    emails = send_due_emails(db.session, now, MailSettings.from_config(current_app.config))
+    queued_alerts(session)  # sent just now by the dispatcher
+    emails = send_due_emails(session, now, settings.mail)
     return TickSummary(
         now=now,
         dispatch=summary,
@@ -95,25 +91,32 @@ def tick(now: datetime) -> TickSummary:
     )
 
 
-def send_now(message_ids: list[int], now: datetime) -> DispatchSummary:
+def send_now(
+    session: Session,
+    message_ids: list[int],
+    now: datetime,
+    settings: DispatchSettings,
+    transport: Transport,
+) -> DispatchSummary:
     """Send these queued rows at once (answers to a text just received).
 
-    Whatever cannot go now stays queued for the worker: nothing is lost.
+    Whatever cannot go now stays queued for the worker: nothing is lost. A few rows
+    need a small pool: at most 4 threads, one per row.
     """
     if not message_ids:
         return DispatchSummary()
-    settings = dispatch_settings(concurrency=min(len(message_ids), 4))
-    with Dispatcher(db.session, transport(), settings, resolve_params) as dispatcher:
+    settings = replace(settings, concurrency=min(len(message_ids), 4))
+    with Dispatcher(session, transport, settings, resolve_params) as dispatcher:
         return dispatcher.run(now, only_ids=message_ids)
 
 
-def write_heartbeat(name: str, now: datetime, summary: str) -> None:
+def write_heartbeat(session: Session, name: str, now: datetime, summary: str) -> None:
     """Record that the worker is alive; /healthz reads it."""
-    beat = db.session.get(WorkerHeartbeat, name)
+    beat = session.get(WorkerHeartbeat, name)
     if beat is None:
         beat = WorkerHeartbeat(name=name, beat_at=now, summary=summary[:300])
-        db.session.add(beat)
+        session.add(beat)
     else:
         beat.beat_at = now
         beat.summary = summary[:300]
-    db.session.commit()
+    session.commit()

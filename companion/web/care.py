@@ -100,9 +100,10 @@ from companion.models import (
     Task,
     TaskStatus,
 )
+from companion.runtime import escalation_settings
 from companion.services import appointment_outcomes, audit, planning
 from companion.services.appointment_outcomes import Recorded
-from companion.services.escalations import EscalationSettings, note, open_escalation
+from companion.services.escalations import note, open_escalation
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403, record_view
 from companion.web.auth import _safe_next
@@ -1450,7 +1451,7 @@ def appointment_outcome(client_id: int, appointment_id: int) -> Response:
         else:
             escalation = open_escalation(
                 db.session, client, Reason.MISSED_APPOINTMENT, now,
-                EscalationSettings.from_config(current_app.config),
+                escalation_settings(),
                 appointment_id=appointment.id,
                 details={"missed": f"{what.lower()} of {when}", "recorded by": current_user.name},
             )  # fmt: skip

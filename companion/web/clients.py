@@ -17,6 +17,7 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from companion.care.clock import local_instant
+from companion.care.phones import to_e164
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.messaging.compose import Rendered, render
@@ -28,7 +29,6 @@ from companion.messaging.i18n import (
     shipped_languages,
     supported,
 )
-from companion.messaging.inbound import to_e164
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import (
     CheckIn,
@@ -45,8 +45,9 @@ from companion.models import (
     StaffUser,
     Status,
 )
+from companion.runtime import escalation_settings
 from companion.services import audit, pauses
-from companion.services.escalations import EscalationSettings, unreachable
+from companion.services.escalations import unreachable
 from companion.services.planning import replan
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
@@ -347,7 +348,7 @@ def _pause_changes(
 
     Returns whether texts were re-planned.
     """
-    settings = EscalationSettings.from_config(current_app.config)
+    settings = escalation_settings()
     is_paused = client.status == ClientStatus.PAUSED
     if is_paused and not was_paused:
         pauses.paused(db.session, client, now)

@@ -36,8 +36,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
+from companion.care.phones import to_e164
 from companion.extensions import db
-from companion.messaging.inbound import to_e164
 from companion.models import Appointment, AppointmentKind, AppointmentStatus, Client, Role
 from companion.services import audit, planning
 from companion.web import clock

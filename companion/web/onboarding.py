@@ -28,8 +28,8 @@ from companion.models import (
     Role,
     Status,
 )
+from companion.runtime import send_now
 from companion.services import audit, planning
-from companion.services.tick import send_now
 from companion.web import clock
 from companion.web.care import (
     AppointmentForm,

@@ -1,7 +1,7 @@
 """The phone simulator: read what a client received and reply as that client.
 
 Only with the console transport (nothing leaves the machine then). A reply
-typed here goes through ``messaging.inbound.receive``, the very code a real
+typed here goes through ``services.inbound.receive``, the very code a real
 inbound SMS takes.
 """
 
@@ -15,11 +15,10 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from companion.extensions import db
-from companion.messaging.inbound import receive
 from companion.models import Client, Direction, Message, Status
+from companion.runtime import HOOKS, send_now
 from companion.services.escalations import queued_alerts
-from companion.services.replies import HOOKS
-from companion.services.tick import send_now
+from companion.services.inbound import receive
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.clients import MESSAGE_STATUS

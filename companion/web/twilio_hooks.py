@@ -15,10 +15,9 @@ from twilio.request_validator import RequestValidator
 
 from companion.extensions import csrf, db
 from companion.messaging.dispatch import apply_provider_status
-from companion.messaging.inbound import receive
+from companion.runtime import HOOKS, send_now
 from companion.services.escalations import queued_alerts
-from companion.services.replies import HOOKS
-from companion.services.tick import send_now
+from companion.services.inbound import receive
 from companion.web import clock
 
 log = logging.getLogger(__name__)

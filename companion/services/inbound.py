@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.care.consent import decide
+from companion.care.phones import to_e164
 from companion.messaging.keywords import Keyword, classify
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import Client, Consent, Direction, Message, StaffUser, Status
@@ -30,7 +30,7 @@ MAX_BODY = 5000
 
 
 # Decides what an ordinary reply means (an answer, a confirmation...) and which
-# texts answer it: (kind, params) pairs. Supplied by the layer above (companion.services.replies).
+# texts answer it: (kind, params) pairs. Supplied by companion.services.replies.hooks.
 Router = Callable[[Session, Client, Message, datetime], list[tuple[str, dict[str, Any]]]]
 # A text from a staff member's registered phone ("OK 4821"): the one answer to send back.
 StaffRouter = Callable[[Session, StaffUser, Message, datetime], tuple[str, dict[str, Any]]]
@@ -47,17 +47,6 @@ class Received:
     keyword: Keyword | None
     reply_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
-
-
-def to_e164(raw: str, region: str = "US") -> str | None:
-    """``raw`` as an E.164 number, or None when it is not a valid phone number."""
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def receive(
@@ -77,7 +66,8 @@ def receive(
 ) -> Received:
     """Store one inbound text and queue the answer it needs. The caller commits.
 
-    The hooks come from the layer above (``companion.services.replies.HOOKS``): what an
+    The hooks come from ``companion.services.replies.hooks`` (bound to the app's
+    settings by ``companion.runtime.HOOKS``): what an
     ordinary reply means, what a staff member's text means, and what follows a
     change of consent, and what a keyword message ("stop texting me, I can't
     go on") says besides the keyword. Without them a reply is only acknowledged.

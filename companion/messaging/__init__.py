@@ -1,0 +1,1 @@
+"""Messaging: compose texts, the outbox, transports, reading replies (above care)."""

@@ -1,0 +1,497 @@
+"""Configuration: one ``Settings`` object read from the environment (and an optional ``.env``).
+
+(About 500 lines because every setting, its rule and its use sit together, in one place.)
+
+``create_app`` reads it once (``Settings.from_env``), keeps it on the app
+(``app.extensions["companion.settings"]``, ``settings_of(app)``) and fills
+``app.config`` with the keys Flask, its extensions and the views read
+(``Settings.flask_config``). Services never read the app: the web, CLI and worker
+layers pass them what they need (``dispatch()``, ``mail()``, ``escalation()``).
+
+Names follow DESIGN.md's contract. ``COMPANION_ENV`` is ``production`` unless set
+otherwise: an operator who forgets it gets the strict checks, not a demo. A bad or
+missing value raises ``ConfigError`` with one line naming the variable and what it
+expects; ``create_app`` prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import date, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from companion.messaging.dispatch import DispatchSettings
+    from companion.messaging.mail import MailSettings
+    from companion.services.escalations import EscalationSettings
+    from companion.services.tick import TickSettings
+
+__all__ = ["ConfigError", "Settings", "SETTINGS_KEY", "database_url", "settings_of"]
+
+SETTINGS_KEY = "companion.settings"
+MODES = ("production", "development", "testing")
+TRANSPORTS = ("console", "twilio")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - only ever used outside production
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run Companion; the message says what to set."""
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL: the given one with the psycopg 3 driver, or SQLite in ``instance/``."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "companion.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+# Where ``Settings()`` reads its variables: the process environment unless
+# ``Settings.from_env`` names a mapping (the environment plus create_app's overrides).
+_SOURCE: ContextVar[Mapping[str, Any] | None] = ContextVar("companion_settings_env", default=None)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' environment source, over a given mapping instead of os.environ."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        env = _SOURCE.get()
+        return dict(os.environ if env is None else env)
+
+
+# Fields read as whole numbers, with their minimum.
+_INTS = {
+    "proxy_count": 0,
+    "dispatch_concurrency": 1,
+    "dispatch_batch_size": 1,
+    "send_max_attempts": 1,
+    "send_retry_base_seconds": 1,
+    "sending_lease_seconds": 30,
+    "mail_port": 1,
+    "worker_interval_seconds": 1,
+    "heartbeat_stale_seconds": 10,
+    "session_lifetime_minutes": 5,
+    "sign_in_max_failures": 1,
+    "sign_in_lock_minutes": 1,
+}
+_FLOATS = ("twilio_timeout_seconds", "mail_timeout_seconds")
+_FLAGS = ("hold_unreviewed_languages", "mail_use_tls")
+
+
+class Settings(BaseSettings):
+    """Every setting Companion reads, each from the environment variable of its name in capitals."""
+
+    model_config = SettingsConfigDict(
+        alias_generator=str.upper,
+        populate_by_name=True,
+        case_sensitive=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    companion_env: Literal["production", "development", "testing"] = "production"
+    secret_key: str = ""
+    database_url: str = ""
+    sms_transport: Literal["console", "twilio"] = "console"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = ""
+    twilio_timeout_seconds: float = 10.0
+    public_base_url: str = ""
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    proxy_count: int = Field(0, ge=0)
+    # What clients see: a neutral sender, never the program's purpose.
+    program_name: str = "Companion"
+    care_team_name: str = ""
+    care_team_phone: str = ""
+    default_region: str = "US"
+    # Send English instead of a language no qualified translator has reviewed
+    # yet (translations/review.json); the client page says so.
+    hold_unreviewed_languages: bool = False
+    # Dispatcher.
+    dispatch_concurrency: int = Field(8, ge=1)
+    dispatch_batch_size: int = Field(200, ge=1)
+    send_max_attempts: int = Field(5, ge=1)
+    send_retry_base_seconds: int = Field(30, ge=1)
+    sending_lease_seconds: int = Field(300, ge=30)
+    # Escalations: when "one business day" runs (urgent escalations ignore it).
+    business_timezone: str = "America/Los_Angeles"
+    business_hours: str = "09:00-17:00"
+    business_days: str = "mon-fri"
+    holidays: str = ""
+    # Alert email (SMTP). Without MAIL_SERVER alerts go by SMS only.
+    mail_server: str = ""
+    mail_port: int = Field(25, ge=1)
+    mail_use_tls: bool = False
+    mail_username: str = ""
+    mail_password: str = ""
+    mail_default_sender: str = "companion@localhost"
+    mail_timeout_seconds: float = 10.0
+    # Worker.
+    worker_interval_seconds: int = Field(30, ge=1)
+    heartbeat_stale_seconds: int = Field(300, ge=10)
+    # Sessions and sign-in protection (web/auth.py): failed sign-ins from one address are
+    # rate-limited (Flask-Limiter; counters in RATELIMIT_STORAGE_URI: memory:// per process,
+    # redis://localhost:6379 shared between gunicorn workers), and an account is locked for
+    # SIGN_IN_LOCK_MINUTES after SIGN_IN_MAX_FAILURES in a row.
+    session_lifetime_minutes: int = Field(480, ge=5)
+    wtf_csrf_enabled: bool = True
+    ratelimit_storage_uri: str = "memory://"
+    sign_in_rate_limit: str = "10 per minute;50 per hour"
+    sign_in_max_failures: int = Field(5, ge=1)
+    sign_in_lock_minutes: int = Field(15, ge=1)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_sources):  # type: ignore[override]
+        # Keyword arguments, then the environment (or the mapping given to from_env).
+        # ``.env`` is loaded into the environment by create_app (python-dotenv), as before.
+        return (init_settings, _MappingEnvSource(settings_cls))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, Any] | None = None) -> Settings:
+        """Read and check the settings; raise ConfigError naming the first thing wrong."""
+        token = _SOURCE.set(os.environ if env is None else env)
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
+        finally:
+            _SOURCE.reset(token)
+
+    # -- the rules (same as the hand-written parser they replace) ---------------------------
+
+    @field_validator("companion_env", "sms_transport", mode="before")
+    @classmethod
+    def _choice(cls, raw: Any, info: ValidationInfo) -> Any:
+        default = "production" if info.field_name == "companion_env" else "console"
+        value = str(raw).strip().lower() or default
+        if info.field_name == "companion_env" and value not in MODES:
+            raise ValueError(f"COMPANION_ENV must be one of {', '.join(MODES)}, got {value!r}")
+        if info.field_name == "sms_transport" and value not in TRANSPORTS:
+            raise ValueError(f"SMS_TRANSPORT must be console or twilio, got {value!r}")
+        return value
+
+    @field_validator(*_INTS, mode="before")
+    @classmethod
+    def _whole_number(cls, raw: Any, info: ValidationInfo) -> Any:
+        if raw in (None, ""):
+            return cls.model_fields[info.field_name].default
+        if isinstance(raw, int):
+            return raw
+        try:
+            return int(raw)
+        except ValueError:
+            name = info.field_name.upper()
+            raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+    @field_validator(*_FLOATS, mode="before")
+    @classmethod
+    def _number(cls, raw: Any, info: ValidationInfo) -> Any:
+        if raw in (None, ""):
+            return cls.model_fields[info.field_name].default
+        try:
+            return float(raw)
+        except ValueError:
+            name = info.field_name.upper()
+            raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+    @field_validator(*_FLAGS, mode="before")
+    @classmethod
+    def _flag(cls, raw: Any) -> bool:
+        """An on/off setting: 1, true, yes or on turn it on; anything else is off."""
+        if isinstance(raw, bool):
+            return raw
+        return str(raw).strip().lower() in ("1", "true", "yes", "on")
+
+    @field_validator("wtf_csrf_enabled", mode="before")
+    @classmethod
+    def _csrf(cls, raw: Any) -> bool:
+        return raw if isinstance(raw, bool) else str(raw) != "0"
+
+    @field_validator("twilio_api_base_url", "public_base_url", mode="after")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("mail_default_sender", "ratelimit_storage_uri", mode="before")
+    @classmethod
+    def _or_default(cls, raw: Any, info: ValidationInfo) -> Any:
+        value = str(raw).strip() if info.field_name == "ratelimit_storage_uri" else raw
+        return value or cls.model_fields[info.field_name].default
+
+    @field_validator("business_timezone", mode="before")
+    @classmethod
+    def _timezone(cls, raw: Any) -> str:
+        value = str(raw).strip() or "America/Los_Angeles"
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "BUSINESS_TIMEZONE must be an IANA timezone such as America/Los_Angeles"
+            ) from None
+        return value
+
+    @field_validator("business_hours", mode="before")
+    @classmethod
+    def _hours(cls, raw: Any) -> str:
+        raw = raw or "09:00-17:00"
+        try:
+            opens, closes = (part.strip() for part in raw.split("-"))
+            if time.fromisoformat(opens) >= time.fromisoformat(closes):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"BUSINESS_HOURS must look like 09:00-17:00, got {raw!r}") from None
+        return f"{opens}-{closes}"
+
+    @field_validator("business_days", mode="before")
+    @classmethod
+    def _days(cls, raw: Any) -> str:
+        raw = raw or "mon-fri"
+        _weekdays(raw)
+        return raw
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, raw: Any) -> str:
+        _dates(raw)
+        return raw
+
+    @field_validator("sign_in_rate_limit", mode="before")
+    @classmethod
+    def _rate_limit(cls, raw: Any) -> str:
+        """A limit such as "10 per minute;50 per hour" (the ``limits`` notation)."""
+        from limits import parse_many
+
+        value = str(raw).strip() or "10 per minute;50 per hour"
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"SIGN_IN_RATE_LIMIT must look like '10 per minute;50 per hour', got {value!r}"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Settings:
+        if self.production and not self.secret_key:
+            raise ValueError(
+                "SECRET_KEY is not set (set it, or COMPANION_ENV=development for a local try-out)"
+            )
+        if self.sms_transport == "twilio":
+            missing = [
+                name
+                for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")
+                if not getattr(self, name.lower())
+            ]
+            if not (self.twilio_messaging_service_sid or self.twilio_from_number):
+                missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
+            if missing:
+                raise ValueError("SMS_TRANSPORT=twilio needs " + ", ".join(missing))
+        return self
+
+    # -- what the settings mean ---------------------------------------------------------------
+
+    @property
+    def production(self) -> bool:
+        return self.companion_env == "production"
+
+    @property
+    def testing(self) -> bool:
+        return self.companion_env == "testing"
+
+    @property
+    def secret(self) -> str:
+        return self.secret_key or DEV_SECRET_KEY
+
+    @property
+    def opening_hours(self) -> tuple[time, time]:
+        opens, closes = self.business_hours.split("-")
+        return time.fromisoformat(opens), time.fromisoformat(closes)
+
+    @property
+    def working_days(self) -> list[int]:
+        return _weekdays(self.business_days)
+
+    @property
+    def holiday_dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in _dates(self.holidays)]
+
+    # -- what each part of the code is given: built here, and only here ----------------------
+
+    def dispatch(self, concurrency: int | None = None) -> DispatchSettings:
+        """The dispatcher's settings (``concurrency`` narrows the pool for a few rows)."""
+        from companion.messaging.dispatch import DispatchSettings
+
+        return DispatchSettings(
+            concurrency=self.dispatch_concurrency if concurrency is None else concurrency,
+            batch_size=self.dispatch_batch_size,
+            max_attempts=self.send_max_attempts,
+            retry_base_seconds=self.send_retry_base_seconds,
+            lease_seconds=self.sending_lease_seconds,
+            public_base_url=self.public_base_url,
+            program_name=self.program_name,
+            care_team_name=self.care_team_name,
+            care_team_phone=self.care_team_phone,
+            region=self.default_region,
+            hold_unreviewed_languages=self.hold_unreviewed_languages,
+        )
+
+    def mail(self) -> MailSettings | None:
+        """Alert email over SMTP; None without MAIL_SERVER (alerts then go by SMS only)."""
+        from companion.messaging.mail import MailSettings
+
+        if not self.mail_server:
+            return None
+        return MailSettings(
+            server=self.mail_server,
+            port=self.mail_port,
+            use_tls=self.mail_use_tls,
+            username=self.mail_username,
+            password=self.mail_password,
+            sender=self.mail_default_sender,
+            timeout=self.mail_timeout_seconds,
+        )
+
+    def escalation(self) -> EscalationSettings:
+        """The escalation ladder's business calendar, alert links and whether email is on."""
+        from companion.care.escalation import BusinessCalendar
+        from companion.services.escalations import EscalationSettings
+
+        opens, closes = self.opening_hours
+        calendar = BusinessCalendar(
+            zone=ZoneInfo(self.business_timezone),
+            opens=opens,
+            closes=closes,
+            days=frozenset(self.working_days),
+            holidays=frozenset(self.holiday_dates),
+        )
+        return EscalationSettings(calendar, self.public_base_url, bool(self.mail_server))
+
+    def tick(self) -> TickSettings:
+        """Everything one pass of ``services.tick.tick`` needs."""
+        from companion.services.tick import TickSettings
+
+        return TickSettings(
+            dispatch=self.dispatch(), escalation=self.escalation(), mail=self.mail()
+        )
+
+    def flask_config(self, instance_path: str = "instance") -> dict[str, Any]:
+        """The keys Flask, its extensions and the views read from ``app.config``."""
+        opens, closes = self.business_hours.split("-")
+        return {
+            "COMPANION_ENV": self.companion_env,
+            "TESTING": self.testing,
+            "SECRET_KEY": self.secret,
+            "SQLALCHEMY_DATABASE_URI": database_url(self.database_url, instance_path),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SMS_TRANSPORT": self.sms_transport,
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
+            "TWILIO_FROM_NUMBER": self.twilio_from_number,
+            "TWILIO_API_BASE_URL": self.twilio_api_base_url,
+            "TWILIO_TIMEOUT_SECONDS": self.twilio_timeout_seconds,
+            "PUBLIC_BASE_URL": self.public_base_url,
+            "PROXY_COUNT": self.proxy_count,
+            "PROGRAM_NAME": self.program_name,
+            "CARE_TEAM_NAME": self.care_team_name,
+            "CARE_TEAM_PHONE": self.care_team_phone,
+            "DEFAULT_REGION": self.default_region,
+            "HOLD_UNREVIEWED_LANGUAGES": self.hold_unreviewed_languages,
+            "DISPATCH_CONCURRENCY": self.dispatch_concurrency,
+            "DISPATCH_BATCH_SIZE": self.dispatch_batch_size,
+            "SEND_MAX_ATTEMPTS": self.send_max_attempts,
+            "SEND_RETRY_BASE_SECONDS": self.send_retry_base_seconds,
+            "SENDING_LEASE_SECONDS": self.sending_lease_seconds,
+            "BUSINESS_TIMEZONE": self.business_timezone,
+            "BUSINESS_HOURS": (opens, closes),
+            "BUSINESS_DAYS": self.working_days,
+            "HOLIDAYS": _dates(self.holidays),
+            "MAIL_SERVER": self.mail_server,
+            "MAIL_PORT": self.mail_port,
+            "MAIL_USE_TLS": self.mail_use_tls,
+            "MAIL_USERNAME": self.mail_username,
+            "MAIL_PASSWORD": self.mail_password,
+            "MAIL_DEFAULT_SENDER": self.mail_default_sender,
+            "MAIL_TIMEOUT_SECONDS": self.mail_timeout_seconds,
+            "WORKER_INTERVAL_SECONDS": self.worker_interval_seconds,
+            "HEARTBEAT_STALE_SECONDS": self.heartbeat_stale_seconds,
+            # Sessions: secure cookies unless explicitly serving plain http locally.
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.production,
+            "REMEMBER_COOKIE_SECURE": self.production,
+            "PERMANENT_SESSION_LIFETIME": self.session_lifetime_minutes * 60,
+            "WTF_CSRF_ENABLED": self.wtf_csrf_enabled,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_KEY_PREFIX": "companion",
+            "RATELIMIT_HEADERS_ENABLED": False,
+            # Redis down: count in this process meanwhile rather than refuse every sign-in.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "SIGN_IN_RATE_LIMIT": self.sign_in_rate_limit,
+            "SIGN_IN_MAX_FAILURES": self.sign_in_max_failures,
+            "SIGN_IN_LOCK_MINUTES": self.sign_in_lock_minutes,
+        }
+
+
+def _weekdays(raw: str) -> list[int]:
+    """ "mon-fri" or "mon,tue,thu" -> weekday numbers."""
+    days: set[int] = set()
+    try:
+        for part in raw.lower().replace(" ", "").split(","):
+            if "-" in part:
+                first, last = (WEEKDAYS.index(p[:3]) for p in part.split("-"))
+                days.update(range(first, last + 1))
+            elif part:
+                days.add(WEEKDAYS.index(part[:3]))
+    except ValueError:
+        raise ValueError(f"BUSINESS_DAYS must look like mon-fri, got {raw!r}") from None
+    if not days:
+        raise ValueError("BUSINESS_DAYS names no day")
+    return sorted(days)
+
+
+def _dates(raw: str) -> list[str]:
+    found = []
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            found.append(date.fromisoformat(part).isoformat())
+        except ValueError:
+            raise ValueError(
+                f"HOLIDAYS must be dates like 2026-12-25, separated by commas; got {part!r}"
+            ) from None
+    return found
+
+
+def _one_line(exc: ValidationError) -> str:
+    """The first problem, as one line that names the variable."""
+    error = exc.errors(include_url=False)[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if error["type"] == "greater_than_equal":
+        return f"{name} must be at least {ctx['ge']}, got {error['input']}"
+    return f"{name}: {error['msg']}" if name else error["msg"]
+
+
+def settings_of(app: Any) -> Settings:
+    """The settings an app was built with (``create_app``)."""
+    return app.extensions[SETTINGS_KEY]
