@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -34,6 +33,7 @@ from companion.models import (
     Escalation,
 )
 from companion.models.base import UTCDateTime
+from companion.runtime import escalation_settings
 from companion.services import appointment_outcomes, pauses
 from companion.services.escalations import (
     EscalationSettings,
@@ -47,7 +47,7 @@ BEFORE = "b7d41c0e9a11"  # the revision before the facts moved into columns
 
 
 def settings() -> EscalationSettings:
-    return EscalationSettings.from_config(current_app.config)
+    return escalation_settings()
 
 
 def audit_actions(action: str) -> list[AuditEvent]:
