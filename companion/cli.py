@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
-from companion.messaging.inbound import to_e164
+from companion.messaging.phones import to_e164
 from companion.models import Role, StaffUser
 from companion.services.tick import tick
 

@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from companion.messaging.compose import Rendered, display_phone, render
+from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
+from companion.messaging.phones import display_phone
 from companion.messaging.retry import RetryPolicy
 from companion.messaging.texts import KINDS
 from companion.messaging.transports.base import SendResult, Transport, TransportError

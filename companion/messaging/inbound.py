@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.care.consent import decide
 from companion.messaging.keywords import Keyword, classify
 from companion.messaging.outbox import cancel_pending, enqueue
+from companion.messaging.phones import to_e164
 from companion.models import Client, Consent, Direction, Message, StaffUser, Status
 from companion.services import audit
 
@@ -47,17 +47,6 @@ class Received:
     keyword: Keyword | None
     reply_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
-
-
-def to_e164(raw: str, region: str = "US") -> str | None:
-    """``raw`` as an E.164 number, or None when it is not a valid phone number."""
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def receive(

@@ -76,8 +76,9 @@ from companion.care.plan import (
 )
 from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, TOPICS
 from companion.extensions import db
-from companion.messaging.compose import display_phone, render
+from companion.messaging.compose import render
 from companion.messaging.i18n import language_name, sending_language
+from companion.messaging.phones import display_phone
 from companion.messaging.texts import PLAN_LINES, QUESTIONS
 from companion.models import (
     AcuteLevel,

@@ -28,8 +28,8 @@ from companion.messaging.i18n import (
     shipped_languages,
     supported,
 )
-from companion.messaging.inbound import to_e164
 from companion.messaging.outbox import cancel_pending, enqueue
+from companion.messaging.phones import to_e164
 from companion.models import (
     CheckIn,
     CheckInStatus,

@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from companion.extensions import db
-from companion.messaging.inbound import to_e164
+from companion.messaging.phones import to_e164
 from companion.models import Appointment, AppointmentKind, AppointmentStatus, Client, Role
 from companion.services import audit, planning
 from companion.web import clock

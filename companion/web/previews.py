@@ -28,8 +28,9 @@ from companion.care.clock import local_instant
 from companion.care.plan import crisis_contact, reminder_lines
 from companion.care.topics import TOPICS
 from companion.extensions import db
-from companion.messaging.compose import Rendered, display_phone, render
+from companion.messaging.compose import Rendered, render
 from companion.messaging.outbox import enqueue
+from companion.messaging.phones import display_phone
 from companion.messaging.texts import KINDS
 from companion.models import Client
 from companion.services import audit

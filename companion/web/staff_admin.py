@@ -33,7 +33,7 @@ from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from companion.extensions import db
-from companion.messaging.inbound import to_e164
+from companion.messaging.phones import to_e164
 from companion.models import Client, Escalation, EscalationStatus, Role, StaffUser
 from companion.services import audit
 from companion.web import clock
