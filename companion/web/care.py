@@ -102,6 +102,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
+from companion.models.message import STATUS_WORDS
 from companion.services import audit, planning
 from companion.services.escalations import EscalationSettings, note, open_escalation
 from companion.web import clock
@@ -148,17 +149,7 @@ APPOINTMENT_STATUS: dict[AppointmentStatus, LazyProxy] = {
     AppointmentStatus.MISSED: L_("missed"),
 }
 # A notice's state, as the appointments page shows it (the value stays the CSS class).
-MESSAGE_STATUS: dict[Status, LazyProxy] = {
-    Status.PENDING: L_("pending"),
-    Status.SENDING: L_("sending"),
-    Status.SENT: L_("sent"),
-    Status.DELIVERED: L_("delivered"),
-    Status.UNDELIVERED: L_("undelivered"),
-    Status.FAILED: L_("failed"),
-    Status.EXPIRED: L_("expired"),
-    Status.CANCELLED: L_("cancelled"),
-    Status.RECEIVED: L_("received"),
-}
+MESSAGE_STATUS: dict[Status, LazyProxy] = {s: L_(word) for s, word in STATUS_WORDS.items()}
 CHECKIN_STATUS: dict[CheckInStatus, LazyProxy] = {
     CheckInStatus.ANSWERED: L_("answered"),
     CheckInStatus.MISSED: L_("missed"),
