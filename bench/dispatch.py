@@ -243,6 +243,32 @@ def run(scenario: Scenario, server_url: str | None, workdir: Path, rounds: int) 
     return Result(scenario, companion_rate, bare_rate, companion_cpu, bare_cpu)
 
 
+def compare_http_clients(
+    scenario: Scenario, server_url: str | None, workdir: Path, rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Companion with each HTTP client under the twilio library, interleaved; best rate, CPU.
+
+    Each round runs both clients (in turn first) and the bare loop against one
+    fake, so a burst of other load on the machine hurts one run, not one side.
+    """
+    from companion.messaging.transports.twilio import TwilioTransport
+
+    runs: dict[str, list[tuple[float, float]]] = {"lean": [], "stock": [], "bare loop": []}
+    with FakeProcess(scenario.latency) as fake:
+        for i in range(rounds):
+            for variant in ("lean", "stock") if i % 2 == 0 else ("stock", "lean"):
+                TwilioTransport.HTTP_CLIENT = variant
+                database = make_database(server_url, workdir)
+                try:
+                    rate, cpu, body = companion_run(fake.url, database.url, scenario.count)
+                finally:
+                    database.cleanup()
+                    TwilioTransport.HTTP_CLIENT = "lean"
+                runs[variant].append((rate, cpu))
+            runs["bare loop"].append(bare_loop(fake.url, scenario.count, body))
+    return {name: max(results) for name, results in runs.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000, help="texts per side, no latency")
@@ -257,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         help="runs of each side, alternating; the best of each counts (other load is noise)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument(
+        "--compare-http-clients", action="store_true",
+        help="Companion with the stock TwilioHttpClient against the lean one, interleaved",
+    )
     args = parser.parse_args(argv)
 
     os.environ.pop("TWILIO_EDGE", None)
@@ -267,6 +297,26 @@ def main(argv: list[str] | None = None) -> int:
         f"dispatch benchmark: {backend}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU(s), twilio transport -> local fake API (own process)"
     )
+    if args.compare_http_clients:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            found = [
+                (scenario, compare_http_clients(scenario, args.database_url, workdir, args.rounds))
+                for scenario in scenarios
+            ]
+        print(f"best of {args.rounds} rounds each (CPU: this process, all threads, ms per text)")
+        print("{:>8} {:>6} {:>10} {:>5} {:>10} {:>5} {:>12} {:>5} {:>12}".format(
+            "latency", "texts", "lean/s", "CPU", "stock/s", "CPU", "bare loop/s", "CPU",
+            "stock/lean",
+        ))  # fmt: skip
+        for scenario, best in found:
+            (lean, lean_cpu), (stock, stock_cpu), (bare, bare_cpu) = best.values()
+            print(
+                f"{scenario.latency * 1000:>6.0f}ms {scenario.count:>6} {lean:>10.0f} "
+                f"{lean_cpu:>5.2f} {stock:>10.0f} {stock_cpu:>5.2f} {bare:>12.0f} "
+                f"{bare_cpu:>5.2f} {stock / lean:>11.2f}x"
+            )
+        return 0
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in scenarios:

@@ -91,7 +91,7 @@ def populate(count: int) -> None:
     from companion.care import planner
     from companion.extensions import db
     from companion.models import Appointment, Client, Message, PlanVersion, Role, StaffUser
-    from companion.services.planning import _outbox_row, overrides_for, schedule_for
+    from companion.services.planning import _queued, overrides_for, schedule_for
 
     rng = random.Random(7)
     provider = StaffUser(
@@ -151,11 +151,7 @@ def populate(count: int) -> None:
                 schedule = schedule_for(client, overrides.get(client.id, {}), NOW.date())
                 slot = planner.AppointmentSlot(appointment_id, 1, a["starts_at"])
                 for n in planner.plan_notices(schedule, slot, NOW):
-                    notices.append(_outbox_row(
-                        NOW, kind=n.kind, dedupe_key=n.dedupe_key, client_id=client.id,
-                        appointment_id=appointment_id, send_after=n.send_after,
-                        expires_at=n.expires_at, params=n.params,
-                    ))  # fmt: skip
+                    notices.append(_queued(NOW, n, client.id, appointment_id))
             if notices:
                 db.session.execute(insert(Message), notices)
         db.session.commit()

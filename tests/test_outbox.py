@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from companion.extensions import db
-from companion.messaging.outbox import cancel_pending, enqueue, pending_for
+from companion.messaging.outbox import (
+    cancel_pending,
+    enqueue,
+    enqueue_from,
+    enqueue_many,
+    outbox_row,
+    pending_for,
+)
 from companion.models import Direction, Message, Status
 from companion.runtime import tick
 
@@ -60,6 +67,40 @@ def test_enqueue_defaults_to_a_pending_outbound_row_due_now(app, make_client):
     assert row.attempts == 0
     assert row.body is None  # rendered only when it is sent
     assert row.params == {"extra": "kept"}
+
+
+def test_one_text_a_batch_and_a_select_write_the_same_row(app, make_client):
+    """The three ways in (enqueue, enqueue_many, enqueue_from) share one idea of a new row."""
+    client = make_client()
+    later = MONDAY_9AM + timedelta(hours=1)
+    enqueue(db.session, kind="welcome", dedupe_key="one", now=MONDAY_9AM, client_id=client.id,
+            send_after=later, params={"a": "b"})  # fmt: skip
+    batch = [
+        outbox_row(MONDAY_9AM, kind="welcome", dedupe_key=key, client_id=client.id,
+                   send_after=later, params={"a": "b"})
+        for key in ("many", "one")
+    ]  # fmt: skip
+    enqueue_many(db.session, batch)  # "one" is already queued: left as it is
+    columns = {
+        "kind": literal("welcome"), "dedupe_key": literal("select"),
+        "client_id": literal(client.id), "send_after": literal(later, Message.send_after.type),
+        "params": literal({"a": "b"}, Message.params.type),
+    }  # fmt: skip
+    enqueue_from(db.session, MONDAY_9AM, columns)
+    db.session.commit()
+    db.session.expire_all()
+
+    rows = db.session.scalars(select(Message).order_by(Message.dedupe_key)).all()
+    assert [r.dedupe_key for r in rows] == ["many", "one", "select"]
+    seen = {
+        (r.direction, r.status, r.kind, r.client_id, r.send_after, r.expires_at, r.attempts,
+         r.uncertain, r.num_media, r.created_at, r.updated_at, str(r.params))
+        for r in rows
+    }  # fmt: skip
+    assert seen == {
+        (Direction.OUTBOUND, Status.PENDING, "welcome", client.id, later, None, 0, False, 0,
+         MONDAY_9AM, MONDAY_9AM, "{'a': 'b'}")
+    }  # fmt: skip
 
 
 def test_planning_twice_then_ticking_twice_sends_once(app, make_client):

@@ -68,6 +68,7 @@ def web_strings() -> set[str]:
     for folder, method_map in (
         ("web", [("**.py", "python"), ("templates/**.html", "jinja2")]),
         ("care", [("**.py", "python")]),
+        ("models", [("message.py", "python")]),
     ):
         for _, _, message, _, _ in extract_from_dir(
             package / folder, method_map, keywords=keywords

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from babel.dates import format_date, format_skeleton, format_time
 
+from companion.care.phones import display_phone
 from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
 from companion.messaging.segments import segment_info
@@ -41,20 +41,6 @@ class Rendered:
 def normalise(text: str) -> str:
     """Replace look-alike spaces with plain ones and trim."""
     return text.translate(_SPACE_LIKE).strip()
-
-
-def display_phone(e164: str, region: str = "US") -> str:
-    """A phone number as people in ``region`` write it, e.g. "(213) 555-0123"."""
-    try:
-        number = phonenumbers.parse(e164, region)
-    except phonenumbers.NumberParseException:
-        return e164
-    fmt = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if phonenumbers.region_code_for_number(number) == region
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, fmt)
 
 
 def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:

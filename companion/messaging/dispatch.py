@@ -23,10 +23,12 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from companion.care.phones import display_phone
 from companion.messaging import audit
-from companion.messaging.compose import Rendered, display_phone, render
+from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
+from companion.messaging.retry import RetryPolicy
 from companion.messaging.texts import KINDS
 from companion.messaging.transports.base import SendResult, Transport, TransportError
 from companion.models import (
@@ -41,8 +43,6 @@ from companion.models import (
 )
 
 log = logging.getLogger(__name__)
-
-MAX_BACKOFF = timedelta(hours=1)
 
 # Fills in what a text says as of the moment it is sent (an appointment's
 # current time, the next line of the current plan), or returns None when the
@@ -65,6 +65,11 @@ class DispatchSettings:
     care_team_phone: str = ""
     region: str = "US"
     hold_unreviewed_languages: bool = False
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """Retries with doubling waits from ``retry_base_seconds``, at most an hour apart."""
+        return RetryPolicy(self.max_attempts, timedelta(seconds=self.retry_base_seconds))
 
 
 @dataclass
@@ -93,11 +98,6 @@ def status_for(provider_status: str) -> Status:
     if provider_status == "failed":
         return Status.FAILED
     return Status.SENT
-
-
-def backoff(attempt: int, base_seconds: int) -> timedelta:
-    """Wait before retry number ``attempt`` (1, 2, ...): doubling, at most an hour."""
-    return min(timedelta(seconds=base_seconds * 2 ** max(attempt - 1, 0)), MAX_BACKOFF)
 
 
 @dataclass
@@ -585,9 +585,10 @@ class Dispatcher:
         row.updated_at = now
         # A timeout leaves us not knowing whether the provider took the text.
         row.uncertain = row.uncertain or exc.ambiguous
-        if exc.retryable and row.attempts < self.settings.max_attempts:
+        retry = self.settings.retry
+        if exc.retryable and not retry.gives_up(row.attempts):
             row.status = Status.PENDING
-            row.send_after = now + backoff(row.attempts, self.settings.retry_base_seconds)
+            row.send_after = now + retry.delay(row.attempts)
             row.status_reason = f"{exc.reason}; will retry"
             summary.retried += 1
             log.warning("outbox: message %d: %s; retry %d", row.id, exc.reason, row.attempts)

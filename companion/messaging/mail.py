@@ -1,8 +1,8 @@
 """Alert email over SMTP: the ``alert_emails`` table is sent like the SMS outbox.
 
 Each pending row is sent once; a refused or unreachable server is retried
-with doubling delays up to ``MAX_ATTEMPTS``, then the row is marked failed
-with the reason (never the address or the body in the log).
+with doubling delays (``RETRY``, the policy the texts use too) and then the
+row is marked failed with the reason (never the address or the body in the log).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion.messaging.retry import RetryPolicy
 from companion.models import AlertEmail, EmailStatus
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-RETRY_BASE = timedelta(minutes=1)
+# Five attempts, a minute, two, four and eight apart.
+RETRY = RetryPolicy(max_attempts=5, base=timedelta(minutes=1))
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,9 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
 
 def _failed_attempt(row: AlertEmail, now: datetime, reason: str) -> None:
     row.attempts += 1
-    if row.attempts >= MAX_ATTEMPTS:
+    if RETRY.gives_up(row.attempts):
         row.status = EmailStatus.FAILED
         row.error = f"gave up after {row.attempts} attempts: {reason}"[:200]
     else:
-        row.send_after = now + RETRY_BASE * 2 ** (row.attempts - 1)
+        row.send_after = now + RETRY.delay(row.attempts)
         row.error = reason[:200]

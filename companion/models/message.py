@@ -38,6 +38,29 @@ class Status(enum.StrEnum):
     RECEIVED = "received"  # inbound
 
 
+def W_(word: str) -> str:  # noqa: N802 - a gettext-style marker
+    """Mark ``word`` for the staff pages' catalog, like ``companion.care.labels.W_``.
+
+    The models sit below ``care/`` and cannot import it; the web layer
+    translates the word when it shows it.
+    """
+    return word
+
+
+# How each status reads on the staff pages (the one table: pages wrap it in ``L_``;
+# the value itself stays the CSS class).
+STATUS_WORDS: dict[Status, str] = {
+    Status.PENDING: W_("pending"),
+    Status.SENDING: W_("sending"),
+    Status.SENT: W_("sent"),
+    Status.DELIVERED: W_("delivered"),
+    Status.UNDELIVERED: W_("undelivered"),
+    Status.FAILED: W_("failed"),
+    Status.EXPIRED: W_("expired"),
+    Status.CANCELLED: W_("cancelled"),
+    Status.RECEIVED: W_("received"),
+}
+
 FINAL = frozenset(
     {Status.DELIVERED, Status.UNDELIVERED, Status.FAILED, Status.EXPIRED, Status.CANCELLED}
 )

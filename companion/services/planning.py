@@ -29,14 +29,13 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from companion.care import planner
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
 from companion.care.plan import next_line, reminder_lines
 from companion.care.topics import DEFAULT_TIMES, TOPICS
+from companion.messaging.outbox import enqueue_from, enqueue_many, outbox_row
 from companion.models import (
     Appointment,
     AppointmentStatus,
@@ -124,40 +123,6 @@ def latest_plan(session: Session, client_id: int) -> PlanVersion | None:
 # -- rolling planning --------------------------------------------------------------
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert outbox rows; a dedupe key already queued is left as it is.
-
-    Core, not ORM bulk inserts: planning writes tens of thousands of rows a
-    tick, and the ORM's per-row bookkeeping would cost more than the rows.
-    """
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Message.__table__)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
-
-
-def _outbox_row(now: datetime, **values: Any) -> dict[str, Any]:
-    row = {
-        "direction": Direction.OUTBOUND,
-        "status": Status.PENDING,
-        "params": {},
-        "attempts": 0,
-        "uncertain": False,
-        "num_media": 0,
-        "created_at": now,
-        "updated_at": now,
-        "client_id": None,
-        "staff_user_id": None,
-        "check_in_id": None,
-        "appointment_id": None,
-        "to_number": None,
-        "expires_at": None,
-    }
-    row.update(values)
-    return row
-
-
 def plan_clients(session: Session, now: datetime) -> int:
     """Fill the outbox for every client whose plan runs out within a day; return how many.
 
@@ -220,23 +185,28 @@ def plan_clients(session: Session, now: datetime) -> int:
                         "created_at": now,
                     }
                 )
-            for text in plan.texts:
-                texts.append(
-                    _outbox_row(
-                        now,
-                        kind=text.kind,
-                        dedupe_key=text.dedupe_key,
-                        client_id=client.id,
-                        send_after=text.send_after,
-                        expires_at=text.expires_at,
-                        params=text.params,
-                    )
-                )
+            texts.extend(_queued(now, text, client.id) for text in plan.texts)
             planned += 1
         _insert_check_ins(session, check_in_rows, now)
-        _insert_ignoring_duplicates(session, texts)
+        enqueue_many(session, texts)
         session.commit()
     return planned
+
+
+def _queued(
+    now: datetime, text: planner.PlannedText, client_id: int, appointment_id: int | None = None
+) -> dict[str, Any]:
+    """The outbox row of a text the planner decided on."""
+    return outbox_row(
+        now,
+        kind=text.kind,
+        dedupe_key=text.dedupe_key,
+        client_id=client_id,
+        appointment_id=appointment_id,
+        send_after=text.send_after,
+        expires_at=text.expires_at,
+        params=text.params,
+    )
 
 
 def _claim(
@@ -292,37 +262,21 @@ def _insert_check_ins(session: Session, rows: list[dict[str, Any]], now: datetim
     just_added = and_(CheckIn.created_at == now, CheckIn.client_id.in_(client_ids))
     postgres = session.get_bind().dialect.name == "postgresql"
     params = (func.json_build_object if postgres else func.json_object)("topic", CheckIn.topic)
-    columns = Message.__table__.c
     for kind, send_after, extra in (
         ("checkin_prompt", CheckIn.due_at, true()),
         ("checkin_reminder", CheckIn.reminder_at, CheckIn.reminder_at.is_not(None)),
     ):
         suffix = kind.removeprefix("checkin_")
-        rows_sql = select(
-            literal(Direction.OUTBOUND, columns.direction.type),
-            literal(kind),
-            literal("checkin:") + cast(CheckIn.id, String) + literal(f":{suffix}"),
-            CheckIn.client_id,
-            CheckIn.id,
-            literal(Status.PENDING, columns.status.type),
-            params,
-            literal(0),
-            literal(False),
-            literal(0),
-            send_after,
-            CheckIn.closes_at,
-            literal(now, columns.created_at.type),
-            literal(now, columns.updated_at.type),
-        ).where(just_added, extra)
-        stmt = (pg_insert if postgres else sqlite_insert)(Message.__table__).from_select(
-            [
-                "direction", "kind", "dedupe_key", "client_id", "check_in_id", "status",
-                "params", "attempts", "uncertain", "num_media", "send_after", "expires_at",
-                "created_at", "updated_at",
-            ],
-            rows_sql,
-        )  # fmt: skip
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        columns = {
+            "kind": literal(kind),
+            "dedupe_key": literal("checkin:") + cast(CheckIn.id, String) + literal(f":{suffix}"),
+            "client_id": CheckIn.client_id,
+            "check_in_id": CheckIn.id,
+            "params": params,
+            "send_after": send_after,
+            "expires_at": CheckIn.closes_at,
+        }
+        enqueue_from(session, now, columns, just_added, extra)
 
 
 def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
@@ -443,22 +397,7 @@ def plan_appointment(session: Session, appointment: Appointment, now: datetime) 
     schedule = schedule_for(client, overrides, planner.local_date(now, zone))
     slot = planner.AppointmentSlot(appointment.id, appointment.revision, appointment.starts_at)
     notices = planner.plan_notices(schedule, slot, now)
-    _insert_ignoring_duplicates(
-        session,
-        [
-            _outbox_row(
-                now,
-                kind=n.kind,
-                dedupe_key=n.dedupe_key,
-                client_id=client.id,
-                appointment_id=appointment.id,
-                send_after=n.send_after,
-                expires_at=n.expires_at,
-                params=n.params,
-            )
-            for n in notices
-        ],
-    )
+    enqueue_many(session, [_queued(now, n, client.id, appointment.id) for n in notices])
     return len(notices)
 
 
@@ -517,10 +456,10 @@ def cancel_appointment(session: Session, appointment: Appointment, now: datetime
     appointment.updated_at = now
     if not notice_already_sent(session, appointment):
         return False
-    _insert_ignoring_duplicates(
+    enqueue_many(
         session,
         [
-            _outbox_row(
+            outbox_row(
                 now,
                 kind="appt_cancelled",
                 dedupe_key=f"appt:{appointment.id}:cancelled",

@@ -62,6 +62,7 @@ from companion.care.cadence import (
 from companion.care.clock import local_instant, skipped_gap
 from companion.care.escalation import Reason
 from companion.care.labels import W_
+from companion.care.phones import display_phone
 from companion.care.plan import (
     MAX_ITEMS,
     PART_BY_KEY,
@@ -76,7 +77,7 @@ from companion.care.plan import (
 )
 from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, TOPICS
 from companion.extensions import db
-from companion.messaging.compose import display_phone, render
+from companion.messaging.compose import render
 from companion.messaging.i18n import language_name, sending_language
 from companion.messaging.texts import PLAN_LINES, QUESTIONS
 from companion.models import (
@@ -100,6 +101,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
+from companion.models.message import STATUS_WORDS
 from companion.runtime import escalation_settings
 from companion.services import appointment_outcomes, audit, planning
 from companion.services.appointment_outcomes import Recorded
@@ -148,17 +150,7 @@ APPOINTMENT_STATUS: dict[AppointmentStatus, LazyProxy] = {
     AppointmentStatus.MISSED: L_("missed"),
 }
 # A notice's state, as the appointments page shows it (the value stays the CSS class).
-MESSAGE_STATUS: dict[Status, LazyProxy] = {
-    Status.PENDING: L_("pending"),
-    Status.SENDING: L_("sending"),
-    Status.SENT: L_("sent"),
-    Status.DELIVERED: L_("delivered"),
-    Status.UNDELIVERED: L_("undelivered"),
-    Status.FAILED: L_("failed"),
-    Status.EXPIRED: L_("expired"),
-    Status.CANCELLED: L_("cancelled"),
-    Status.RECEIVED: L_("received"),
-}
+MESSAGE_STATUS: dict[Status, LazyProxy] = {s: L_(word) for s, word in STATUS_WORDS.items()}
 CHECKIN_STATUS: dict[CheckInStatus, LazyProxy] = {
     CheckInStatus.ANSWERED: L_("answered"),
     CheckInStatus.MISSED: L_("missed"),

@@ -43,8 +43,8 @@ from companion.models import (
     RiskLevel,
     Role,
     StaffUser,
-    Status,
 )
+from companion.models.message import STATUS_WORDS
 from companion.runtime import escalation_settings
 from companion.services import audit, pauses
 from companion.services.escalations import unreachable
@@ -89,17 +89,7 @@ CONSENT_EVENT_LABELS = {
     ConsentKind.OPT_OUT_BY_STAFF: L_("Consent removed by staff"),
     ConsentKind.ROI_CHANGED: L_("Release of information changed"),
 }
-MESSAGE_STATUS = {
-    Status.PENDING: L_("pending"),
-    Status.SENDING: L_("sending"),
-    Status.SENT: L_("sent"),
-    Status.DELIVERED: L_("delivered"),
-    Status.UNDELIVERED: L_("undelivered"),
-    Status.FAILED: L_("failed"),
-    Status.EXPIRED: L_("expired"),
-    Status.CANCELLED: L_("cancelled"),
-    Status.RECEIVED: L_("received"),
-}
+MESSAGE_STATUS = {status: L_(word) for status, word in STATUS_WORDS.items()}
 PAUSE_REASON_LABELS = {
     "custody": L_("In custody"),
     "hospital": L_("In hospital"),

@@ -25,10 +25,11 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from companion.care.clock import local_instant
+from companion.care.phones import display_phone
 from companion.care.plan import crisis_contact, reminder_lines
 from companion.care.topics import TOPICS
 from companion.extensions import db
-from companion.messaging.compose import Rendered, display_phone, render
+from companion.messaging.compose import Rendered, render
 from companion.messaging.outbox import enqueue
 from companion.messaging.texts import KINDS
 from companion.models import Client

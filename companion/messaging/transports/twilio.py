@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -139,7 +140,22 @@ class _OneHostHttpClient(TwilioHttpClient):
 
 
 class TwilioTransport:
+    """Texts through the ``twilio`` library, shared by the dispatcher's thread pool.
+
+    All threads share one ``requests`` session: one keep-alive pool as large as
+    the thread pool, ``trust_env`` off (proxies and CA bundle are read once,
+    here), the configured timeout on every call. Each thread has its own
+    ``twilio`` client and HTTP client over that session, so no call ever reads
+    another thread's answer (the stock ``TwilioHttpClient`` hands each response
+    back through one shared attribute).
+
+    ``http_client`` picks the HTTP client under the library: ``"stock"`` is
+    ``TwilioHttpClient`` as shipped, ``"lean"`` is ``_OneHostHttpClient``
+    (docs/performance.md compares them).
+    """
+
     name = "twilio"
+    HTTP_CLIENT = "lean"
 
     def __init__(
         self,
@@ -151,31 +167,51 @@ class TwilioTransport:
         api_base_url: str = "",
         timeout: float = 10.0,
         pool_size: int = 8,
+        http_client: str | None = None,
     ) -> None:
         # requests re-reads proxy and CA-bundle settings from the environment on
         # every request (two walks over os.environ per text: ~15% of a send's CPU,
         # more in containers with long environments). This client only ever talks
         # to one host, so read them once, here.
-        proxies = requests.utils.get_environ_proxies(api_base_url or "https://api.twilio.com")
-        http_client = _OneHostHttpClient(timeout=timeout, pool_connections=True, proxy=proxies)
-        http_client.session.trust_env = False
-        http_client.session.verify = (
+        self._proxies = requests.utils.get_environ_proxies(
+            api_base_url or "https://api.twilio.com"
+        )
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
         # requests keeps 10 connections per host by default; the dispatcher may use more.
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 10))
-        http_client.session.mount("https://", adapter)
-        http_client.session.mount("http://", adapter)
-        # The library talks to api.twilio.com unless told otherwise (tests: a local
-        # fake). TWILIO_EDGE/TWILIO_REGION would rewrite a custom host, so ignore them then.
-        environment = {} if api_base_url else None
-        self.client = Client(
-            account_sid, auth_token, http_client=http_client, environment=environment
-        )
-        if api_base_url:
-            self.client.api.base_url = api_base_url
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        self._session = session
+        self._http_class = {"stock": TwilioHttpClient, "lean": _OneHostHttpClient}[
+            http_client or self.HTTP_CLIENT
+        ]
+        self._account = (account_sid, auth_token)
+        self._api_base_url = api_base_url
+        self._timeout = timeout
+        self._local = threading.local()
         self.messaging_service_sid = messaging_service_sid
         self.from_number = from_number
+
+    @property
+    def client(self) -> Client:
+        """This thread's ``twilio`` client (made on first use, over the shared session)."""
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            http_client = self._http_class(timeout=self._timeout, pool_connections=False)
+            http_client.session = self._session
+            http_client.proxy = self._proxies
+            # The library talks to api.twilio.com unless told otherwise (tests: a local
+            # fake). TWILIO_EDGE/TWILIO_REGION would rewrite a custom host, so ignore them then.
+            environment = {} if self._api_base_url else None
+            client = Client(*self._account, http_client=http_client, environment=environment)
+            if self._api_base_url:
+                client.api.base_url = self._api_base_url
+            self._local.client = client
+        return client
 
     def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
         kwargs: dict[str, str] = {"to": to, "body": body}
