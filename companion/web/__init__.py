@@ -15,7 +15,6 @@ def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
     from companion.web import (
         auth,
-        care,
         clients,
         escalations,
         health,
@@ -29,11 +28,19 @@ def register_web(app: Flask) -> None:
         team,
         twilio_hooks,
     )
+    from companion.web.appointments import views as appointments
+    from companion.web.plans import views as plans
+    from companion.web.schedule import views as schedule
+    from companion.web.shared import localtime
+    from companion.web.tasks import views as tasks
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(onboarding.bp)
-    app.register_blueprint(care.bp)
+    app.register_blueprint(plans.bp)
+    app.register_blueprint(schedule.bp)
+    app.register_blueprint(appointments.bp)
+    app.register_blueprint(tasks.bp)
     app.register_blueprint(escalations.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(staff_admin.bp)
@@ -44,6 +51,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(home.bp)
     language.install(app)
+    app.add_template_filter(localtime, "localtime")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:

@@ -64,7 +64,7 @@ EXAMINER_ENDPOINTS: dict[str, frozenset[str]] = {
     "language.choose": frozenset({"POST"}),
     "clients.index": frozenset({"GET", "HEAD"}),  # sent on to their assigned clients
     "clients.show": frozenset({"GET", "HEAD"}),  # the reduced page: name, appointments
-    "care.appointments": frozenset({"GET", "HEAD"}),  # read only
+    "appointments.appointments": frozenset({"GET", "HEAD"}),  # read only
     "escalations.queue": frozenset({"GET", "HEAD"}),
     "escalations.short_link": frozenset({"GET", "HEAD"}),
     "escalations.show": frozenset({"GET", "HEAD"}),

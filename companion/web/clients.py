@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -45,13 +46,20 @@ from companion.models import (
     StaffUser,
     Status,
 )
-from companion.services import audit, pauses
+from companion.services import appointments, audit, pauses
 from companion.services.escalations import EscalationSettings, unreachable
-from companion.services.planning import replan
+from companion.services.planning import derived_level, latest_plan, replan
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
-from companion.web.care import client_overview
 from companion.web.language import L_, StaffForm, _, ui_language
+from companion.web.shared import (
+    APPOINTMENT_KINDS,
+    APPOINTMENT_STATUS,
+    CHECKIN_STATUS,
+    CsrfForm,
+    local_today,
+)
+from companion.web.tasks.views import labelled
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -814,3 +822,29 @@ def edit(client_id: int) -> Response | str:
     return render_template(
         "clients/form.html", form=form, client=client, timezones=COMMON_TIMEZONES
     )
+
+
+def checkin_state(check_in: CheckIn, now: datetime) -> str:
+    """A check-in's status as staff read it."""
+    if check_in.status == CheckInStatus.OPEN:
+        return _("planned") if check_in.due_at > now else _("waiting for an answer")
+    label = CHECKIN_STATUS.get(check_in.status)
+    return str(label) if label is not None else check_in.status.value
+
+
+def client_overview(client: Client, now: datetime) -> dict[str, Any]:
+    """What the client page shows of their care: plan, level, tasks, check-ins, appointments."""
+    summary = appointments.care_summary(db.session, client.id, now)
+    return {
+        "plan": latest_plan(db.session, client.id),
+        "derived": derived_level(client, local_today(client, now)),
+        "task_rows": labelled(summary.open_tasks),
+        "check_ins": summary.check_ins,
+        "checkin_state": lambda c: checkin_state(c, now),
+        "topics": TOPICS,
+        "upcoming": summary.upcoming,
+        "kinds": APPOINTMENT_KINDS,
+        "statuses": APPOINTMENT_STATUS,
+        "done_form": CsrfForm(formdata=None),
+        "today": local_today(client, now),
+    }

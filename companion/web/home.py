@@ -49,18 +49,12 @@ from companion.models import (
     StaffUser,
     WorkerHeartbeat,
 )
+from companion.services.appointments import Recorded, outcomes_recorded
 from companion.web import clock
 from companion.web.access import caseload_query
-from companion.web.care import (
-    APPOINTMENT_KINDS,
-    APPOINTMENT_STATUS,
-    DAY_NAMES,
-    Recorded,
-    _outcomes_recorded,
-    localtime,
-)
 from companion.web.escalations import RUNG_LABELS, reason_label
 from companion.web.language import L_, _, ngettext, ui_language
+from companion.web.shared import APPOINTMENT_KINDS, APPOINTMENT_STATUS, DAY_NAMES, localtime
 from companion.worker import HEARTBEAT_NAME
 
 bp = Blueprint("home", __name__)
@@ -271,7 +265,7 @@ def _no_shows(now: datetime) -> Listed:
 
 
 def _recorded(no_shows: Listed) -> dict[int, Recorded]:
-    return _outcomes_recorded([a.id for a in no_shows.rows])
+    return outcomes_recorded(db.session, [a.id for a in no_shows.rows])
 
 
 def _day_words(instant: datetime, today: date, zone: ZoneInfo) -> str:

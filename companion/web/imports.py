@@ -40,17 +40,13 @@ from companion.extensions import db
 from companion.messaging.inbound import to_e164
 from companion.models import Appointment, AppointmentKind, AppointmentStatus, Client, Role
 from companion.services import audit, planning
+from companion.services.appointments import new_appointment
 from companion.web import clock
 from companion.web.access import caseload_query
-from companion.web.care import (
-    APPOINTMENT_KINDS,
-    AppointmentForm,
-    _appointment_start,
-    _check_location,
-    _texts_off_note,
-    new_appointment,
-)
+from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
+from companion.web.appointments.wording import texts_off_note
 from companion.web.language import L_, StaffForm, _, ngettext, ui_language
+from companion.web.shared import APPOINTMENT_KINDS
 
 bp = Blueprint("imports", __name__)
 
@@ -362,7 +358,7 @@ def check(raw: bytes, user: Any, now: datetime) -> Checked:
     _check_duplicates(rows)
     for row in rows:
         if row.ok and row.client is not None:
-            note = _texts_off_note(row.client).strip()
+            note = texts_off_note(row.client).strip()
             if note:
                 row.notes.append(note)
     return Checked(rows)
@@ -514,7 +510,7 @@ def _read_place(row: Row) -> None:
         return
     # The appointments page's own rule, with its own words (texts show the place).
     form = _shim(location=typed)
-    if not _check_location(form):
+    if not check_location(form):
         row.errors.extend(str(e) for e in form.location.errors)
     row.location = typed
 
@@ -534,7 +530,7 @@ def _check_time(row: Row, now: datetime) -> None:
     if row.client is None or row.day is None or row.at is None:
         return
     form = _shim(day=row.day, at=row.at)
-    row.starts = _appointment_start(form, row.client, now)
+    row.starts = appointment_start(form, row.client, now)
     row.errors.extend(str(e) for e in [*form.day.errors, *form.at.errors])
 
 
@@ -740,7 +736,9 @@ def _save(checked: Checked, now: datetime, filename: str) -> int:
     made = []
     for row in checked.ready:
         assert row.client is not None and row.kind is not None and row.starts is not None
-        appointment = new_appointment(row.client.id, row.kind, row.starts, row.location, now)
+        appointment = new_appointment(
+            db.session, row.client.id, row.kind, row.starts, row.location, current_user, now
+        )
         made.append((row, appointment))
     db.session.flush()
     # Plan every appointment first, then audit them all: an audit event added between

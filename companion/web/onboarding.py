@@ -29,14 +29,10 @@ from companion.models import (
     Status,
 )
 from companion.services import audit, planning
+from companion.services.appointments import new_appointment
 from companion.services.tick import send_now
 from companion.web import clock
-from companion.web.care import (
-    AppointmentForm,
-    _appointment_start,
-    _check_location,
-    new_appointment,
-)
+from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
 from companion.web.clients import (
     COMMON_TIMEZONES,
     ClientForm,
@@ -179,8 +175,8 @@ def _check_appointment(
     if not form.validate():
         return False
     client = SimpleNamespace(timezone=state.get("timezone") or "America/Los_Angeles")
-    starts = _appointment_start(form, client, now)  # type: ignore[arg-type]
-    if starts is None or not _check_location(form):
+    starts = appointment_start(form, client, now)  # type: ignore[arg-type]
+    if starts is None or not check_location(form):
         return False
     return starts
 
@@ -266,7 +262,9 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
     appointment = None
     if isinstance(starts, datetime):
         kind = AppointmentKind(appointment_form.kind.data)
-        appointment = new_appointment(client.id, kind, starts, appointment_form.location.data, now)
+        appointment = new_appointment(
+            db.session, client.id, kind, starts, appointment_form.location.data, current_user, now
+        )
         db.session.flush()
         notices = planning.plan_appointment(db.session, appointment, now)
         audit.record(

@@ -36,9 +36,9 @@ from companion.services import audit
 from companion.services.planning import latest_plan
 from companion.web import clock
 from companion.web.access import client_or_403, record_view
-from companion.web.care import TEXT_LABELS, CsrfForm
 from companion.web.clients import texts_language, topic_label
 from companion.web.language import L_, _
+from companion.web.shared import TEXT_LABELS, CsrfForm
 
 bp = Blueprint("previews", __name__, url_prefix="/clients")
 
