@@ -8,13 +8,11 @@ checks the input (times, places) and says it in the staff member's words.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from companion.care.escalation import Reason
 from companion.models import (
@@ -22,7 +20,6 @@ from companion.models import (
     AppointmentKind,
     AppointmentStatus,
     AuditEvent,
-    CheckIn,
     Client,
     Direction,
     Escalation,
@@ -30,11 +27,10 @@ from companion.models import (
     Message,
     StaffUser,
     Status,
-    Task,
-    TaskStatus,
 )
 from companion.services import audit, planning
 from companion.services.escalations import EscalationSettings, note, open_escalation
+from companion.services.tasks import staff_by_id
 
 OUTCOMES = {"kept": AppointmentStatus.KEPT, "missed": AppointmentStatus.MISSED}
 # A missed treatment session or polygraph exam goes to the officer (and the provider):
@@ -104,6 +100,22 @@ def add_appointment(
     now: datetime,
 ) -> int:
     """Add one appointment, plan its notices, audit; commits. The number of notices queued."""
+    _appointment, queued = add_planned(session, client, kind, starts, location, actor, now)
+    session.commit()
+    return queued
+
+
+def add_planned(
+    session: Session,
+    client: Client,
+    kind: AppointmentKind,
+    starts: datetime,
+    location: str | None,
+    actor: StaffUser,
+    now: datetime,
+) -> tuple[Appointment, int]:
+    """Add one appointment, plan its notices and audit it, without committing (guided
+    onboarding adds the client in the same transaction); the appointment and its notices."""
     appointment = new_appointment(session, client.id, kind, starts, location, actor, now)
     session.flush()
     queued = planning.plan_appointment(session, appointment, now)
@@ -115,8 +127,7 @@ def add_appointment(
         subject=appointment,
         details={"client_id": client.id, "kind": appointment.kind.value, "notices": queued},
     )
-    session.commit()
-    return queued
+    return appointment, queued
 
 
 @dataclass
@@ -224,7 +235,7 @@ def outcomes_recorded(session: Session, appointment_ids: list[int]) -> dict[int,
     events = _outcome_events(session, appointment_ids)
     latest = {e.subject_id: e for e in events if e.subject_id is not None}
     staff_ids = {e.actor_id for e in latest.values() if e.actor_id}
-    staff = _staff(session, staff_ids)
+    staff = staff_by_id(session, staff_ids)
     return {
         subject_id: Recorded(staff.get(e.actor_id) if e.actor_id else None, e.at)
         for subject_id, e in latest.items()
@@ -355,124 +366,3 @@ def appointments_page(session: Session, client_id: int, now: datetime) -> Appoin
         ):
             texts[message.appointment_id or 0].append(message)
     return AppointmentsPage(upcoming, past, texts, recorded)
-
-
-# -- tasks -------------------------------------------------------------------------------
-
-
-@dataclass
-class TaskRow:
-    task: Task
-    reply: Message | None
-    appointment: Appointment | None
-    done_by: StaffUser | None
-    label: Any = field(default="")  # set by the page, in the reader's words
-
-
-def _staff(session: Session, ids: Iterable[int]) -> dict[int, StaffUser]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    return {s.id: s for s in session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
-
-
-def task_rows(session: Session, tasks: list[Task]) -> list[TaskRow]:
-    """Tasks with the reply, appointment and staff member they point at (few queries)."""
-    message_ids = {t.message_id for t in tasks if t.message_id}
-    appointment_ids = {t.appointment_id for t in tasks if t.appointment_id}
-    messages = (
-        {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(message_ids)))}
-        if message_ids
-        else {}
-    )
-    found = (
-        session.scalars(select(Appointment).where(Appointment.id.in_(appointment_ids)))
-        if appointment_ids
-        else []
-    )
-    appointments = {a.id: a for a in found}
-    staff = _staff(session, (t.done_by_id for t in tasks if t.done_by_id))
-    return [
-        TaskRow(
-            task=t,
-            reply=messages.get(t.message_id) if t.message_id else None,
-            appointment=appointments.get(t.appointment_id) if t.appointment_id else None,
-            done_by=staff.get(t.done_by_id) if t.done_by_id else None,
-        )
-        for t in tasks
-    ]
-
-
-def caseload_tasks(
-    session: Session, caseload: Select[tuple[Client]]
-) -> tuple[list[TaskRow], list[TaskRow]]:
-    """Open tasks across ``caseload`` (oldest first), and the 20 done most lately."""
-    ids = caseload.with_only_columns(Client.id)
-    open_tasks = session.scalars(
-        select(Task)
-        .options(selectinload(Task.client))
-        .where(Task.client_id.in_(ids), Task.status == TaskStatus.OPEN)
-        .order_by(Task.created_at, Task.id)
-        .limit(500)
-    ).all()
-    done = session.scalars(
-        select(Task)
-        .options(selectinload(Task.client))
-        .where(Task.client_id.in_(ids), Task.status == TaskStatus.DONE)
-        .order_by(Task.done_at.desc(), Task.id.desc())
-        .limit(20)
-    ).all()
-    return task_rows(session, list(open_tasks)), task_rows(session, list(done))
-
-
-def mark_task_done(session: Session, task: Task, actor: StaffUser, now: datetime) -> bool:
-    """Mark a task done (who and when kept, audited; commits); False if it already was."""
-    if task.status == TaskStatus.DONE:
-        return False
-    task.status = TaskStatus.DONE
-    task.done_at = now
-    task.done_by_id = actor.id
-    audit.record(
-        session,
-        "task.done",
-        now=now,
-        actor=actor,
-        subject=task,
-        details={"client_id": task.client_id, "kind": task.kind},
-    )
-    session.commit()
-    return True
-
-
-# -- the client page's care summary ------------------------------------------------------
-
-
-@dataclass
-class CareSummary:
-    open_tasks: list[TaskRow]
-    check_ins: list[CheckIn]
-    upcoming: list[Appointment]
-
-
-def care_summary(session: Session, client_id: int, now: datetime) -> CareSummary:
-    """Open tasks, the check-ins of lately and the next two days, the next 5 appointments."""
-    open_tasks = session.scalars(
-        select(Task)
-        .where(Task.client_id == client_id, Task.status == TaskStatus.OPEN)
-        .order_by(Task.created_at, Task.id)
-    ).all()
-    check_ins = session.scalars(
-        select(CheckIn)
-        .where(CheckIn.client_id == client_id, CheckIn.due_at <= now + timedelta(days=2))
-        .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
-        .limit(20)
-    ).all()
-    return CareSummary(
-        task_rows(session, list(open_tasks)),
-        list(check_ins),
-        planning.upcoming_appointments(session, client_id, now)[:5],
-    )
-
-
-def task(session: Session, task_id: int) -> Task | None:
-    return session.get(Task, task_id)

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.support import LazyProxy
 from flask import abort
 from flask_login import current_user
@@ -51,6 +51,11 @@ def localtime(instant: datetime | None, zone: str, with_zone: bool = True) -> st
     else:  # the same shape in the page's language: "lun 23 nov 2026, 10:00 PST"
         text = format_datetime(local, "EEE d MMM y, HH:mm", locale=language)
     return f"{text} {local:%Z}" if with_zone else text
+
+
+def date_words(day: date) -> str:
+    """A date in the staff member's language ("Nov 16, 2026")."""
+    return format_date(day, "medium", locale=ui_language())
 
 
 def local_today(client: Client, now: datetime) -> date:

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from companion.extensions import db
-from companion.services import appointments as service
-from companion.services.appointments import TaskRow
+from companion.services import tasks as service
+from companion.services.tasks import TaskRow
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
 from companion.web.language import _

@@ -1,76 +1,27 @@
-"""The home page: what needs the signed-in staff member today, by role.
-
-- a **provider** sees their open alerts, check-ins missed in the last 7 days,
-  appointments in the next 48 hours and plans due for review;
-- an **officer** sees their supervisees' open alerts, no-shows recorded in the
-  last 30 days and appointments in the next 48 hours;
-- an **admin** sees the staff (counts by role, and anything that would stop an
-  alert reaching someone), the settings that matter (never a secret) and the
-  audit log;
-- a polygraph **examiner** goes to their assigned clients.
-
-Every list is drawn from ``caseload_query``: nobody sees outside their caseload.
-Times are in the staff member's time zone; "today" is their today. The page lists
-names and links only, like the client list, so opening it is not a view of any
-client's record (nothing is audited).
-"""
+"""The admin's home page: staff counts, anything that would stop an alert reaching a
+person, and the settings that change what happens (in words; never a secret)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from flask import Blueprint, current_app, redirect, render_template, url_for
-from flask_login import current_user, login_required
-from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
-from werkzeug.wrappers import Response
+from flask import current_app, url_for
+from flask_login import current_user
 
-from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.messaging.i18n import SOURCE_LANGUAGE, language_name, review_of
-from companion.models import (
-    Appointment,
-    AppointmentStatus,
-    AuditEvent,
-    CheckIn,
-    CheckInStatus,
-    Client,
-    ClientStatus,
-    Escalation,
-    EscalationStatus,
-    PlanVersion,
-    Role,
-    StaffUser,
-    WorkerHeartbeat,
-)
-from companion.services.appointments import Recorded, outcomes_recorded
-from companion.web import clock
-from companion.web.access import caseload_query
-from companion.web.escalations import RUNG_LABELS, reason_label
-from companion.web.language import L_, _, ngettext, ui_language
-from companion.web.shared import APPOINTMENT_KINDS, APPOINTMENT_STATUS, DAY_NAMES, localtime
+from companion.models import Client, Role, StaffUser
+from companion.services import home as lists
+from companion.services.home import NO_RECIPIENT_SINCE
+from companion.web.language import L_, _, ngettext
+from companion.web.shared import DAY_NAMES, date_words, localtime
 from companion.worker import HEARTBEAT_NAME
 
-bp = Blueprint("home", __name__)
-
-SHOWN = 50  # rows per list; the heading counts them all
-UPCOMING = timedelta(hours=48)
-MISSED_CHECKINS_SINCE = timedelta(days=7)
-NO_SHOWS_SINCE = timedelta(days=30)
-REVIEW_SOON = timedelta(days=7)
-NO_RECIPIENT_SINCE = timedelta(days=30)
-# Appointments still to come (not cancelled, not yet kept or missed).
-COMING = (
-    AppointmentStatus.SCHEDULED,
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.RESCHEDULE_REQUESTED,
-)
 ROLE_NAMES = {
     Role.PROVIDER: L_("Providers"),
     Role.OFFICER: L_("Officers"),
@@ -83,206 +34,6 @@ ROLE_WORDS = {
     Role.EXAMINER: L_("examiner"),
     Role.ADMIN: L_("admin"),
 }
-
-
-@dataclass
-class Listed:
-    """The first rows of a list, and how many there are in all."""
-
-    rows: list[Any]
-    total: int
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.rows)
-
-
-def _listed(query: Select[Any], *, scalars: bool = True) -> Listed:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    result = (
-        db.session.scalars(query.limit(SHOWN))
-        if scalars
-        else db.session.execute(query.limit(SHOWN))
-    )
-    return Listed(list(result.all()), total or 0)
-
-
-def _caseload_ids() -> Any:
-    return caseload_query(current_user).with_only_columns(Client.id).scalar_subquery()
-
-
-@bp.get("/today")
-@login_required
-def index() -> Response | str:
-    """Today, for the signed-in staff member's role."""
-    if current_user.role == Role.EXAMINER:
-        return redirect(url_for("team.assigned"))
-    now = clock.now()
-    zone = ZoneInfo(current_user.timezone)
-    today = now.astimezone(zone).date()
-    common = {
-        "now": now,
-        "zone": current_user.timezone,
-        "today_words": format_date(today, "full", locale=ui_language()),
-        "kinds": APPOINTMENT_KINDS,
-        "statuses": APPOINTMENT_STATUS,
-        "reason_label": reason_label,
-        "rung_labels": RUNG_LABELS,
-        "day_words": lambda instant: _day_words(instant, today, zone),
-        "date_words": _date_words,
-    }
-    if current_user.role == Role.ADMIN:
-        return render_template("home/admin.html", **common, **_admin(now))
-    if current_user.role == Role.PROVIDER:
-        return render_template(
-            "home/provider.html",
-            **common,
-            alerts=_open_alerts(),
-            missed=_missed_checkins(now),
-            topic_need=_topic_need,
-            upcoming=_upcoming(now),
-            plans=_plans_due(today),
-            today=today,
-        )
-    if current_user.role == Role.OFFICER:
-        no_shows = _no_shows(now)
-        return render_template(
-            "home/officer.html",
-            **common,
-            alerts=_open_alerts(),
-            no_shows=no_shows,
-            recorded=_recorded(no_shows),
-            upcoming=_upcoming(now),
-        )
-    return redirect(url_for("clients.index"))  # a role added later: the client list
-
-
-# -- provider and officer ------------------------------------------------------------------
-
-
-def _open_alerts() -> Listed:
-    """Open escalations on the caseload: urgent first, then the oldest first."""
-    return _listed(
-        select(Escalation)
-        .options(selectinload(Escalation.client))
-        .where(
-            Escalation.client_id.in_(_caseload_ids()),
-            Escalation.status == EscalationStatus.OPEN,
-        )
-        .order_by(case((Escalation.urgent, 0), else_=1), Escalation.opened_at, Escalation.id)
-    )
-
-
-def _upcoming(now: datetime) -> Listed:
-    """Appointments starting in the next 48 hours, soonest first."""
-    return _listed(
-        select(Appointment)
-        .options(selectinload(Appointment.client))
-        .where(
-            Appointment.client_id.in_(_caseload_ids()),
-            Appointment.starts_at >= now,
-            Appointment.starts_at < now + UPCOMING,
-            Appointment.status.in_(COMING),
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
-    )
-
-
-def _missed_checkins(now: datetime) -> Listed:
-    """Check-ins missed in the last 7 days, newest first."""
-    return _listed(
-        select(CheckIn)
-        .options(selectinload(CheckIn.client))
-        .where(
-            CheckIn.client_id.in_(_caseload_ids()),
-            CheckIn.status == CheckInStatus.MISSED,
-            CheckIn.due_at >= now - MISSED_CHECKINS_SINCE,
-            CheckIn.due_at <= now,
-        )
-        .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
-    )
-
-
-def _topic_need(topic: str) -> str:
-    spec = TOPICS.get(topic)
-    return _(spec.need) if spec else ""
-
-
-@dataclass
-class PlanDue:
-    client: Client
-    plan: PlanVersion | None
-
-
-def _plans_due(today: date) -> Listed:
-    """Clients still in care whose plan is missing, undated, overdue or due within 7 days."""
-    latest = (
-        select(PlanVersion.client_id, func.max(PlanVersion.version).label("version"))
-        .group_by(PlanVersion.client_id)
-        .subquery()
-    )
-    query = (
-        caseload_query(current_user)
-        .outerjoin(latest, latest.c.client_id == Client.id)
-        .outerjoin(
-            PlanVersion,
-            and_(PlanVersion.client_id == Client.id, PlanVersion.version == latest.c.version),
-        )
-        .add_columns(PlanVersion)
-        .where(
-            Client.status != ClientStatus.DISCHARGED,
-            or_(
-                PlanVersion.id.is_(None),
-                PlanVersion.review_date.is_(None),
-                PlanVersion.review_date <= today + REVIEW_SOON,
-            ),
-        )
-        .order_by(
-            case((PlanVersion.id.is_(None), 0), (PlanVersion.review_date.is_(None), 1), else_=2),
-            PlanVersion.review_date,
-            Client.display_name,
-            Client.id,
-        )
-    )
-    found = _listed(query, scalars=False)
-    found.rows = [PlanDue(client, plan) for client, plan in found.rows]
-    return found
-
-
-def _no_shows(now: datetime) -> Listed:
-    """Appointments recorded missed that were due in the last 30 days, newest first."""
-    return _listed(
-        select(Appointment)
-        .options(selectinload(Appointment.client))
-        .where(
-            Appointment.client_id.in_(_caseload_ids()),
-            Appointment.status == AppointmentStatus.MISSED,
-            Appointment.starts_at >= now - NO_SHOWS_SINCE,
-            Appointment.starts_at <= now,
-        )
-        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
-    )
-
-
-def _recorded(no_shows: Listed) -> dict[int, Recorded]:
-    return outcomes_recorded(db.session, [a.id for a in no_shows.rows])
-
-
-def _day_words(instant: datetime, today: date, zone: ZoneInfo) -> str:
-    """ "today", "tomorrow" or the weekday, in the staff member's time zone."""
-    day = instant.astimezone(zone).date()
-    if day == today:
-        return _("today")
-    if day == today + timedelta(days=1):
-        return _("tomorrow")
-    return str(DAY_NAMES[day.weekday()])
-
-
-def _date_words(day: date) -> str:
-    return format_date(day, "medium", locale=ui_language())
-
-
-# -- admin ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -307,20 +58,10 @@ def _links(*pairs: tuple[str, str]) -> list[tuple[str, str]]:
     return [(words, address) for words, address in pairs if address]
 
 
-def _admin(now: datetime) -> dict[str, Any]:
+def admin_page(now: datetime) -> dict[str, Any]:
     config = current_app.config
-    counts: dict[Role, list[int]] = {role: [0, 0] for role in Role}
-    for role, active, n in db.session.execute(
-        select(StaffUser.role, StaffUser.is_active_account, func.count()).group_by(
-            StaffUser.role, StaffUser.is_active_account
-        )
-    ):
-        counts[role][0 if active else 1] += n
-    open_alerts, urgent_alerts = db.session.execute(
-        select(func.count(), func.count(case((Escalation.urgent, 1))))
-        .select_from(Escalation)
-        .where(Escalation.status == EscalationStatus.OPEN)
-    ).one()
+    counts = lists.staff_counts(db.session)
+    open_alerts, urgent_alerts = lists.alert_counts(db.session)
     return {
         "staff_counts": [(ROLE_NAMES[role], *counts[role]) for role in Role],
         "staff_page": _page("staff_admin.index"),
@@ -331,31 +72,13 @@ def _admin(now: datetime) -> dict[str, Any]:
     }
 
 
-def _in_care() -> Any:
-    return Client.status != ClientStatus.DISCHARGED
-
-
-def _clients_of(column: Any, staff_id: int) -> tuple[list[Client], int]:
-    query = select(Client).where(column == staff_id, _in_care())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    shown = db.session.scalars(query.order_by(Client.display_name, Client.id).limit(10)).all()
-    return list(shown), total
-
-
-CASELOAD_COLUMNS = {
-    Role.PROVIDER: Client.provider_id,
-    Role.OFFICER: Client.officer_id,
-    Role.EXAMINER: Client.examiner_id,
-}
-
-
 def _staff_warnings(now: datetime, mail: bool) -> list[StaffWarning]:
     """Staff nobody can alert, deactivated staff still on a caseload, clients with no
     officer, and alerts that lately found nobody to tell."""
-    staff = db.session.scalars(select(StaffUser).order_by(StaffUser.name, StaffUser.id)).all()
+    staff = lists.all_staff(db.session)
     warnings: list[StaffWarning] = []
     for person in staff:
-        if person.role not in CASELOAD_COLUMNS:
+        if person.role not in lists.CASELOAD_COLUMNS:
             continue
         if person.is_active_account:
             warnings.extend(_unreachable(person, mail))
@@ -385,7 +108,7 @@ def _unreachable(person: StaffUser, mail: bool) -> list[StaffWarning]:
             name=person.name,
             role=role,
         )
-    clients, total = _clients_of(CASELOAD_COLUMNS[person.role], person.id)
+    clients, total = lists.clients_of(db.session, person)
     return [
         StaffWarning(
             text,
@@ -400,7 +123,7 @@ def _unreachable(person: StaffUser, mail: bool) -> list[StaffWarning]:
 def _deactivated(person: StaffUser, staff: Sequence[StaffUser]) -> list[StaffWarning]:
     """A deactivated account still holding clients, or still someone's backup officer."""
     found = []
-    clients, total = _clients_of(CASELOAD_COLUMNS[person.role], person.id)
+    clients, total = lists.clients_of(db.session, person)
     if total:
         found.append(
             StaffWarning(
@@ -441,11 +164,9 @@ def _deactivated(person: StaffUser, staff: Sequence[StaffUser]) -> list[StaffWar
 
 
 def _no_officer() -> list[StaffWarning]:
-    query = select(Client).where(Client.officer_id.is_(None), _in_care())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    shown, total = lists.without_officer(db.session)
     if not total:
         return []
-    shown = db.session.scalars(query.order_by(Client.display_name, Client.id).limit(10)).all()
     return [
         StaffWarning(
             ngettext(
@@ -463,11 +184,7 @@ def _no_officer() -> list[StaffWarning]:
 def _nobody_told(now: datetime) -> list[StaffWarning]:
     """Alerts that lately found nobody on a rung (escalations record it for the admin)."""
     since = now - NO_RECIPIENT_SINCE
-    nobody = db.session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == "escalation.no_recipient", AuditEvent.at >= since)
-    )
+    nobody = lists.nobody_told(db.session, since)
     if not nobody:
         return []
     local_since = since.astimezone(ZoneInfo(current_user.timezone)).date().isoformat()
@@ -559,12 +276,7 @@ def _texts_setting(config: Any, production: bool) -> Setting:
 
 
 def _language_setting(config: Any) -> Setting:
-    in_use = db.session.execute(
-        select(Client.language, func.count())
-        .where(_in_care())
-        .group_by(Client.language)
-        .order_by(Client.language)
-    ).all()
+    in_use = lists.languages_in_care(db.session)
     drafted = [
         (language, n)
         for language, n in in_use
@@ -620,7 +332,7 @@ def _hours_setting(config: Any, now: datetime) -> Setting:
         day for day in (date.fromisoformat(d) for d in config["HOLIDAYS"]) if day >= local_today
     )
     note = (
-        _("Next holiday: %(date)s.", date=_date_words(coming[0]))
+        _("Next holiday: %(date)s.", date=date_words(coming[0]))
         if coming
         else _("No holidays to come are set (HOLIDAYS).")
     )
@@ -628,7 +340,7 @@ def _hours_setting(config: Any, now: datetime) -> Setting:
 
 
 def _worker_setting(config: Any, now: datetime) -> Setting:
-    beat = db.session.get(WorkerHeartbeat, HEARTBEAT_NAME)
+    beat = lists.heartbeat(db.session, HEARTBEAT_NAME)
     if beat is None:
         return Setting(
             _("Worker"),

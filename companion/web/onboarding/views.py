@@ -2,8 +2,8 @@
 
 Server-rendered steps that work without JavaScript. What was typed is kept in the
 session from step to step (Back saves it too), and checked with the client form's
-own rules (``clients.ClientForm``) and the appointments page's (``care``). Finish
-creates the client as "Add a client" does (``clients.add_client``: audit, consent
+own rules (``clients.ClientForm``) and the appointments page's (``web/appointments``). Finish
+creates the client as "Add a client" does (``services.clients.add_client``: audit, consent
 ledger, welcome text), adds the first appointment, and sends the welcome text at once.
 """
 
@@ -18,8 +18,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms import DateField
-from wtforms.validators import Optional
 
 from companion.extensions import db
 from companion.models import (
@@ -28,19 +26,15 @@ from companion.models import (
     Role,
     Status,
 )
-from companion.services import audit, planning
-from companion.services.appointments import new_appointment
+from companion.services import clients
 from companion.services.tick import send_now
 from companion.web import clock
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
-from companion.web.clients import (
-    COMMON_TIMEZONES,
-    ClientForm,
-    add_client,
-    consent_disclosure,
-    right_to_left,
-)
-from companion.web.language import L_, StaffForm, _, ngettext
+from companion.web.clients.forms import client_values
+from companion.web.clients.wording import consent_disclosure, right_to_left
+from companion.web.language import L_, _, ngettext
+from companion.web.onboarding.forms import NavForm, OnboardForm
+from companion.web.shared import COMMON_TIMEZONES
 
 bp = Blueprint("onboarding", __name__, url_prefix="/clients/onboard")
 
@@ -81,20 +75,6 @@ STEPS = (
 )
 BY_NAME = {s.name: s for s in STEPS}
 CHECKBOXES = frozenset({"simple_words", "consent", "roi_officer_contact"})
-
-
-class OnboardForm(ClientForm):
-    """The client form, plus the release date the risk step asks for."""
-
-    release_date = DateField(
-        L_("Release date"),
-        validators=[Optional()],
-        description=L_("The first 90 days after release raise the schedule one level."),
-    )
-
-
-class NavForm(StaffForm):
-    """Only the CSRF token: every step's POST carries it."""
 
 
 def _defaults() -> dict[str, str]:
@@ -257,25 +237,22 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
         return _render(BY_NAME["appointment"], state, _client_form(state), appointment_form), 422
     form = _client_form(state)
     form.validate()  # fills in the number in E.164
-    client, welcome = add_client(form, now, also={"release_date": form.release_date.data})
-    notices = 0
-    appointment = None
+    first = None
     if isinstance(starts, datetime):
         kind = AppointmentKind(appointment_form.kind.data)
-        appointment = new_appointment(
-            db.session, client.id, kind, starts, appointment_form.location.data, current_user, now
-        )
-        db.session.flush()
-        notices = planning.plan_appointment(db.session, appointment, now)
-        audit.record(
-            db.session,
-            "appointment.created",
-            now=now,
-            actor=current_user,
-            subject=appointment,
-            details={"client_id": client.id, "kind": appointment.kind.value, "notices": notices},
-        )
-    db.session.commit()
+        first = (kind, starts, appointment_form.location.data)
+    done = clients.onboard_client(
+        db.session,
+        client_values(form),
+        bool(form.consent.data),
+        current_user,
+        now,
+        consent_disclosure(form.display_name.data.strip(), form.language.data).body,
+        also={"release_date": form.release_date.data},
+        appointment=first,
+    )
+    client, welcome, appointment = done.client, done.welcome, done.appointment
+    notices = done.notices
     session.pop(SESSION_KEY, None)
     words = [_("%(name)s was added.", name=client.display_name)]
     if welcome is not None:

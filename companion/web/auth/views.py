@@ -23,8 +23,7 @@ import logging
 import math
 import secrets
 import time
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,21 +41,19 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import RateLimitItemPerMinute
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from companion.extensions import db, limiter, login_manager
 from companion.models import StaffUser
-from companion.services import audit
+from companion.services import accounts
 from companion.web import clock
-from companion.web.language import L_, StaffForm, _, ngettext
+from companion.web.auth.forms import ChangePasswordForm, LoginForm
+from companion.web.language import _, ngettext
+from companion.web.shared import safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
-PASSWORD_MIN_LENGTH = 10
 # Set at sign-in, removed at sign-out: a request that carries it without a session
 # comes from a browser whose session expired. It holds nothing but "1".
 SIGNED_IN_COOKIE = "companion_signed_in"
@@ -65,65 +62,12 @@ SIGNED_IN_COOKIE_DAYS = 7
 WHILE_CHANGING_PASSWORD = frozenset(
     {"auth.change_password", "auth.logout", "auth.login", "language.choose"}
 )
-_GENERATED_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 _dummy_hash: str | None = None
 
 
 @bp.record_once
 def _bind_limiter(state) -> None:  # type: ignore[no-untyped-def]
     limiter.init_app(state.app)
-
-
-def generate_password() -> str:
-    """A temporary password to read out or copy: four groups of four, about 79 bits."""
-    groups = ("".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(4)) for _ in range(4))
-    return "-".join(groups)
-
-
-class LoginForm(StaffForm):
-    # No format check here: it only has to match a stored address.
-    email = EmailField(L_("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(L_("Password"), validators=[DataRequired(), Length(max=200)])
-
-
-class ChangePasswordForm(StaffForm):
-    current = PasswordField(
-        L_("Current password"),
-        validators=[DataRequired(message=L_("Enter your current password.")), Length(max=200)],
-        description=L_("If an administrator gave you a temporary password, enter that one."),
-    )
-    new = PasswordField(
-        L_("New password"),
-        validators=[
-            DataRequired(message=L_("Enter a new password.")),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=200,
-                message=L_("Use between 10 and 200 characters."),
-            ),
-        ],
-        description=L_(
-            "At least 10 characters. A few unrelated words are easy to remember and hard "
-            "to guess."
-        ),
-    )
-    confirm = PasswordField(
-        L_("New password again"),
-        validators=[
-            DataRequired(message=L_("Enter the new password a second time.")),
-            EqualTo("new", message=L_("The two new passwords are not the same.")),
-        ],
-    )
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never bounce a signed-in user to another site.
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 # -- failed sign-ins ----------------------------------------------------------------------
@@ -147,30 +91,8 @@ def _locked_message() -> str:
     )
 
 
-def record_failure(user: StaffUser, now: datetime) -> bool:
-    """Count one failed attempt on ``user``; lock the account at the limit. True if locked now.
-
-    Failures count in a row: a success or an unlock starts again, and so does a
-    failure more than a lock period after the previous one.
-    """
-    window = timedelta(minutes=_lock_minutes())
-    last = user.last_failed_sign_in_at
-    if last is None or now - last > window:
-        user.failed_sign_ins = 0
-    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
-    user.last_failed_sign_in_at = now
-    if user.failed_sign_ins < _max_failures():
-        return False
-    user.locked_until = now + window
-    user.failed_sign_ins = 0
-    audit.record(
-        db.session,
-        "staff.locked",
-        now=now,
-        subject=user,
-        details={"minutes": _lock_minutes(), "failures": _max_failures()},
-    )
-    return True
+def _lockout() -> accounts.Lockout:
+    return accounts.Lockout(max_failures=_max_failures(), minutes=_lock_minutes())
 
 
 def _unknown_email_counter(email: str) -> tuple[RateLimitItemPerMinute, str, str]:
@@ -245,35 +167,23 @@ def login() -> Response | str:
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         password = form.password.data or ""
-        user = db.session.scalars(
-            select(StaffUser).where(func.lower(StaffUser.email) == email)
-        ).first()
+        user = accounts.staff_by_email(db.session, email)
         now = clock.now()
         if user is None:
             locked = _unknown_email_locked(email, fail=False)
             if not locked:
                 _spend_as_long_as_a_check(password)
                 locked = _unknown_email_locked(email, fail=True)
-            audit.record(db.session, "staff.sign_in_failed", now=now, details={})
-            db.session.commit()
+            accounts.unknown_email_failed(db.session, now)
             flash(_locked_message() if locked else _failed_message(), "error")
             return render_template("auth/login.html", form=form)
         if user.is_locked(now):
-            audit.record(
-                db.session, "staff.sign_in_failed", now=now, subject=user,
-                details={"reason": "locked"},
-            )  # fmt: skip
-            db.session.commit()
+            accounts.locked_out(db.session, user, now)
             flash(_locked_message(), "error")
             return render_template("auth/login.html", form=form)
         if user.check_password(password) and user.is_active:
             return _signed_in(user, now)
-        locked = record_failure(user, now)
-        reason = "password" if user.is_active else "deactivated"
-        audit.record(
-            db.session, "staff.sign_in_failed", now=now, subject=user, details={"reason": reason}
-        )
-        db.session.commit()
+        locked = accounts.wrong_password(db.session, user, now, _lockout())
         flash(_locked_message() if locked else _failed_message(), "error")
     return render_template("auth/login.html", form=form)
 
@@ -286,13 +196,8 @@ def _signed_in(user: StaffUser, now: datetime) -> Response:
     # Permanent: the cookie and the server both expire it after PERMANENT_SESSION_LIFETIME.
     session.permanent = True
     login_user(user)
-    user.last_login_at = now
-    user.failed_sign_ins = 0
-    user.last_failed_sign_in_at = None
-    user.locked_until = None
-    audit.record(db.session, "staff.signed_in", now=now, actor=user, subject=user)
-    db.session.commit()
-    target = _safe_next(request.args.get("next"))
+    accounts.signed_in(db.session, user, now)
+    target = safe_next(request.args.get("next"))
     if user.must_change_password:  # the page itself says why
         response = redirect(url_for("auth.change_password", next=target))
     else:
@@ -327,11 +232,7 @@ def change_password() -> Response | str:
     if form.validate_on_submit():
         now = clock.now()
         if not user.check_password(form.current.data or ""):
-            locked = record_failure(user, now)
-            audit.record(
-                db.session, "staff.password_change_failed", now=now, actor=user, subject=user
-            )
-            db.session.commit()
+            locked = accounts.password_change_refused(db.session, user, now, _lockout())
             if locked:
                 logout_user()
                 flash(_locked_message(), "error")
@@ -342,17 +243,11 @@ def change_password() -> Response | str:
         elif form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
         else:
-            user.set_password(form.new.data or "")
-            user.must_change_password = False
-            user.password_changed_at = now
-            user.end_other_sessions()
-            user.failed_sign_ins = 0
-            audit.record(db.session, "staff.password_changed", now=now, actor=user, subject=user)
-            db.session.commit()
+            accounts.change_password(db.session, user, form.new.data or "", now)
             # This session goes on with the new stamp; every other one now signs in again.
             login_user(user)
             flash(_("Your password was changed."), "info")
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
     return render_template(
         "auth/change_password.html", form=form, required=user.must_change_password
     )

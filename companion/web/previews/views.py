@@ -29,21 +29,18 @@ from companion.care.plan import crisis_contact, reminder_lines
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.messaging.compose import Rendered, display_phone, render
-from companion.messaging.outbox import enqueue
 from companion.messaging.texts import KINDS
 from companion.models import Client
-from companion.services import audit
+from companion.services import previews
 from companion.services.planning import latest_plan
 from companion.web import clock
 from companion.web.access import client_or_403, record_view
-from companion.web.clients import texts_language, topic_label
+from companion.web.clients.wording import texts_language
 from companion.web.language import L_, _
-from companion.web.shared import TEXT_LABELS, CsrfForm
+from companion.web.shared import TEXT_LABELS, CsrfForm, topic_label
 
 bp = Blueprint("previews", __name__, url_prefix="/clients")
 
-# A test text that could not go within the hour is dropped, not sent late.
-TEST_EXPIRES = timedelta(hours=1)
 SAMPLE_APPOINTMENT = time(10, 0)  # tomorrow at 10:00 where the client lives
 
 GROUPS = {
@@ -286,24 +283,16 @@ def send_test(client_id: int, key: str) -> Response:
 
     if not current_user.phone:
         return back("no_phone")
-    row = enqueue(
+    row = previews.send_test(
         db.session,
+        client,
+        current_user,
         kind=found.kind,
-        dedupe_key=f"preview:{current_user.id}:{client.id}:{key}:{now:%Y%m%d%H%M}",
+        key=key,
+        params=found.params,
+        language=found.rendered.language,
         now=now,
-        expires_at=now + TEST_EXPIRES,
-        staff_user_id=current_user.id,
-        params={**found.params, "language": found.rendered.language},
     )
     if row is None:
         return back("again")  # a double click: the first one is on its way
-    audit.record(
-        db.session,
-        "text.test_sent",
-        now=now,
-        actor=current_user,
-        subject=client,
-        details={"kind": found.kind, "template": key, "language": found.rendered.language},
-    )
-    db.session.commit()
     return back("sent")

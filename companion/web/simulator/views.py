@@ -1,7 +1,7 @@
 """The phone simulator: read what a client received and reply as that client.
 
 Only with the console transport (nothing leaves the machine then). A reply
-typed here goes through ``messaging.inbound.receive``, the very code a real
+typed here goes through ``services.webhooks.receive_text``, the very code a real
 inbound SMS takes.
 """
 
@@ -9,29 +9,21 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
-from wtforms import TextAreaField
-from wtforms.validators import Length
 
 from companion.extensions import db
-from companion.messaging.inbound import receive
-from companion.models import Client, Direction, Message, Status
-from companion.services.escalations import queued_alerts
-from companion.services.replies import HOOKS
+from companion.models import Direction
+from companion.services import webhooks
+from companion.services.clients import caseload_clients
 from companion.services.tick import send_now
 from companion.web import clock
 from companion.web.access import caseload_query, client_or_403
-from companion.web.clients import MESSAGE_STATUS
-from companion.web.language import L_, StaffForm
+from companion.web.shared import MESSAGE_STATUS
+from companion.web.simulator.forms import ReplyForm
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
 SIMULATOR_NUMBER = "+10000000000"  # stands in for our own number in the inbound log
-
-
-class ReplyForm(StaffForm):
-    body = TextAreaField(L_("Reply as the client"), validators=[Length(max=1600)])
 
 
 @bp.before_request
@@ -43,7 +35,7 @@ def console_only() -> None:
 @bp.get("/")
 @login_required
 def index() -> str:
-    clients = db.session.scalars(caseload_query(current_user).order_by(Client.display_name)).all()
+    clients = caseload_clients(db.session, caseload_query(current_user))
     return render_template("simulator/index.html", clients=clients)
 
 
@@ -54,29 +46,18 @@ def phone(client_id: int) -> Response | str:
     form = ReplyForm()
     if form.validate_on_submit():
         now = clock.now()
-        result = receive(
+        send = webhooks.receive_text(
             db.session,
             from_number=client.phone,
             to_number=SIMULATOR_NUMBER,
             body=form.body.data or "",
             now=now,
             region=current_app.config["DEFAULT_REGION"],
-            **HOOKS,
         )
-        db.session.commit()
-        send_now(result.reply_ids + queued_alerts(db.session), now)
+        send_now(send, now)
         return redirect(url_for("simulator.phone", client_id=client.id))
     # What the phone shows: texts that actually went out, and what the client sent.
-    shown = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.RECEIVED)
-    thread = db.session.scalars(
-        select(Message)
-        .where(
-            Message.client_id == client.id,
-            or_(Message.direction == Direction.INBOUND, Message.status.in_(shown)),
-        )
-        .order_by(Message.sent_at.is_(None), Message.created_at, Message.id)
-    ).all()
-    thread = sorted(thread, key=lambda m: (m.sent_at or m.created_at, m.id))
+    thread = webhooks.phone_thread(db.session, client.id)
     return render_template(
         "simulator/phone.html",
         client=client,

@@ -12,6 +12,10 @@ audited and its notices planned as the appointments page does.
 
 The file travels from the first step to the second inside the confirmation form
 (compressed), so nothing is kept on the server between the two steps.
+
+Why this module is long: most of it is reading a spreadsheet's CSV cell by cell, each
+problem said in the staff member's words; the lookups and the import itself are in
+``services/imports.py``.
 """
 
 from __future__ import annotations
@@ -30,22 +34,19 @@ from zoneinfo import ZoneInfo
 from babel.lists import format_list
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
-from wtforms import HiddenField
 
 from companion.extensions import db
 from companion.messaging.inbound import to_e164
-from companion.models import Appointment, AppointmentKind, AppointmentStatus, Client, Role
-from companion.services import audit, planning
-from companion.services.appointments import new_appointment
+from companion.models import Appointment, AppointmentKind, Client, Role
+from companion.services import imports as service
 from companion.web import clock
 from companion.web.access import caseload_query
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
 from companion.web.appointments.wording import texts_off_note
-from companion.web.language import L_, StaffForm, _, ngettext, ui_language
+from companion.web.imports.forms import ConfirmForm, UploadForm
+from companion.web.language import L_, _, ngettext, ui_language
 from companion.web.shared import APPOINTMENT_KINDS
 
 bp = Blueprint("imports", __name__)
@@ -90,25 +91,6 @@ COLUMN_HELP = (
     ("time", L_("The start, in the client's own time zone, on a 24-hour clock: 09:30, 14:00.")),
     ("location", L_("Optional. Texts show it exactly as written: an address or a neutral name.")),
 )
-
-
-class UploadForm(StaffForm):
-    file = FileField(
-        L_("CSV file"),
-        validators=[FileRequired(message=L_("Choose the CSV file to check."))],
-        description=L_(
-            "Comma- or semicolon-separated, saved as UTF-8 (in Excel: CSV UTF-8), "
-            "at most 1 MB and 2,000 rows."
-        ),
-    )
-
-
-class ConfirmForm(StaffForm):
-    """The second step: the checked file, and how many appointments the page promised."""
-
-    payload = HiddenField()
-    expected = HiddenField()
-    filename = HiddenField()
 
 
 # -- reading the file -------------------------------------------------------------------
@@ -396,18 +378,11 @@ def _find_clients(rows: list[Row], user: Any, ids: dict[Row, int], phones: dict[
     by_id: dict[int, Client] = {}
     by_phone: dict[str, Client] = {}
     wanted_ids, wanted_phones = sorted(set(ids.values())), sorted(set(phones.values()))
-    for chunk in range(0, max(len(wanted_ids), len(wanted_phones)), 500):
-        found = db.session.scalars(
-            caseload_query(user).where(
-                or_(
-                    Client.id.in_(wanted_ids[chunk : chunk + 500]),
-                    Client.phone.in_(wanted_phones[chunk : chunk + 500]),
-                )
-            )
-        )
-        for client in found:
-            by_id[client.id] = client
-            by_phone[client.phone] = client
+    for client in service.clients_named(
+        db.session, caseload_query(user), wanted_ids, wanted_phones
+    ):
+        by_id[client.id] = client
+        by_phone[client.phone] = client
     for row in rows:
         from_id = by_id.get(ids[row]) if row in ids else None
         from_phone = by_phone.get(phones[row]) if row in phones else None
@@ -543,16 +518,8 @@ def _check_duplicates(rows: list[Row]) -> None:
     client_ids = sorted({r.client.id for r in timed if r.client is not None})
     earliest = min(r.starts for r in timed if r.starts is not None)
     latest = max(r.starts for r in timed if r.starts is not None)
-    for chunk in range(0, len(client_ids), 500):
-        for appointment in db.session.scalars(
-            select(Appointment).where(
-                Appointment.client_id.in_(client_ids[chunk : chunk + 500]),
-                Appointment.starts_at >= earliest,
-                Appointment.starts_at <= latest,
-                Appointment.status != AppointmentStatus.CANCELLED,
-            )
-        ):
-            existing[(appointment.client_id, appointment.starts_at)] = appointment
+    for appointment in service.appointments_between(db.session, client_ids, earliest, latest):
+        existing[(appointment.client_id, appointment.starts_at)] = appointment
     seen: dict[tuple[int, datetime], Row] = {}
     for row in timed:
         assert row.client is not None and row.starts is not None
@@ -683,15 +650,8 @@ def check_file() -> tuple[str, int]:
 
 def _audit_views(checked: Checked, now: datetime) -> None:
     """The dry run shows each client found: a view of their record, audited like any."""
-    seen: set[int] = set()
-    for row in checked.rows:
-        if row.client is not None and row.client.id not in seen:
-            seen.add(row.client.id)
-            audit.record(
-                db.session, "client.viewed", now=now, actor=current_user, subject=row.client,
-                details={"page": "appointment import"},
-            )  # fmt: skip
-    db.session.commit()
+    found = {row.client.id: row.client for row in checked.rows if row.client is not None}
+    service.record_dry_run(db.session, found.values(), current_user, now)
 
 
 @bp.post("/appointments/import/confirm")
@@ -723,56 +683,20 @@ def confirm() -> Response | tuple[str, int]:
             "error",
         )
         return _page(UploadForm(formdata=None), checked=checked, filename=filename, status=409)
-    queued = _save(checked, now, filename)
     clients = list({row.client.id: row.client for row in checked.ready if row.client}.values())
+    queued = service.save_import(db.session, _lines(checked), current_user, now, filename)
     words = _imported_words(len(checked.ready), clients, queued)
-    db.session.commit()
     flash(words, "info")
     return redirect(url_for("imports.appointments"))
 
 
-def _save(checked: Checked, now: datetime, filename: str) -> int:
-    """Add every row's appointment, plan its notices and audit it; return how many queued."""
-    made = []
+def _lines(checked: Checked) -> list[service.Line]:
+    """The rows that checked clean, as they are saved."""
+    lines = []
     for row in checked.ready:
         assert row.client is not None and row.kind is not None and row.starts is not None
-        appointment = new_appointment(
-            db.session, row.client.id, row.kind, row.starts, row.location, current_user, now
-        )
-        made.append((row, appointment))
-    db.session.flush()
-    # Plan every appointment first, then audit them all: an audit event added between
-    # two plannings would be flushed alone by the next one's query.
-    queued_each = [planning.plan_appointment(db.session, a, now) for _row, a in made]
-    total = sum(queued_each)
-    for (row, appointment), queued in zip(made, queued_each, strict=True):
-        audit.record(
-            db.session,
-            "appointment.created",
-            now=now,
-            actor=current_user,
-            subject=appointment,
-            details={
-                "client_id": appointment.client_id,
-                "kind": appointment.kind.value,
-                "notices": queued,
-                "imported": True,
-                "line": row.line,
-            },
-        )
-    audit.record(
-        db.session,
-        "appointments.imported",
-        now=now,
-        actor=current_user,
-        details={
-            "file": filename,
-            "appointments": len(made),
-            "clients": len({row.client.id for row, _a in made if row.client}),
-            "notices": total,
-        },
-    )
-    return total
+        lines.append(service.Line(row.line, row.client, row.kind, row.starts, row.location))
+    return lines
 
 
 def _imported_words(count: int, clients: list[Client], queued: int) -> str:
