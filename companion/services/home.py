@@ -29,6 +29,7 @@ from companion.models import (
     StaffUser,
     WorkerHeartbeat,
 )
+from companion.services.staff import CASELOAD_COLUMNS
 
 SHOWN = 50  # rows per list; the heading counts them all
 UPCOMING = timedelta(hours=48)
@@ -43,11 +44,6 @@ COMING = (
     AppointmentStatus.CONFIRMED,
     AppointmentStatus.RESCHEDULE_REQUESTED,
 )
-CASELOAD_COLUMNS = {
-    Role.PROVIDER: Client.provider_id,
-    Role.OFFICER: Client.officer_id,
-    Role.EXAMINER: Client.examiner_id,
-}
 
 Caseload = Select[tuple[Client]]
 
