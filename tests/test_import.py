@@ -27,7 +27,8 @@ from companion.models import (
     Direction,
     Message,
 )
-from companion.web import imports
+from companion.services import planning
+from companion.web.imports import views as imports
 
 from conftest import MONDAY_9AM, PASSWORD, sign_in
 
@@ -448,7 +449,7 @@ def test_import_is_one_transaction(app, provider, ana, monkeypatch):
     )
     fields = hidden_fields(check)
     calls = []
-    real = imports.planning.plan_appointment
+    real = planning.plan_appointment
 
     def failing(session, appointment, now):
         calls.append(appointment.id)
@@ -456,7 +457,7 @@ def test_import_is_one_transaction(app, provider, ana, monkeypatch):
             raise RuntimeError("the database went away")
         return real(session, appointment, now)
 
-    monkeypatch.setattr(imports.planning, "plan_appointment", failing)
+    monkeypatch.setattr(planning, "plan_appointment", failing)
     with pytest.raises(RuntimeError):
         web.post("/appointments/import/confirm", data=fields)
     db.session.rollback()

@@ -239,7 +239,7 @@ def test_the_pages_switch_to_spanish_and_back(app, provider):
 def test_dates_on_spanish_pages_are_spanish(app, provider, make_client):
     from datetime import UTC, datetime
 
-    from companion.web.care import localtime
+    from companion.web.shared import localtime
 
     instant = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
     with app.test_request_context():

@@ -13,29 +13,32 @@ from companion.web.language import L_
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
-    from companion.web import (
-        auth,
-        care,
-        clients,
-        escalations,
-        health,
-        home,
-        imports,
-        language,
-        onboarding,
-        previews,
-        simulator,
-        staff_admin,
-        team,
-        twilio_hooks,
-    )
+    from companion.web import health, language, twilio_hooks
+    from companion.web.admin import views as staff_admin
+    from companion.web.alerts import views as escalations
+    from companion.web.appointments import views as appointments
+    from companion.web.auth import views as auth
+    from companion.web.clients import views as clients
+    from companion.web.home import views as home
+    from companion.web.imports import views as imports
+    from companion.web.onboarding import views as onboarding
+    from companion.web.plans import views as plans
+    from companion.web.previews import views as previews
+    from companion.web.schedule import views as schedule
+    from companion.web.shared import localtime
+    from companion.web.simulator import views as simulator
+    from companion.web.tasks import views as tasks
+    from companion.web.team import blueprint as team_blueprint
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(onboarding.bp)
-    app.register_blueprint(care.bp)
+    app.register_blueprint(plans.bp)
+    app.register_blueprint(schedule.bp)
+    app.register_blueprint(appointments.bp)
+    app.register_blueprint(tasks.bp)
     app.register_blueprint(escalations.bp)
-    app.register_blueprint(team.bp)
+    app.register_blueprint(team_blueprint())
     app.register_blueprint(staff_admin.bp)
     app.register_blueprint(previews.bp)
     app.register_blueprint(simulator.bp)
@@ -44,6 +47,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(home.bp)
     language.install(app)
+    app.add_template_filter(localtime, "localtime")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:

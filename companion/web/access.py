@@ -12,42 +12,23 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
 
 from companion.extensions import db
-from companion.models import Client, Role, StaffUser
-from companion.services import audit
+from companion.models import Client
+from companion.services import caseload
 
+# The caseload rule itself is a query (services/caseload.py); pages import it from here.
+from companion.services.caseload import caseload_query
 
-def caseload_query(user: StaffUser) -> Select[tuple[Client]]:
-    """Clients ``user`` may see: admins all, providers theirs, officers their supervisees,
-    examiners the clients assigned to them."""
-    query = select(Client)
-    if user.role == Role.ADMIN:
-        return query
-    if user.role == Role.PROVIDER:
-        return query.where(Client.provider_id == user.id)
-    if user.role == Role.OFFICER:
-        return query.where(
-            or_(
-                Client.officer_id == user.id,
-                Client.officer.has(StaffUser.backup_officer_id == user.id),
-            )
-        )
-    if user.role == Role.EXAMINER:
-        return query.where(Client.examiner_id == user.id)
-    return query.where(Client.id.is_(None))
+__all__ = ["caseload_query", "client_or_403", "examiner_may_open", "record_view"]
 
 
 def client_or_403(client_id: int) -> Client:
     """The client, if in the signed-in user's caseload; 404 if none, 403 if not theirs."""
-    client = db.session.get(Client, client_id)
+    client = caseload.client(db.session, client_id)
     if client is None:
         abort(404)
-    allowed = db.session.scalar(
-        caseload_query(current_user).where(Client.id == client_id).with_only_columns(Client.id)
-    )
-    if allowed is None:
+    if not caseload.in_caseload(db.session, current_user, client_id):
         abort(403)
     return client
 
@@ -64,7 +45,7 @@ EXAMINER_ENDPOINTS: dict[str, frozenset[str]] = {
     "language.choose": frozenset({"POST"}),
     "clients.index": frozenset({"GET", "HEAD"}),  # sent on to their assigned clients
     "clients.show": frozenset({"GET", "HEAD"}),  # the reduced page: name, appointments
-    "care.appointments": frozenset({"GET", "HEAD"}),  # read only
+    "appointments.appointments": frozenset({"GET", "HEAD"}),  # read only
     "escalations.queue": frozenset({"GET", "HEAD"}),
     "escalations.short_link": frozenset({"GET", "HEAD"}),
     "escalations.show": frozenset({"GET", "HEAD"}),
@@ -82,12 +63,4 @@ def examiner_may_open(endpoint: str | None, method: str) -> bool:
 
 def record_view(client: Client, page: str, now: datetime, **details: Any) -> None:
     """Audit one view of a client's record by the signed-in staff member, and commit."""
-    audit.record(
-        db.session,
-        "client.viewed",
-        now=now,
-        actor=current_user,
-        subject=client,
-        details={"page": page, **details},
-    )
-    db.session.commit()
+    caseload.record_view(db.session, current_user, client, page, now, details)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from companion.extensions import db
-from companion.models import WorkerHeartbeat
+from companion.services import health
 from companion.worker import HEARTBEAT_NAME
 
 bp = Blueprint("health", __name__)
@@ -19,10 +17,8 @@ bp = Blueprint("health", __name__)
 def healthz():  # type: ignore[no-untyped-def]
     """200 while the database answers (503 otherwise); the worker's state is reported."""
     try:
-        db.session.execute(text("SELECT 1"))
-        beat = db.session.get(WorkerHeartbeat, HEARTBEAT_NAME)
-    except SQLAlchemyError:
-        db.session.rollback()
+        beat = health.heartbeat(db.session, HEARTBEAT_NAME)
+    except health.DatabaseDown:
         return jsonify(status="error", database="unreachable", worker="unknown"), 503
     if beat is None:
         worker, age = "never seen", None

@@ -14,10 +14,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from companion.extensions import csrf, db
-from companion.messaging.dispatch import apply_provider_status
 from companion.runtime import HOOKS, send_now
-from companion.services.escalations import queued_alerts
-from companion.services.inbound import receive
+from companion.services import webhooks
 from companion.web import clock
 
 log = logging.getLogger(__name__)
@@ -61,7 +59,7 @@ def inbound_sms() -> Response:
         num_media = int(params.get("NumMedia", "0") or 0)
     except ValueError:
         num_media = 0
-    result = receive(
+    send = webhooks.receive_text(
         db.session,
         from_number=params["From"],
         to_number=params.get("To", ""),
@@ -70,10 +68,9 @@ def inbound_sms() -> Response:
         num_media=num_media,
         now=now,
         region=current_app.config["DEFAULT_REGION"],
-        **HOOKS,
+        hooks=HOOKS,
     )
-    db.session.commit()
-    send_now(result.reply_ids + queued_alerts(db.session), now)
+    send_now(send, now)
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
@@ -90,7 +87,7 @@ def status_callback() -> Response:
         error_code = int(params["ErrorCode"]) if params.get("ErrorCode") else None
     except ValueError:
         abort(400)
-    row = apply_provider_status(
+    row = webhooks.record_status(
         db.session,
         message_id=message_id,
         provider_sid=sid,
@@ -98,7 +95,6 @@ def status_callback() -> Response:
         error_code=error_code,
         now=clock.now(),
     )
-    db.session.commit()
     if row is None:
         log.info("twilio status: no message matches this callback")
     return Response("", status=204)

@@ -1,0 +1,79 @@
+"""What the Alerts pages read and do: the queue, one alert, and acknowledging it.
+
+The escalation ladder itself is ``services/escalations.py``; this module is the staff
+pages' side of it. Functions take a session, the inputs and ``now``; none imports Flask.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, case, select
+from sqlalchemy.orm import Session
+
+from companion.models import Client, Escalation, EscalationStatus, Message, Outcome, StaffUser
+from companion.services import audit
+from companion.services.escalations import acknowledge, unreachable
+
+QUEUE_LENGTH = 300
+QUIET_SHOWN = 200
+
+
+def queue(session: Session, caseload: Select[tuple[Client]]) -> list[Escalation]:
+    """The caseload's escalations: open ones first, then oldest first (at most 300)."""
+    ids = caseload.with_only_columns(Client.id)
+    return list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.client_id.in_(ids.scalar_subquery()))
+            .order_by(
+                case((Escalation.status == EscalationStatus.OPEN, 0), else_=1),
+                Escalation.opened_at,
+            )
+            .limit(QUEUE_LENGTH)
+        )
+    )
+
+
+def quiet_phones(
+    session: Session, caseload: Select[tuple[Client]], now: datetime
+) -> list[Row[Any]]:
+    """Phones that went quiet without failing loudly: one statement over the caseload."""
+    return list(session.execute(unreachable(caseload, now).limit(QUIET_SHOWN)).all())
+
+
+def escalation(session: Session, escalation_id: int) -> Escalation | None:
+    return session.get(Escalation, escalation_id)
+
+
+def record_view(session: Session, found: Escalation, actor: StaffUser, now: datetime) -> None:
+    """Audit that ``actor`` opened the alert; commits."""
+    audit.record(
+        session,
+        "escalation.viewed",
+        now=now,
+        actor=actor,
+        subject=found,
+        details={"client_id": found.client_id},
+    )
+    session.commit()
+
+
+def trigger(session: Session, found: Escalation) -> Message | None:
+    """The text that raised the alert, if a text did."""
+    return session.get(Message, found.message_id) if found.message_id else None
+
+
+def acknowledge_alert(
+    session: Session,
+    found: Escalation,
+    actor: StaffUser,
+    outcome: Outcome,
+    note: str,
+    now: datetime,
+) -> bool:
+    """Acknowledge from the web (the ladder stops); False if it already was. Commits."""
+    done = acknowledge(session, found, actor, outcome, note, now, "web")
+    session.commit()
+    return done

@@ -1,0 +1,364 @@
+"""Clients as staff manage them: the list, the client page's records, add and edit.
+
+Functions take a session, the inputs and ``now``; none imports Flask. ``values`` are
+the client's fields as the form gives them, already checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from companion.messaging.outbox import cancel_pending, enqueue
+from companion.models import (
+    Appointment,
+    AppointmentKind,
+    CheckIn,
+    CheckInStatus,
+    Client,
+    ClientStatus,
+    Consent,
+    ConsentEvent,
+    ConsentKind,
+    Message,
+    Role,
+    StaffUser,
+    Task,
+    TaskStatus,
+)
+from companion.services import audit, pauses
+from companion.services.appointments import add_planned
+from companion.services.escalations import EscalationSettings, unreachable
+from companion.services.planning import replan, upcoming_appointments
+from companion.services.tasks import TaskRow, task_rows
+
+# Edits that move when texts go out (issue 3: "a client's timezone change
+# reschedules what is pending"); consent and status coming back restart planning.
+RESCHEDULING = frozenset(
+    {"timezone", "send_window_start", "send_window_end", "risk_level", "status", "consent"}
+)
+
+
+def staff_by_role(session: Session, role: Role) -> list[StaffUser]:
+    """Every staff member with ``role``, by name (the client form's choices)."""
+    return list(
+        session.scalars(select(StaffUser).where(StaffUser.role == role).order_by(StaffUser.name))
+    )
+
+
+def phone_taken(session: Session, phone: str, client_id: int | None) -> bool:
+    """Whether a client other than ``client_id`` already has ``phone`` (E.164)."""
+    taken = session.scalar(
+        select(Client.id).where(Client.phone == phone, Client.id != (client_id or 0))
+    )
+    return taken is not None
+
+
+def caseload_clients(session: Session, caseload: Select[tuple[Client]]) -> list[Client]:
+    """The clients of a caseload (``access.caseload_query``), by name."""
+    return list(session.scalars(caseload.order_by(Client.display_name)))
+
+
+@dataclass
+class ClientPage:
+    """The client page's records: messages, consent ledger, and whether texts reach them."""
+
+    messages: list[Message]
+    ledger: list[ConsentEvent]
+    unreachable: bool
+    last_delivered: datetime | None
+
+
+def client_page(session: Session, client: Client, actor: StaffUser, now: datetime) -> ClientPage:
+    """Audit the view (commits), then read the page's records."""
+    audit.record(session, "client.viewed", now=now, actor=actor, subject=client)
+    session.commit()
+    quiet = session.execute(unreachable(select(Client).where(Client.id == client.id), now)).first()
+    ledger = session.scalars(
+        select(ConsentEvent)
+        .where(ConsentEvent.client_id == client.id)
+        .order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc())
+    ).all()
+    messages = session.scalars(
+        select(Message)
+        .where(Message.client_id == client.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(100)
+    ).all()
+    return ClientPage(list(messages), list(ledger), quiet is not None, quiet[1] if quiet else None)
+
+
+def counted_check_ins(
+    session: Session, client_id: int, since: datetime, now: datetime
+) -> list[CheckIn]:
+    """The client's answered and missed check-ins due from ``since`` to ``now``."""
+    return list(
+        session.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.client_id == client_id,
+                CheckIn.due_at >= since,
+                CheckIn.due_at <= now,
+                CheckIn.status.in_([CheckInStatus.ANSWERED, CheckInStatus.MISSED]),
+            )
+            .order_by(CheckIn.due_at, CheckIn.id)
+        )
+    )
+
+
+def apply(client: Client, values: dict[str, Any], wants_texts: bool, now: datetime) -> list[str]:
+    """Copy ``values`` (and the consent box) onto the client; the names of what changed."""
+    changes = []
+    for name, value in values.items():
+        if getattr(client, name) != value:
+            changes.append(name)
+            setattr(client, name, value)
+    if wants_texts and client.consent != Consent.OPTED_IN:
+        client.consent, client.consent_changed_at = Consent.OPTED_IN, now
+        changes.append("consent")
+    elif not wants_texts and client.consent == Consent.OPTED_IN:
+        client.consent, client.consent_changed_at = Consent.OPTED_OUT, now
+        changes.append("consent")
+    client.updated_at = now
+    return changes
+
+
+def _audit_details(client: Client, changes: list[str]) -> dict[str, object]:
+    details: dict[str, object] = {"fields": changes}
+    if client.status == ClientStatus.PAUSED and client.paused_until is not None:
+        details["pause"] = {
+            "reason": client.pause_reason,
+            "until": client.paused_until.isoformat(),
+        }
+    return details
+
+
+def record_consent(
+    session: Session,
+    client: Client,
+    changes: list[str],
+    actor: StaffUser,
+    now: datetime,
+    disclosure: str,
+    *,
+    created: bool = False,
+) -> ConsentEvent | None:
+    """Add a consent ledger row for what staff just changed (consent, or the release).
+
+    ``disclosure`` is the opt-in text the client was shown (kept with an opt-in).
+    """
+    kept = None
+    if "consent" in changes:
+        opted_in = client.consent == Consent.OPTED_IN
+        kind = ConsentKind.OPT_IN_RECORDED if opted_in else ConsentKind.OPT_OUT_BY_STAFF
+        if opted_in:
+            kept = disclosure
+    elif "roi_officer_contact" in changes and (client.roi_officer_contact or not created):
+        kind = ConsentKind.ROI_CHANGED
+    else:
+        return None
+    event = ConsentEvent(
+        client_id=client.id,
+        at=now,
+        kind=kind,
+        recorded_by_id=actor.id,
+        disclosure=kept,
+        roi_officer_contact=client.roi_officer_contact,
+    )
+    session.add(event)
+    return event
+
+
+def _after_save(
+    session: Session, client: Client, changes: list[str], now: datetime
+) -> Message | None:
+    """Welcome a newly consenting client; withdraw texts when consent or status ends.
+
+    Returns the welcome text when one was queued just now.
+    """
+    if client.can_be_texted:
+        return enqueue(
+            session,
+            kind="welcome",
+            dedupe_key=f"welcome:{client.id}",
+            client_id=client.id,
+            now=now,
+        )
+    if "consent" in changes or "status" in changes:
+        cancel_pending(session, client_id=client.id, reason="texts stopped by staff", now=now)
+    return None
+
+
+def add_client(
+    session: Session,
+    values: dict[str, Any],
+    wants_texts: bool,
+    actor: StaffUser,
+    now: datetime,
+    disclosure: str,
+    also: dict[str, object] | None = None,
+) -> tuple[Client, Message | None]:
+    """Create the client ``values`` describe (plus ``also``'s attributes), audit it, record
+    consent in the ledger and queue the welcome text; the client and that text. The caller
+    commits (guided onboarding adds an appointment in the same transaction)."""
+    client = Client(created_at=now, updated_at=now, consent=Consent.NOT_ASKED)
+    changes = apply(client, values, wants_texts, now)
+    for name, value in (also or {}).items():
+        if value is not None:
+            setattr(client, name, value)
+            changes.append(name)
+    session.add(client)
+    session.flush()
+    if client.status == ClientStatus.PAUSED:
+        pauses.paused(session, client, now)
+    audit.record(
+        session,
+        "client.created",
+        now=now,
+        actor=actor,
+        subject=client,
+        details=_audit_details(client, changes),
+    )
+    record_consent(session, client, changes, actor, now, disclosure, created=True)
+    welcome = _after_save(session, client, changes, now)
+    return client, welcome
+
+
+def create_client(
+    session: Session,
+    values: dict[str, Any],
+    wants_texts: bool,
+    actor: StaffUser,
+    now: datetime,
+    disclosure: str,
+) -> Client:
+    """``add_client``, committed."""
+    client, _welcome = add_client(session, values, wants_texts, actor, now, disclosure)
+    session.commit()
+    return client
+
+
+@dataclass
+class Updated:
+    changes: list[str]
+    rescheduled: bool  # texts not yet sent were re-planned
+
+
+def update_client(
+    session: Session,
+    client: Client,
+    values: dict[str, Any],
+    wants_texts: bool,
+    actor: StaffUser,
+    now: datetime,
+    disclosure: str,
+    settings: EscalationSettings,
+) -> Updated:
+    """Save an edit: audit, consent ledger, welcome or withdrawal, pause start or end
+    (holding or restarting escalations), re-plan when the edit moves texts; commits."""
+    was_paused = client.status == ClientStatus.PAUSED
+    ended = {
+        "reason": client.pause_reason,
+        "until": client.paused_until.isoformat() if client.paused_until else None,
+    }
+    changes = apply(client, values, wants_texts, now)
+    if changes:
+        audit.record(
+            session,
+            "client.updated",
+            now=now,
+            actor=actor,
+            subject=client,
+            details=_audit_details(client, changes),
+        )
+    record_consent(session, client, changes, actor, now, disclosure)
+    _after_save(session, client, changes, now)
+    rescheduled = _pause_changes(session, client, was_paused, ended, actor, now, settings)
+    if not rescheduled and client.can_be_texted and RESCHEDULING.intersection(changes):
+        replan(session, client, now, "client details changed")
+        rescheduled = True
+    session.commit()
+    return Updated(changes, rescheduled)
+
+
+def _pause_changes(
+    session: Session,
+    client: Client,
+    was_paused: bool,
+    ended: dict[str, str | None],
+    actor: StaffUser,
+    now: datetime,
+    settings: EscalationSettings,
+) -> bool:
+    """Hold escalations when a pause starts; restart them (and texts) when staff end it.
+
+    Returns whether texts were re-planned.
+    """
+    is_paused = client.status == ClientStatus.PAUSED
+    if is_paused and not was_paused:
+        pauses.paused(session, client, now)
+    elif was_paused and not is_paused:
+        pauses.after_pause(session, client, now, settings, ended, actor=actor)
+        return client.can_be_texted
+    return False
+
+
+@dataclass
+class Onboarded:
+    client: Client
+    welcome: Message | None  # the welcome text, queued (the caller sends it at once)
+    appointment: Appointment | None
+    notices: int  # notices queued for the appointment
+
+
+def onboard_client(
+    session: Session,
+    values: dict[str, Any],
+    wants_texts: bool,
+    actor: StaffUser,
+    now: datetime,
+    disclosure: str,
+    *,
+    also: dict[str, object] | None,
+    appointment: tuple[AppointmentKind, datetime, str | None] | None,
+) -> Onboarded:
+    """Guided onboarding's finish: the client as "Add a client" makes them, and their first
+    appointment (kind, start, place) with its notices, in one transaction; commits."""
+    client, welcome = add_client(session, values, wants_texts, actor, now, disclosure, also)
+    first, notices = None, 0
+    if appointment is not None:
+        kind, starts, location = appointment
+        first, notices = add_planned(session, client, kind, starts, location, actor, now)
+    session.commit()
+    return Onboarded(client, welcome, first, notices)
+
+
+@dataclass
+class CareSummary:
+    open_tasks: list[TaskRow]
+    check_ins: list[CheckIn]
+    upcoming: list[Appointment]
+
+
+def care_summary(session: Session, client_id: int, now: datetime) -> CareSummary:
+    """Open tasks, the check-ins of lately and the next two days, the next 5 appointments."""
+    open_tasks = session.scalars(
+        select(Task)
+        .where(Task.client_id == client_id, Task.status == TaskStatus.OPEN)
+        .order_by(Task.created_at, Task.id)
+    ).all()
+    check_ins = session.scalars(
+        select(CheckIn)
+        .where(CheckIn.client_id == client_id, CheckIn.due_at <= now + timedelta(days=2))
+        .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
+        .limit(20)
+    ).all()
+    return CareSummary(
+        task_rows(session, list(open_tasks)),
+        list(check_ins),
+        upcoming_appointments(session, client_id, now)[:5],
+    )

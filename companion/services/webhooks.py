@@ -1,0 +1,85 @@
+"""What Twilio's webhooks (and the phone simulator) do with a text: store an inbound text
+and what it sets off, or a delivery status. Each commits; none imports Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from companion.messaging.dispatch import apply_provider_status
+from companion.models import Direction, Message, Status
+from companion.services.escalations import queued_alerts
+from companion.services.inbound import receive
+
+
+def receive_text(
+    session: Session,
+    *,
+    from_number: str,
+    to_number: str,
+    body: str,
+    now: datetime,
+    region: str,
+    hooks: Mapping[str, Callable[..., Any]],
+    provider_sid: str | None = None,
+    num_media: int = 0,
+) -> list[int]:
+    """Store an inbound text and act on it; commits. The outbox rows to send at once
+    (the replies, and any alert it raised). ``hooks`` are the reply hooks
+    (``services.replies.hooks(settings)``)."""
+    result = receive(
+        session,
+        from_number=from_number,
+        to_number=to_number,
+        body=body,
+        provider_sid=provider_sid,
+        num_media=num_media,
+        now=now,
+        region=region,
+        **hooks,
+    )
+    session.commit()
+    return result.reply_ids + queued_alerts(session)
+
+
+def record_status(
+    session: Session,
+    *,
+    message_id: int | None,
+    provider_sid: str,
+    provider_status: str,
+    error_code: int | None,
+    now: datetime,
+) -> Message | None:
+    """Apply a delivery status (safe to repeat, in any order); commits. The row it matched."""
+    row = apply_provider_status(
+        session,
+        message_id=message_id,
+        provider_sid=provider_sid,
+        provider_status=provider_status,
+        error_code=error_code,
+        now=now,
+    )
+    session.commit()
+    return row
+
+
+# What the simulated phone shows: texts that actually went out, and what the client sent.
+ON_THE_PHONE = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED, Status.RECEIVED)
+
+
+def phone_thread(session: Session, client_id: int) -> list[Message]:
+    """The client's texts as their phone would list them, oldest first."""
+    thread = session.scalars(
+        select(Message)
+        .where(
+            Message.client_id == client_id,
+            or_(Message.direction == Direction.INBOUND, Message.status.in_(ON_THE_PHONE)),
+        )
+        .order_by(Message.sent_at.is_(None), Message.created_at, Message.id)
+    ).all()
+    return sorted(thread, key=lambda m: (m.sent_at or m.created_at, m.id))

@@ -1,0 +1,1 @@
+"""Alerts: the queue, one escalation's page and acknowledgement, the /e/<id> short link."""

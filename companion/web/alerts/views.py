@@ -1,0 +1,113 @@
+"""Alert pages: the team's queue, one escalation's timeline, one-click acknowledgement.
+
+Alerts link here (``/e/<id>``, short enough for a text). Anyone outside the
+client's caseload gets 403, as for every page about a client.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from companion.extensions import db
+from companion.models import ClientStatus, Escalation, EscalationStatus, Outcome, Role
+from companion.services import alerts
+from companion.services.pauses import describe as describe_pause
+from companion.web import clock
+from companion.web.access import caseload_query, client_or_403
+from companion.web.alerts.forms import AcknowledgeForm
+from companion.web.alerts.wording import OUTCOME_LABELS, RUNG_LABELS, reason_label, reason_text
+from companion.web.language import _
+
+# The endpoints keep the name "escalations" (escalations.queue, escalations.show…).
+bp = Blueprint("escalations", __name__)
+
+
+@bp.get("/e/<int:escalation_id>")
+def short_link(escalation_id: int) -> Response:
+    """The link in an alert: sign-in first if needed, then the escalation."""
+    return redirect(url_for("escalations.show", escalation_id=escalation_id))
+
+
+@bp.get("/escalations")
+@login_required
+def queue() -> str:
+    """Open escalations first, oldest first; then the ones acknowledged lately."""
+    caseload = caseload_query(current_user)
+    rows = alerts.queue(db.session, caseload)
+    open_rows = [e for e in rows if e.status == EscalationStatus.OPEN]
+    counts = Counter(reason_label(e.reason) for e in open_rows)
+    now = clock.now()
+    return render_template(
+        "alerts/queue.html",
+        unreachable=alerts.quiet_phones(db.session, caseload, now),
+        open_rows=open_rows,
+        done_rows=[e for e in rows if e.status != EscalationStatus.OPEN][:50],
+        counts=sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
+        reason_label=reason_label,
+        rung_labels=RUNG_LABELS,
+        now=now,
+    )
+
+
+def _escalation_or_403(escalation_id: int) -> Escalation:
+    escalation = alerts.escalation(db.session, escalation_id)
+    if escalation is None:
+        abort(404)
+    client_or_403(escalation.client_id)
+    return escalation
+
+
+@bp.get("/escalations/<int:escalation_id>")
+@login_required
+def show(escalation_id: int) -> str:
+    escalation = _escalation_or_403(escalation_id)
+    alerts.record_view(db.session, escalation, current_user, clock.now())
+    return _page(escalation, AcknowledgeForm())
+
+
+def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
+    client = escalation.client
+    return render_template(
+        "alerts/show.html",
+        escalation=escalation,
+        client=client,
+        trigger=alerts.trigger(db.session, escalation),
+        on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
+        form=form,
+        reason_label=reason_label,
+        reason_text=reason_text,
+        rung_labels=RUNG_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        staff_zone=current_user.timezone,
+        # An examiner sees that an alert exists and acknowledges it; the words a
+        # client texted stay with the provider and officer.
+        words_hidden=current_user.role == Role.EXAMINER,
+    )
+
+
+@bp.post("/escalations/<int:escalation_id>/acknowledge")
+@login_required
+def acknowledge_view(escalation_id: int) -> Response | tuple[str, int]:
+    """One click: who saw it and what happens now. The ladder stops."""
+    escalation = _escalation_or_403(escalation_id)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        return _page(escalation, form), 400
+    done = alerts.acknowledge_alert(
+        db.session,
+        escalation,
+        current_user,
+        Outcome(form.outcome.data),
+        form.note.data or "",
+        clock.now(),
+    )
+    if done:
+        flash(
+            _("Alert %(code)s acknowledged: the ladder has stopped.", code=escalation.code), "info"
+        )
+    else:
+        flash(_("Alert %(code)s was already acknowledged.", code=escalation.code), "info")
+    return redirect(url_for("escalations.show", escalation_id=escalation.id))

@@ -1,0 +1,1 @@
+"""Appointments: add, change, cancel, record kept or missed (providers, officers, admins)."""

@@ -1,0 +1,1 @@
+"""Signing in and out, expired sessions, and changing one's password."""

@@ -1,0 +1,1 @@
+"""Guided onboarding: a new client step by step, then their first appointment."""

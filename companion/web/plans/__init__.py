@@ -1,0 +1,1 @@
+"""The relapse-prevention plan: its versions and the editor (providers edit it)."""

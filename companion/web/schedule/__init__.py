@@ -1,0 +1,1 @@
+"""Risk and schedule: assessments, the derived schedule, its overrides (providers, admins)."""

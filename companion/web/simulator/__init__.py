@@ -1,0 +1,1 @@
+"""The phone simulator (console transport only): a client's phone, to read and reply."""

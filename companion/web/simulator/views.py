@@ -1,0 +1,69 @@
+"""The phone simulator: read what a client received and reply as that client.
+
+Only with the console transport (nothing leaves the machine then). A reply
+typed here goes through ``services.webhooks.receive_text``, the very code a real
+inbound SMS takes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from companion.extensions import db
+from companion.models import Direction
+from companion.runtime import HOOKS, send_now
+from companion.services import webhooks
+from companion.services.clients import caseload_clients
+from companion.web import clock
+from companion.web.access import caseload_query, client_or_403
+from companion.web.shared import MESSAGE_STATUS
+from companion.web.simulator.forms import ReplyForm
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+
+SIMULATOR_NUMBER = "+10000000000"  # stands in for our own number in the inbound log
+
+
+@bp.before_request
+def console_only() -> None:
+    if current_app.config["SMS_TRANSPORT"] != "console":
+        abort(404)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    clients = caseload_clients(db.session, caseload_query(current_user))
+    return render_template("simulator/index.html", clients=clients)
+
+
+@bp.route("/<int:client_id>", methods=["GET", "POST"])
+@login_required
+def phone(client_id: int) -> Response | str:
+    client = client_or_403(client_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        send = webhooks.receive_text(
+            db.session,
+            from_number=client.phone,
+            to_number=SIMULATOR_NUMBER,
+            body=form.body.data or "",
+            now=now,
+            region=current_app.config["DEFAULT_REGION"],
+            hooks=HOOKS,
+        )
+        send_now(send, now)
+        return redirect(url_for("simulator.phone", client_id=client.id))
+    # What the phone shows: texts that actually went out, and what the client sent.
+    thread = webhooks.phone_thread(db.session, client.id)
+    return render_template(
+        "simulator/phone.html",
+        client=client,
+        thread=thread,
+        form=form,
+        Direction=Direction,
+        message_status=MESSAGE_STATUS,
+    )
