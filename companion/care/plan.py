@@ -1,5 +1,8 @@
 """The relapse-prevention plan: its parts, validation, and the lines that may be texted.
 
+(About 450 lines: the plan's seven parts, their fields and their validation read best side by
+side; splitting them would scatter one form's rules.)
+
 A plan version's content is a dict of part -> list of items (dicts). Every
 item has a stable ``id`` and an ``ok_to_text`` flag: only items the provider
 marked may ever appear in a text. The offense chain is a clinician-only note:

@@ -1,5 +1,8 @@
 """The dispatcher: takes due rows from the outbox and sends them.
 
+(About 690 lines: one state machine — claim, render, send, record, recover — whose steps
+must agree on every status move; it reads top to bottom in the order a row lives it.)
+
 One pass (``Dispatcher.run``):
 1. rows past ``expires_at`` are dropped as ``expired`` (never sent late);
 2. rows left ``sending`` by a crash are settled (see ``recover_interrupted``);

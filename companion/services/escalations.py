@@ -1,5 +1,8 @@
 """Escalations in the database: opening one, telling people, climbing, acknowledging.
 
+(About 770 lines: one alert's life, from opening to acknowledgement, with every path that
+can open one; the ladder's rules themselves are in care/escalation.py.)
+
 ``care/escalation.py`` decides (who is on which rung, when it climbs); this
 module finds the people, queues their alerts (SMS through the outbox, email
 through ``alert_emails``), keeps the timeline and the audit log. It is called

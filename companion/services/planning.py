@@ -1,5 +1,8 @@
 """Planning into the outbox, and what replies mean: the care domain meets the database.
 
+(About 560 lines: rolling planning, closing check-ins and re-planning after a change share
+the same loaders and must agree on every dedupe key; they stay together on purpose.)
+
 ``care/`` decides (pure functions of a schedule and an instant); this module
 loads what it needs, writes check-ins and outbox rows, and is called by
 ``tick`` (rolling planning, closing check-ins), by the web pages (appointment
