@@ -1,18 +1,9 @@
 """The data model (SQLAlchemy 2.0 typed ORM). Import models from here."""
 
+from companion.models.appointment import Appointment, AppointmentKind, AppointmentStatus
 from companion.models.audit import AuditEvent, WorkerHeartbeat
 from companion.models.base import Base, UTCDateTime
-from companion.models.care import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    CheckIn,
-    CheckInStatus,
-    PlanVersion,
-    ScheduleOverride,
-    Task,
-    TaskStatus,
-)
+from companion.models.checkin import CheckIn, CheckInStatus
 from companion.models.client import AcuteLevel, Client, ClientStatus, Consent, RiskLevel
 from companion.models.consent import ConsentEvent, ConsentKind
 from companion.models.dev_clock import DevClock
@@ -31,7 +22,9 @@ from companion.models.message import (
     Message,
     Status,
 )
+from companion.models.plan import PlanVersion, ScheduleOverride
 from companion.models.staff import Role, StaffUser
+from companion.models.task import Task, TaskStatus
 
 __all__ = [
     "AlertEmail",

@@ -1,8 +1,9 @@
 """Declarative base and the column types every model shares."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -15,6 +16,13 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def enum_column(cls: type[enum.Enum], length: int = 24) -> Enum:
+    """An enum stored as its values in a VARCHAR: no native ENUM type, so a new value
+    needs no ALTER TYPE on PostgreSQL."""
+    values = lambda members: [m.value for m in members]  # noqa: E731 - stored as values
+    return Enum(cls, native_enum=False, values_callable=values, length=length)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -6,15 +6,11 @@ import enum
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Time, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from companion.models.base import Base, UTCDateTime
+from companion.models.base import Base, UTCDateTime, enum_column
 from companion.models.staff import StaffUser
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
 
 
 class RiskLevel(enum.StrEnum):
@@ -61,11 +57,11 @@ class Client(Base):
     # Texts go out only inside this local window; outside it is quiet hours.
     send_window_start: Mapped[time] = mapped_column(Time(), default=time(8, 0))
     send_window_end: Mapped[time] = mapped_column(Time(), default=time(21, 0))
-    risk_level: Mapped[RiskLevel] = mapped_column(_enum(RiskLevel), default=RiskLevel.II)
+    risk_level: Mapped[RiskLevel] = mapped_column(enum_column(RiskLevel, 20), default=RiskLevel.II)
     # Dynamic assessments (optional) and release date: they move the cadence (care/cadence.py).
     stable_score: Mapped[int | None] = mapped_column(Integer)  # STABLE-2007 total
     stable_date: Mapped[date | None] = mapped_column(Date)
-    acute_level: Mapped[AcuteLevel | None] = mapped_column(_enum(AcuteLevel))
+    acute_level: Mapped[AcuteLevel | None] = mapped_column(enum_column(AcuteLevel, 20))
     acute_date: Mapped[date | None] = mapped_column(Date)
     release_date: Mapped[date | None] = mapped_column(Date)
     # Check-in topics (care/topics.py keys) and local times of day ("HH:MM").
@@ -76,9 +72,11 @@ class Client(Base):
     planned_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
-    consent: Mapped[Consent] = mapped_column(_enum(Consent), default=Consent.NOT_ASKED)
+    consent: Mapped[Consent] = mapped_column(enum_column(Consent, 20), default=Consent.NOT_ASKED)
     consent_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[ClientStatus] = mapped_column(_enum(ClientStatus), default=ClientStatus.ACTIVE)
+    status: Mapped[ClientStatus] = mapped_column(
+        enum_column(ClientStatus, 20), default=ClientStatus.ACTIVE
+    )
     # A pause with a reason ("custody", "hospital", "other") and an end date stops texts
     # and escalations until then; the worker resumes the client on that date.
     pause_reason: Mapped[str | None] = mapped_column(String(20))

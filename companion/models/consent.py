@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Text, false
+from sqlalchemy import Boolean, ForeignKey, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from companion.models.base import Base, UTCDateTime
+from companion.models.base import Base, UTCDateTime, enum_column
 from companion.models.client import Client
 from companion.models.message import Message
 from companion.models.staff import StaffUser
@@ -35,14 +35,7 @@ class ConsentEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[ConsentKind] = mapped_column(
-        Enum(
-            ConsentKind,
-            native_enum=False,
-            values_callable=lambda e: [m.value for m in e],
-            length=24,
-        )
-    )
+    kind: Mapped[ConsentKind] = mapped_column(enum_column(ConsentKind))
     # The staff member who recorded it; None for the client's own texts.
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     # The exact opt-in words the client was shown or read, in their language.

@@ -6,16 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from companion.models.base import Base, UTCDateTime
+from companion.models.base import Base, UTCDateTime, enum_column
 from companion.models.client import Client
 from companion.models.staff import StaffUser
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e], length=24)
 
 
 class EscalationStatus(enum.StrEnum):
@@ -47,7 +43,7 @@ class Escalation(Base):
     reason: Mapped[str] = mapped_column(String(30))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     rung: Mapped[str] = mapped_column(String(20))
-    status: Mapped[EscalationStatus] = mapped_column(_enum(EscalationStatus))
+    status: Mapped[EscalationStatus] = mapped_column(enum_column(EscalationStatus))
     code: Mapped[str] = mapped_column(String(8), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When it climbs to the next rung if nobody acknowledges it (None: top of the ladder).
@@ -58,7 +54,7 @@ class Escalation(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     note: Mapped[str] = mapped_column(Text, default="")
     # Delivery (the timeline in escalation_events tells it line by line): the staff told,
     # in the order they were first told, and when someone was last told; how often a rung
@@ -113,7 +109,7 @@ class AlertEmail(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[EmailStatus] = mapped_column(_enum(EmailStatus))
+    status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     send_after: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

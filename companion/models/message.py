@@ -11,10 +11,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from companion.models.base import Base, UTCDateTime
+from companion.models.base import Base, UTCDateTime, enum_column
 from companion.models.client import Client
 from companion.models.staff import StaffUser
 
@@ -80,9 +80,6 @@ PROVIDER_STATUS_RANK: dict[str, int] = {
 }
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
-
 
 class Message(Base):
     __tablename__ = "messages"
@@ -92,7 +89,7 @@ class Message(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction, 20))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     # What the text is about, when it is about something (for withdrawing and timelines).
@@ -106,7 +103,7 @@ class Message(Base):
 
     send_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[Status] = mapped_column(_enum(Status))
+    status: Mapped[Status] = mapped_column(enum_column(Status, 20))
     status_reason: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

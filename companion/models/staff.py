@@ -9,10 +9,10 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from companion.models.base import Base, UTCDateTime
+from companion.models.base import Base, UTCDateTime, enum_column
 
 _hasher = PasswordHasher()
 
@@ -30,9 +30,7 @@ class StaffUser(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     password_hash: Mapped[str] = mapped_column(String(255))
     # E.164; officers and providers get alerts here and acknowledge from it.
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
