@@ -21,7 +21,7 @@ from companion.extensions import csrf, db, login_manager, migrate
 
 __all__ = ["create_app"]
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 def create_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Flask:

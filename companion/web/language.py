@@ -2,14 +2,14 @@
 
 Client texts have their own catalogs (``messages``, in every shipped
 language, chosen by the client's language). The pages staff read are a
-separate domain, ``translations/<lang>/LC_MESSAGES/web.po``, offered in the
+separate domain, ``companion/translations/<lang>/LC_MESSAGES/web.po``, offered in the
 languages listed in ``UI_LANGUAGES``; each staff member picks one with the
 switch in the page header, kept in their session.
 
 In Python, wrap page strings in ``_()`` (at request time) or ``L_()`` (at
 import time: form labels, choices, module-level tables); in templates, use
 ``{{ _("...") }}`` or ``{% trans %}``. ``make translations-update`` extracts
-them into ``translations/web.pot``.
+them into ``companion/translations/web.pot``.
 """
 
 from __future__ import annotations
