@@ -57,7 +57,7 @@ from companion.services.escalations import EscalationSettings, open_escalation
 from companion.services.replies import HOOKS
 from companion.services.tick import tick
 
-from conftest import MONDAY_9AM, base_env
+from helpers import MONDAY_9AM, base_env
 
 try:
     from playwright.sync_api import Browser, Page

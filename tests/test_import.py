@@ -29,7 +29,7 @@ from companion.models import (
 )
 from companion.web import imports
 
-from conftest import MONDAY_9AM, PASSWORD, sign_in
+from helpers import MONDAY_9AM, PASSWORD, sign_in
 
 HEADER = "client_phone,client_id,kind,date,time,location"
 

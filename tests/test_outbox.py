@@ -14,7 +14,7 @@ from companion.messaging.outbox import cancel_pending, enqueue, pending_for
 from companion.models import Direction, Message, Status
 from companion.services.tick import tick
 
-from conftest import MONDAY_9AM
+from helpers import MONDAY_9AM
 
 
 def count_rows(**filters: object) -> int:

@@ -38,7 +38,7 @@ from companion.services.planning import plan_appointment
 from companion.services.replies import router
 from companion.services.tick import send_now
 
-from conftest import MONDAY_9AM, OUR_NUMBER
+from helpers import MONDAY_9AM, OUR_NUMBER
 
 pytestmark = pytest.mark.slow
 

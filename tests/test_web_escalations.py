@@ -11,7 +11,7 @@ from companion.extensions import db
 from companion.models import AuditEvent, Escalation, EscalationStatus, Message, Status
 from companion.services.escalations import EscalationSettings, open_escalation
 
-from conftest import MONDAY_9AM, sign_in
+from helpers import MONDAY_9AM, sign_in
 
 
 @pytest.fixture
