@@ -61,18 +61,20 @@ test-fast: install
 
 # Two gettext domains: "messages" (texts and alerts, every shipped language) and
 # "web" (staff pages, English and Spanish). docs/translating.md walks through them.
+# The catalogs are package data (they ship in the wheel), under companion/translations.
+CATALOGS := companion/translations
 EXTRACT := $(BIN)/pybabel extract --no-default-keywords --no-location --sort-output --omit-header
 translations-extract: install
-	$(EXTRACT) -F babel.cfg -k N_ -o translations/messages.pot .
-	$(EXTRACT) -F babel-web.cfg -k _ -k L_ -k W_ -k gettext -k ngettext:1,2 -o translations/web.pot .
+	$(EXTRACT) -F babel.cfg -k N_ -o $(CATALOGS)/messages.pot .
+	$(EXTRACT) -F babel-web.cfg -k _ -k L_ -k W_ -k gettext -k ngettext:1,2 -o $(CATALOGS)/web.pot .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -D messages -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel update -D web -i translations/web.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -D messages -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -D web -i $(CATALOGS)/web.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete
 
 # Start a new language's catalog: make translations-init LANG=ko
 translations-init: translations-extract
-	$(BIN)/pybabel init -D messages -i translations/messages.pot -d translations -l $(LANG)
+	$(BIN)/pybabel init -D messages -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $(LANG)
 
 translations-check: install
 	$(BIN)/python -m companion.messaging.catalogs

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 def create_app(overrides: Mapping[str, str] | None = None, clock: Clock | None = None) -> Flask:

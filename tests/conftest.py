@@ -9,20 +9,17 @@ it fails instead.
 
 from __future__ import annotations
 
-import email
-import os
 import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hypothesis
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask, g
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -30,79 +27,24 @@ from sqlalchemy.exc import OperationalError
 from companion import create_app
 from companion.clock import FrozenClock
 from companion.extensions import db
-from companion.models import Client, ClientStatus, Consent, RiskLevel, Role, StaffUser
-from companion.runtime import HOOKS, send_now
-from companion.services.escalations import queued_alerts
-from companion.services.inbound import receive
+from companion.models import Client, Role, StaffUser
 from companion.settings import database_url as normalise_url
 
-from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
-
-REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-OUR_NUMBER = "+12135550199"
-
-# Fixed instant for tests that do not care about the wall clock: Monday 09:00 in Los Angeles.
-MONDAY_9AM = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-
-
-SMS_URL = "http://localhost/twilio/sms"
-
-
-def post_sms(
-    app: Flask,
-    fake: FakeTwilio,
-    from_: str,
-    body: str,
-    *,
-    sid: str | None = None,
-    extra: dict[str, str] | None = None,
-):
-    """Text ``body`` from ``from_`` to our number: a signed webhook, as Twilio sends it."""
-    params, signature = fake.inbound_request(
-        SMS_URL, from_, OUR_NUMBER, body, message_sid=sid, extra=extra
-    )
-    return app.test_client().post(
-        "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
-    )
-
-
-def sent_bodies(fake: FakeTwilio, to: str) -> list[str]:
-    """What the fake Twilio API was asked to send to ``to``, oldest first."""
-    return [m["body"] for m in fake.messages if m["to"] == to]
-
-
-PASSWORD = "correct horse battery"  # every test staff member's
-
-
-def sign_in(app: Flask, user: StaffUser, password: str = PASSWORD):
-    """A browser-like test client signed in as ``user``."""
-    web = app.test_client()
-    response = web.post("/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.data
-    return web
-
-
-def base_env(url: str, **extra: str) -> dict[str, str]:
-    env = {
-        "COMPANION_ENV": "testing",
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret",
-        "SMS_TRANSPORT": "console",
-        "WTF_CSRF_ENABLED": "0",
-        "PUBLIC_BASE_URL": "",
-        "CARE_TEAM_PHONE": "+12135550100",
-        "SEND_RETRY_BASE_SECONDS": "30",
-    }
-    env.update(extra)
-    return env
-
-
-def migrate_to(url: str) -> None:
-    app = create_app(base_env(url))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
+from factories import ClientFactory, StaffUserFactory
+from fake_twilio import FakeTwilio
+from helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MONDAY_9AM,
+    OUR_NUMBER,
+    PG_URL,
+    REQUIRE_BROWSER,
+    REQUIRE_POSTGRES,
+    Inbox,
+    base_env,
+    migrate_to,
+    twilio_env,
+)
 
 
 @pytest.fixture(scope="session")
@@ -222,50 +164,22 @@ def fake_twilio(fake_twilio_server: FakeTwilio) -> FakeTwilio:
     return fake_twilio_server
 
 
-def twilio_env(fake: FakeTwilio, **extra: str) -> dict[str, str]:
-    """Settings for the real twilio client talking to the local fake Twilio API.
-
-    The timeout is generous: a busy machine must not turn a slow answer into a
-    failure. Tests of timeouts make the fake hang and ask for a short one.
-    """
-    return {
-        "SMS_TRANSPORT": "twilio",
-        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": OUR_NUMBER,
-        "TWILIO_API_BASE_URL": fake.base_url,
-        "TWILIO_TIMEOUT_SECONDS": "10",
-        "PUBLIC_BASE_URL": "http://localhost",
-        **extra,
-    }
-
-
 @pytest.fixture
 def twilio_app(make_app: Callable[..., Flask], fake_twilio: FakeTwilio) -> Flask:
     """The app with the real twilio client talking to the local fake Twilio API."""
     return make_app(**twilio_env(fake_twilio))
 
 
-# -- small factories ----------------------------------------------------------
+# -- rows: thin wrappers over the factories in factories.py ----------------------------
 
 
 @pytest.fixture
 def staff(app: Flask) -> Callable[..., StaffUser]:
-    counter = iter(range(1, 1000))
+    """``staff("officer", phone=...)``: provider1@example.test, officer2@... in this test."""
+    StaffUserFactory.reset_sequence(1)
 
     def make(role: str = "provider", **fields: object) -> StaffUser:
-        n = next(counter)
-        user = StaffUser(
-            email=fields.pop("email", f"{role}{n}@example.test"),
-            name=fields.pop("name", f"{role.capitalize()} {n}"),
-            role=Role(role),
-            created_at=MONDAY_9AM,
-            **fields,
-        )
-        user.set_password(fields.pop("password", PASSWORD))
-        db.session.add(user)
-        db.session.commit()
-        return user
+        return StaffUserFactory(role=Role(role), **fields)
 
     return make
 
@@ -277,28 +191,12 @@ def provider(staff: Callable[..., StaffUser]) -> StaffUser:
 
 @pytest.fixture
 def make_client(app: Flask, provider: StaffUser) -> Callable[..., Client]:
-    numbers = iter(range(120, 200))
+    """``make_client(language="es")``: Ana on +12135550120, 0121... for ``provider``."""
+    ClientFactory.reset_sequence(120)
 
     def make(**fields: object) -> Client:
-        values: dict[str, object] = {
-            "display_name": "Ana",
-            "phone": f"+1213555{next(numbers):04d}",
-            "language": "en",
-            "timezone": "America/Los_Angeles",
-            "send_window_start": time(8, 0),
-            "send_window_end": time(21, 0),
-            "risk_level": RiskLevel.III,
-            "provider_id": provider.id,
-            "consent": Consent.OPTED_IN,
-            "status": ClientStatus.ACTIVE,
-            "created_at": MONDAY_9AM,
-            "updated_at": MONDAY_9AM,
-        }
-        values.update(fields)
-        client = Client(**values)
-        db.session.add(client)
-        db.session.commit()
-        return client
+        fields.setdefault("provider_id", provider.id)
+        return ClientFactory(**fields)
 
     return make
 
@@ -343,50 +241,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 # -- the containment team's alerts: real SMTP, fake Twilio, simulated time ----------------
 
-PROVIDER_PHONE = "+12135550181"
-OFFICER_PHONE = "+12135550182"
-BACKUP_PHONE = "+12135550183"
-
-
-class Inbox:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def run_ticks(app, start: datetime, end: datetime, step=timedelta(minutes=30)):
-    """``flask tick --at`` for every ``step`` from ``start`` until ``end``."""
-    runner = app.test_cli_runner()
-    now = start
-    while now < end:
-        result = runner.invoke(args=["tick", "--at", now.isoformat()])
-        assert result.exit_code == 0, result.output
-        now += step
-
-
-def texts_to(fake, number):
-    return [m for m in fake.messages if m["to"] == number]
-
-
-def text_back(client, body, at):
-    """A text from ``client`` (or a bare phone number) at ``at``: the webhook's own path."""
-    phone = getattr(client, "phone", client)
-    result = receive(
-        db.session, from_number=phone, to_number=OUR_NUMBER, body=body, now=at, **HOOKS
-    )
-    db.session.commit()
-    send_now(result.reply_ids + queued_alerts(db.session), at)
-    return result
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
     with socket.socket() as s:
@@ -412,19 +266,6 @@ def team_app(make_app, fake_twilio, inbox, staff):
 
 
 # -- Debian's chromium for the browser tests (test_browser, test_accessibility, charts) --------
-
-REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:

@@ -55,7 +55,7 @@ from companion.services.demo import load_demo
 from companion.services.escalations import open_escalation
 from companion.services.inbound import receive
 
-from conftest import MONDAY_9AM, base_env
+from helpers import MONDAY_9AM, base_env
 
 try:
     from playwright.sync_api import Browser, Page

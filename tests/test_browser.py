@@ -31,7 +31,7 @@ from companion.extensions import db
 from companion.runtime import tick
 from companion.services.demo import load_demo
 
-from conftest import MONDAY_9AM, REQUIRE_BROWSER, base_env
+from helpers import MONDAY_9AM, REQUIRE_BROWSER, base_env
 
 try:
     from playwright.sync_api import Browser, Locator, Page, expect

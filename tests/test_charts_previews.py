@@ -18,12 +18,12 @@ from companion.models import (
     CheckIn,
     CheckInStatus,
     Message,
-    PlanVersion,
     Status,
 )
 from companion.runtime import send_now
 
-from conftest import MONDAY_9AM, sign_in
+from factories import PlanVersionFactory
+from helpers import MONDAY_9AM, sign_in
 
 STATIC = Path(__file__).resolve().parents[1] / "companion" / "web" / "static"
 STAFF_PHONE = "+12135550142"
@@ -196,10 +196,7 @@ def with_plan(client):
         }
     )
     assert errors == {}
-    db.session.add(
-        PlanVersion(client_id=client.id, version=1, content=content, created_at=MONDAY_9AM)
-    )
-    db.session.commit()
+    PlanVersionFactory(client=client, content=content)
     return content
 
 
@@ -442,7 +439,7 @@ def served(sqlite_template, tmp_path):
     from companion.clock import FrozenClock
     from companion.models import Client, ClientStatus, Consent, RiskLevel, Role, StaffUser
 
-    from conftest import PASSWORD, base_env
+    from helpers import PASSWORD, base_env
 
     path = tmp_path / "companion.sqlite3"
     shutil.copy(sqlite_template, path)

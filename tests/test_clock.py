@@ -14,7 +14,7 @@ from companion.clock import FrozenClock, StoredClock, WallClock, app_clock, pars
 from companion.extensions import db
 from companion.models import Direction, Message
 
-from conftest import MONDAY_9AM, base_env, post_sms, twilio_env
+from helpers import MONDAY_9AM, base_env, post_sms, twilio_env
 
 LATER = datetime(2026, 12, 14, 16, 0, tzinfo=UTC)  # Monday 14 December, 08:00 in Los Angeles
 

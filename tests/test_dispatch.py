@@ -37,8 +37,8 @@ from companion.models import (
 )
 from companion.runtime import dispatch_settings, tick, transport
 
-from conftest import MONDAY_9AM, OUR_NUMBER, twilio_env
 from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from helpers import MONDAY_9AM, OUR_NUMBER, twilio_env
 
 T = MONDAY_9AM
 # Looking a text up at the provider (after a crash or a timeout) filters by the

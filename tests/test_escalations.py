@@ -17,20 +17,17 @@ from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (
     AuditEvent,
-    CheckIn,
     CheckInStatus,
     Escalation,
     EscalationStatus,
-    Message,
-    PlanVersion,
     RiskLevel,
-    Status,
     Task,
 )
 from companion.services import planning
 from companion.settings import SETTINGS_KEY, settings_of
 
-from conftest import (
+from factories import CheckInFactory, MessageFactory, PlanVersionFactory
+from helpers import (
     BACKUP_PHONE,
     MONDAY_9AM,
     OFFICER_PHONE,
@@ -145,16 +142,10 @@ def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_
     provider, officer, _ = team
     client = client_of(language="es", checkin_topics=["urges"])
     now = MONDAY_9AM
-    check_in = CheckIn(client_id=client.id, topic="urges", due_at=now - timedelta(hours=1),
-                       closes_at=now + timedelta(hours=5), status=CheckInStatus.OPEN,
-                       created_at=now)  # fmt: skip
-    db.session.add(check_in)
-    db.session.flush()
-    db.session.add(Message(direction="out", kind="checkin_prompt", dedupe_key="p",
-                           client_id=client.id, check_in_id=check_in.id, status=Status.SENT,
-                           params={"topic": "urges"}, send_after=now, sent_at=now,
-                           created_at=now, updated_at=now))  # fmt: skip
-    db.session.commit()
+    check_in = CheckInFactory(client=client, topic="urges", due_at=now - timedelta(hours=1),
+                              closes_at=now + timedelta(hours=5), created_at=now)  # fmt: skip
+    MessageFactory(client=client, check_in_id=check_in.id, dedupe_key="p",
+                   params={"topic": "urges"}, send_after=now)  # fmt: skip
 
     post_sms(team_app, fake_twilio, client.phone, "9")
 
@@ -189,9 +180,7 @@ def test_an_urge_in_free_text_names_the_support_contact_the_plan_clears_for_text
         {"name": "Luis", "phone": "(213) 555-0177", "ok_to_text": True},
     ]})  # fmt: skip
     assert errors == {}
-    db.session.add(PlanVersion(client_id=client.id, version=1, content=content,
-                               created_at=MONDAY_9AM))  # fmt: skip
-    db.session.commit()
+    PlanVersionFactory(client=client, content=content)
 
     post_sms(team_app, fake_twilio, client.phone, "tengo impulsos muy fuertes hoy")
 

@@ -40,8 +40,9 @@ from companion.services.escalations import (
     nobody_told_since,
     open_escalation,
 )
+from companion.settings import database_url as normalise_url
 
-from conftest import MONDAY_9AM, PG_URL, base_env, normalise_url
+from helpers import MONDAY_9AM, PG_URL, base_env
 
 BEFORE = "b7d41c0e9a11"  # the revision before the facts moved into columns
 

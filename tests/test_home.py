@@ -15,21 +15,19 @@ from companion.care.clock import local_instant
 from companion.care.escalation import Reason
 from companion.extensions import db
 from companion.models import (
-    Appointment,
     AppointmentKind,
     AppointmentStatus,
     AuditEvent,
-    CheckIn,
     CheckInStatus,
     ClientStatus,
-    PlanVersion,
     WorkerHeartbeat,
 )
 from companion.runtime import escalation_settings
 from companion.services.escalations import open_escalation
 from companion.worker import HEARTBEAT_NAME
 
-from conftest import MONDAY_9AM, sign_in
+from factories import AppointmentFactory, CheckInFactory, PlanVersionFactory
+from helpers import MONDAY_9AM, sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
 MONDAY = date(2026, 11, 23)  # MONDAY_9AM's date in Los Angeles
@@ -86,17 +84,9 @@ def alert(client, reason=Reason.MISSED_CHECKINS, at=MONDAY_9AM - timedelta(hours
 
 
 def missed(client, due: datetime, topic="stress", status=CheckInStatus.MISSED):
-    check_in = CheckIn(
-        client_id=client.id,
-        topic=topic,
-        due_at=due,
-        closes_at=due + timedelta(hours=4),
-        status=status,
-        created_at=due,
+    return CheckInFactory(
+        client=client, topic=topic, due_at=due, closes_at=due + timedelta(hours=4), status=status
     )
-    db.session.add(check_in)
-    db.session.commit()
-    return check_in
 
 
 def appointment(
@@ -106,31 +96,23 @@ def appointment(
     kind=AppointmentKind.INDIVIDUAL,
     location="",
 ):
-    row = Appointment(
-        client_id=client.id,
+    return AppointmentFactory(
+        client=client,
         kind=kind,
         starts_at=starts,
         status=status,
         location=location,
         created_at=MONDAY_9AM - timedelta(days=60),
-        updated_at=MONDAY_9AM - timedelta(days=60),
     )
-    db.session.add(row)
-    db.session.commit()
-    return row
 
 
 def plan(client, review: date | None, version=1):
-    row = PlanVersion(
-        client_id=client.id,
+    return PlanVersionFactory(
+        client=client,
         version=version,
-        content={},
         review_date=review,
         created_at=MONDAY_9AM - timedelta(days=80),
     )
-    db.session.add(row)
-    db.session.commit()
-    return row
 
 
 def section(html: str, heading_id: str) -> str:

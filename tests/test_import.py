@@ -30,7 +30,7 @@ from companion.models import (
 from companion.services import planning
 from companion.web.imports import views as imports
 
-from conftest import MONDAY_9AM, PASSWORD, sign_in
+from helpers import MONDAY_9AM, PASSWORD, sign_in
 
 HEADER = "client_phone,client_id,kind,date,time,location"
 

@@ -40,7 +40,8 @@ from companion.models import (
 from companion.runtime import escalation_settings
 from companion.services.escalations import EscalationSettings, open_escalation, unreachable
 
-from conftest import (
+from factories import AppointmentFactory
+from helpers import (
     BACKUP_PHONE,
     OFFICER_PHONE,
     PROVIDER_PHONE,
@@ -96,12 +97,8 @@ def audit_actions(action: str) -> list[AuditEvent]:
 
 
 def appointment(client, kind, starts_at, status=AppointmentStatus.SCHEDULED) -> Appointment:
-    row = Appointment(client_id=client.id, kind=kind, starts_at=starts_at, location="",
-                      status=status, revision=1, created_at=starts_at - timedelta(days=7),
-                      updated_at=starts_at - timedelta(days=7))  # fmt: skip
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return AppointmentFactory(client=client, kind=kind, starts_at=starts_at, status=status,
+                              created_at=starts_at - timedelta(days=7))  # fmt: skip
 
 
 def client_form(client, **overrides):

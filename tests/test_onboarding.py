@@ -16,7 +16,7 @@ from companion.models import (
 from companion.runtime import HOOKS
 from companion.services.inbound import receive
 
-from conftest import MONDAY_9AM, OUR_NUMBER, sign_in
+from helpers import MONDAY_9AM, OUR_NUMBER, sign_in
 
 PROFILE = {
     "display_name": "Lupe",

@@ -21,7 +21,7 @@ from companion.messaging.outbox import (
 from companion.models import Direction, Message, Status
 from companion.runtime import tick
 
-from conftest import MONDAY_9AM
+from helpers import MONDAY_9AM
 
 
 def count_rows(**filters: object) -> int:

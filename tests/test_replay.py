@@ -37,7 +37,7 @@ from companion.runtime import HOOKS, send_now
 from companion.services.inbound import receive
 from companion.services.planning import plan_appointment
 
-from conftest import MONDAY_9AM, OUR_NUMBER
+from helpers import MONDAY_9AM, OUR_NUMBER
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from companion.models import (
     Task,
 )
 
-from conftest import MONDAY_9AM, post_sms, sent_bodies
+from helpers import MONDAY_9AM, post_sms, sent_bodies
 
 
 def asked(client, topic="stress", *, ago=timedelta(hours=1)):

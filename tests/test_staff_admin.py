@@ -22,7 +22,7 @@ from companion.models import AuditEvent, Client, Message, StaffUser, Status
 from companion.services.escalations import open_escalation
 from companion.settings import ConfigError, Settings, settings_of
 
-from conftest import MONDAY_9AM, PASSWORD, sign_in
+from helpers import MONDAY_9AM, PASSWORD, sign_in
 
 
 def page_of(response) -> str:

@@ -32,7 +32,7 @@ from companion.runtime import escalation_settings
 from companion.services.demo import load_demo
 from companion.services.escalations import EscalationSettings, acknowledge, open_escalation
 
-from conftest import MONDAY_9AM, sign_in
+from helpers import MONDAY_9AM, sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
 

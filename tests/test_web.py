@@ -8,7 +8,7 @@ from companion.extensions import db
 from companion.models import AuditEvent, Client, Consent, Direction, Message, Status
 from companion.runtime import tick
 
-from conftest import MONDAY_9AM, PASSWORD, sign_in
+from helpers import MONDAY_9AM, PASSWORD, sign_in
 
 
 def client_form(**overrides):

@@ -36,7 +36,7 @@ from companion.models import (
 )
 from companion.runtime import tick
 
-from conftest import MONDAY_9AM, PASSWORD, sign_in
+from helpers import MONDAY_9AM, PASSWORD, sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
 NY = ZoneInfo("America/New_York")

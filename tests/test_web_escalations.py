@@ -11,7 +11,7 @@ from companion.models import AuditEvent, Escalation, EscalationStatus, Message, 
 from companion.runtime import escalation_settings
 from companion.services.escalations import open_escalation
 
-from conftest import MONDAY_9AM, sign_in
+from helpers import MONDAY_9AM, sign_in
 
 
 @pytest.fixture

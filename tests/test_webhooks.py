@@ -10,8 +10,8 @@ from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import Consent, Direction, Message, Status
 
-from conftest import OUR_NUMBER, SMS_URL, post_sms, sent_bodies
 from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from helpers import OUR_NUMBER, SMS_URL, post_sms, sent_bodies
 
 STATUS_URL = "http://localhost/twilio/status"
 STRANGER = "+13105550142"
@@ -179,7 +179,7 @@ def test_opt_out_words_stop_all_texts_with_one_confirmation(
     client = make_client()
     from companion.messaging.outbox import enqueue
 
-    from conftest import MONDAY_9AM
+    from helpers import MONDAY_9AM
 
     later = enqueue(
         db.session,
@@ -363,7 +363,7 @@ def test_a_client_with_simple_words_gets_the_simple_question_and_clarification(
 
     from companion.models import RiskLevel
 
-    from conftest import run_ticks, text_back
+    from helpers import run_ticks, text_back
 
     # Daily check-ins at 10:00 about urges; Tuesday 24 November, 10:00 in Los Angeles.
     client = make_client(simple_words=True, checkin_topics=["urges"], risk_level=RiskLevel.IVA)

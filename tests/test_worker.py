@@ -19,7 +19,7 @@ from companion.messaging.outbox import enqueue
 from companion.models import Message, Status, WorkerHeartbeat
 from companion.worker import HEARTBEAT_NAME, run_once
 
-from conftest import MONDAY_9AM, base_env
+from helpers import MONDAY_9AM, base_env
 
 ROOT = Path(__file__).resolve().parents[1]
 

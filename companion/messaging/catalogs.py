@@ -2,8 +2,8 @@
 
 Run as ``python -m companion.messaging.catalogs`` (``make translations-check``,
 part of ``make test``): prints ``file:line: problem`` for each fault and
-exits 1 if there is any. The template ``translations/messages.pot`` must also
-hold every string the code marks, and ``translations/web.pot`` every string
+exits 1 if there is any. The template ``companion/translations/messages.pot`` must
+also hold every string the code marks, and ``web.pot`` beside it every string
 the staff pages mark, so a string added without running
 ``make translations-update`` fails here too. Two domains: ``messages``
 (texts and alerts, every shipped language) and ``web`` (staff pages, the

@@ -1,6 +1,7 @@
 """Gettext catalogs for texts and pages, loaded straight from the ``.po`` files.
 
-Catalogs are read from ``translations/<lang>/LC_MESSAGES/messages.po`` and
+Catalogs are read from ``companion/translations/<lang>/LC_MESSAGES/messages.po``
+(package data, found relative to the package so an installed copy works) and
 compiled in memory when first used, so a stale ``.mo`` can never be served.
 Fuzzy entries are left out, exactly as ``pybabel compile`` would.
 """
@@ -19,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 SOURCE_LANGUAGE = "en"
 
 

@@ -1,4 +1,5 @@
-"""The words Companion reads and checks, per language: ``translations/<lang>/words.json``.
+"""The words Companion reads and checks, per language:
+``companion/translations/<lang>/words.json``.
 
 Each language keeps, beside its gettext catalog, one data file with:
 

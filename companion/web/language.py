@@ -1,15 +1,23 @@
-"""The staff pages in English or Spanish: the ``web`` gettext domain.
+"""The staff pages in English or Spanish: Flask-Babel, ``web`` domain.
 
-Client texts have their own catalogs (``messages``, in every shipped
-language, chosen by the client's language). The pages staff read are a
-separate domain, ``translations/<lang>/LC_MESSAGES/web.po``, offered in the
-languages listed in ``UI_LANGUAGES``; each staff member picks one with the
-switch in the page header, kept in their session.
+This module is the web's one i18n entry point; client texts have theirs,
+``companion.messaging.i18n`` (the ``messages`` domain, in every shipped
+language, chosen by the client's language). The pages staff read are the
+``web`` domain, ``companion/translations/<lang>/LC_MESSAGES/web.po``, offered
+in the languages listed in ``UI_LANGUAGES``; each staff member picks one with
+the switch in the page header, kept in their session.
+
+Flask-Babel does the work: its locale selector is ``ui_language``, its domain
+is ``WEB`` (which compiles the ``.po`` in memory through
+``messaging.i18n.translations_for``, so no ``.mo`` is built or shipped), it
+gives templates ``_``, ``ngettext`` and ``{% trans %}``, and Flask-WTF takes
+WTForms' own messages ("This field is required.") in the same language from it.
 
 In Python, wrap page strings in ``_()`` (at request time) or ``L_()`` (at
 import time: form labels, choices, module-level tables); in templates, use
 ``{{ _("...") }}`` or ``{% trans %}``. ``make translations-update`` extracts
-them into ``translations/web.pot``.
+them into ``companion/translations/web.pot``. ``W_`` marks labels the domain
+defines (``companion/care/labels.py``); the pages translate them with ``_``.
 """
 
 from __future__ import annotations
@@ -17,70 +25,104 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from babel.support import LazyProxy
+import flask_babel
+from babel import support
 from flask import Blueprint, Flask, has_request_context, redirect, request, session, url_for
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms.i18n import get_translations as wtforms_translations
 
-from companion.messaging.i18n import SOURCE_LANGUAGE, language_name, translations_for
+from companion.care.labels import W_
+from companion.messaging.i18n import (
+    SOURCE_LANGUAGE,
+    TRANSLATIONS_DIR,
+    language_name,
+    translations_for,
+)
+
+__all__ = ["L_", "W_", "StaffForm", "_", "install", "ngettext", "ui_language"]
 
 UI_LANGUAGES = ("en", "es")
 SESSION_KEY = "ui_language"
+DOMAIN = "web"
 
 bp = Blueprint("language", __name__)
 
 
 def ui_language() -> str:
-    """The language the current staff member reads the pages in."""
+    """The language the current staff member reads the pages in (Flask-Babel's locale)."""
     if not has_request_context():
         return SOURCE_LANGUAGE
     chosen = session.get(SESSION_KEY)
     return chosen if chosen in UI_LANGUAGES else SOURCE_LANGUAGE
 
 
+class WebDomain(flask_babel.Domain):
+    """The ``web`` domain, read straight from its ``.po`` files.
+
+    Flask-Babel's own domain loads compiled ``.mo`` files and caches per
+    locale in ``g``; this one asks ``ui_language`` on every lookup (the session
+    can change between two requests sharing ``g``, as in the tests) and takes
+    the catalog ``messaging.i18n`` compiles in memory, once per process.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(translation_directories=[str(TRANSLATIONS_DIR)], domain=DOMAIN)
+
+    def get_translations(self) -> support.NullTranslations:
+        found = translations_for(ui_language(), DOMAIN)
+        # English (the source) is identity; Flask-Babel wants Babel's NullTranslations.
+        return found if isinstance(found, support.NullTranslations) else support.NullTranslations()
+
+
+WEB = WebDomain()
+
+
+class _Babel(flask_babel.Babel):
+    """Flask-Babel with the ``web`` domain as the app's domain (templates, ``gettext``)."""
+
+    @property
+    def domain_instance(self) -> flask_babel.Domain:  # type: ignore[override]
+        return WEB
+
+
 def _(message: str, **values: Any) -> str:
     """``message`` in the staff member's language, with ``%(name)s`` values filled in."""
-    text = translations_for(ui_language(), "web").gettext(message)
-    return text % values if values else text
+    return WEB.gettext(message, **values)
 
 
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     """The singular or plural form for ``n``, in the staff member's language."""
-    text = translations_for(ui_language(), "web").ngettext(singular, plural, n)
-    return text % {"num": n, **values}
+    return WEB.ngettext(singular, plural, n, **values)
 
 
-def L_(message: str) -> LazyProxy:  # noqa: N802 - a gettext-style marker
+def L_(message: str) -> LazyString:  # noqa: N802 - a gettext-style marker
     """``message``, translated when it is shown (for strings defined at import time)."""
-    return LazyProxy(_, message, enable_cache=False)
+    return WEB.lazy_gettext(message)
 
 
 class StaffForm(FlaskForm):
-    """A staff page's form: WTForms' own messages ("This field is required.") follow the page."""
-
-    class Meta:
-        def get_translations(self, form: Any) -> Any:
-            language = ui_language()
-            if language == SOURCE_LANGUAGE:
-                return None  # WTForms' English
-            return wtforms_translations([language])
+    """A staff page's form: Flask-WTF gives WTForms' own messages ("This field is
+    required.") in the page's language, from Flask-Babel's locale."""
 
 
 def install(app: Flask) -> None:
-    """Give templates ``_``, ``ngettext`` and ``{% trans %}``, and the language switch."""
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    # Jinja's newstyle gettext fills in the values itself (escaping them), so the
-    # templates get the bare catalog lookups.
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: translations_for(ui_language(), "web").gettext(message),
-        lambda singular, plural, n: translations_for(ui_language(), "web").ngettext(
-            singular, plural, n
-        ),
-        newstyle=True,
+    """Flask-Babel (``_``, ``ngettext`` and ``{% trans %}`` in templates) and the switch."""
+    _Babel(
+        app,
+        default_locale=SOURCE_LANGUAGE,
+        default_domain=DOMAIN,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+        locale_selector=ui_language,
     )
     app.register_blueprint(bp)
     app.add_template_filter(language_name, "language_name")
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Flask-Babel keeps the locale in ``g``: read it again for every request
+        # (WTForms' messages follow it), so a switch shows on the very next page.
+        flask_babel.refresh()
 
     @app.context_processor
     def language_globals() -> dict[str, Any]:
