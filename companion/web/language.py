@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 import flask_babel
 from babel import support
 from flask import Blueprint, Flask, has_request_context, redirect, request, session, url_for
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -96,9 +95,13 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     return WEB.ngettext(singular, plural, n, **values)
 
 
-def L_(message: str) -> LazyString:  # noqa: N802 - a gettext-style marker
-    """``message``, translated when it is shown (for strings defined at import time)."""
-    return WEB.lazy_gettext(message)
+def L_(message: str) -> support.LazyProxy:  # noqa: N802 - a gettext-style marker
+    """``message``, translated when it is shown (for strings defined at import time).
+
+    Babel's LazyProxy, not Flask-Babel's LazyString: that one has ``__html__``, so Jinja
+    would take every translation as safe HTML and skip escaping it.
+    """
+    return support.LazyProxy(WEB.gettext, message, enable_cache=False)
 
 
 class StaffForm(FlaskForm):
