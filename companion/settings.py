@@ -368,7 +368,7 @@ class Settings(BaseSettings):
 
     def escalation(self) -> EscalationSettings:
         """The escalation ladder's business calendar, alert links and whether email is on."""
-        from companion.care.escalation import BusinessCalendar
+        from companion.care.ladder import BusinessCalendar
         from companion.services.escalations import EscalationSettings
 
         opens, closes = self.opening_hours

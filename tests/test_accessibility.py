@@ -36,7 +36,7 @@ from test_browser import (
 from werkzeug.serving import make_server
 
 from companion import create_app
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.care.plan import normalise as normalise_plan
 from companion.clock import FrozenClock
 from companion.extensions import db

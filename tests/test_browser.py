@@ -352,7 +352,7 @@ def test_an_officer_acknowledges_an_alert_and_caseloads_hold_in_the_browser(
                           consent_changed_at=now, created_at=now, updated_at=now)  # fmt: skip
         db.session.add(stranger)
         settings = settings_of(live_server.app).escalation()
-        from companion.care.escalation import Reason, Rung
+        from companion.care.ladder import Reason, Rung
 
         alert = open_escalation(db.session, marcus, Reason.MISSED_CHECKINS, now, settings,
                                 rung=Rung.OFFICER)  # fmt: skip

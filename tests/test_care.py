@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from companion.care import planner
+from companion.care import agenda
 from companion.care.cadence import DEFAULTS, apply_overrides, derive_level, effective_cadence
-from companion.care.clock import is_skipped, local_instant, next_allowed, skipped_gap
+from companion.care.local_time import is_skipped, local_instant, next_allowed, skipped_gap
 from companion.care.plan import (
     PARTS,
     TEXTED_FIELDS,
@@ -107,7 +107,7 @@ def test_quiet_hours_move_a_text_to_the_next_opening():
 
 
 def schedule(level="IVa", topics=("stress", "connected"), times=(time(10),), **kw):
-    return planner.ClientSchedule(
+    return agenda.ClientSchedule(
         client_id=7,
         zone=LA,
         window_start=time(8),
@@ -120,7 +120,7 @@ def schedule(level="IVa", topics=("stress", "connected"), times=(time(10),), **k
 
 
 def test_daily_check_ins_at_ten_local_across_the_fall_back():
-    plan = planner.plan_window(schedule(), la(2026, 10, 30, 0), la(2026, 11, 4, 0))
+    plan = agenda.plan_window(schedule(), la(2026, 10, 30, 0), la(2026, 11, 4, 0))
     local = [c.due_at.astimezone(LA) for c in plan.check_ins]
     assert [d.day for d in local] == [30, 31, 1, 2, 3]
     assert {d.time() for d in local} == {time(10)}
@@ -131,21 +131,21 @@ def test_daily_check_ins_at_ten_local_across_the_fall_back():
 
 
 def test_evening_check_in_window_ends_at_nine():
-    plan = planner.plan_window(schedule("IVb"), la(2026, 11, 23, 0), la(2026, 11, 24, 0))
+    plan = agenda.plan_window(schedule("IVb"), la(2026, 11, 23, 0), la(2026, 11, 24, 0))
     evening = [c for c in plan.check_ins if c.due_at.astimezone(LA).hour == 19][0]
     assert evening.closes_at == la(2026, 11, 23, 21)
     assert evening.reminder_at == la(2026, 11, 23, 20)
 
 
 def test_a_check_in_time_in_quiet_hours_waits_for_the_morning():
-    plan = planner.plan_window(
+    plan = agenda.plan_window(
         schedule(times=(time(6, 30),)), la(2026, 11, 23, 0), la(2026, 11, 24, 0)
     )
     assert plan.check_ins[0].due_at == la(2026, 11, 23, 8)
 
 
 def test_level_iii_checks_in_monday_wednesday_friday_and_topics_rotate():
-    plan = planner.plan_window(schedule("III"), la(2026, 11, 23, 0), la(2026, 11, 30, 0))
+    plan = agenda.plan_window(schedule("III"), la(2026, 11, 23, 0), la(2026, 11, 30, 0))
     days = [c.due_at.astimezone(LA).strftime("%a") for c in plan.check_ins]
     assert days == ["Mon", "Wed", "Fri"]
     assert {c.topic for c in plan.check_ins} == {"stress", "connected"}
@@ -153,26 +153,26 @@ def test_level_iii_checks_in_monday_wednesday_friday_and_topics_rotate():
 
 def test_plan_reminders_follow_the_cadence():
     week = (la(2026, 11, 23, 0), la(2026, 11, 30, 0))
-    assert len(planner.plan_window(schedule("IVb"), *week).texts) == 2
-    assert len(planner.plan_window(schedule("III"), *week).texts) == 1
+    assert len(agenda.plan_window(schedule("IVb"), *week).texts) == 2
+    assert len(agenda.plan_window(schedule("III"), *week).texts) == 1
     fortnight = (la(2026, 11, 23, 0), la(2026, 12, 7, 0))
-    assert len(planner.plan_window(schedule("II"), *fortnight).texts) == 1
-    assert planner.plan_window(schedule("III", has_plan_lines=False), *week).texts == []
+    assert len(agenda.plan_window(schedule("II"), *fortnight).texts) == 1
+    assert agenda.plan_window(schedule("III", has_plan_lines=False), *week).texts == []
 
 
 def test_windows_do_not_overlap_so_planning_twice_plans_nothing_twice():
-    whole = planner.plan_window(schedule(), la(2026, 11, 23, 0), la(2026, 11, 25, 0))
-    a = planner.plan_window(schedule(), la(2026, 11, 23, 0), la(2026, 11, 24, 0))
-    b = planner.plan_window(schedule(), la(2026, 11, 24, 0), la(2026, 11, 25, 0))
+    whole = agenda.plan_window(schedule(), la(2026, 11, 23, 0), la(2026, 11, 25, 0))
+    a = agenda.plan_window(schedule(), la(2026, 11, 23, 0), la(2026, 11, 24, 0))
+    b = agenda.plan_window(schedule(), la(2026, 11, 24, 0), la(2026, 11, 25, 0))
     assert a.check_ins + b.check_ins == whole.check_ins
 
 
 def test_plan_until_is_a_local_midnight_at_least_a_day_ahead():
     now = la(2026, 11, 23, 15)
-    until = planner.plan_until(now, LA)
+    until = agenda.plan_until(now, LA)
     assert until.astimezone(LA).time() == time(0)
-    assert until - now >= planner.HORIZON
-    assert not planner.needs_planning(until, now + timedelta(minutes=1))
+    assert until - now >= agenda.HORIZON
+    assert not agenda.needs_planning(until, now + timedelta(minutes=1))
 
 
 @pytest.mark.parametrize(
@@ -184,8 +184,8 @@ def test_plan_until_is_a_local_midnight_at_least_a_day_ahead():
     ],
 )
 def test_appointment_notices_by_level(level, expected):
-    slot = planner.AppointmentSlot(5, 1, la(2026, 11, 25, 14))
-    notices = planner.plan_notices(schedule(level), slot, now=la(2026, 11, 23, 9))
+    slot = agenda.AppointmentSlot(5, 1, la(2026, 11, 25, 14))
+    notices = agenda.plan_notices(schedule(level), slot, now=la(2026, 11, 23, 9))
     assert [n.kind for n in notices] == expected
     day_before = notices[0]
     assert day_before.send_after == la(2026, 11, 24, 10)
@@ -196,8 +196,8 @@ def test_appointment_notices_by_level(level, expected):
 
 
 def test_no_notice_is_planned_in_the_past():
-    slot = planner.AppointmentSlot(5, 1, la(2026, 11, 24, 9))
-    notices = planner.plan_notices(schedule("IVb"), slot, now=la(2026, 11, 23, 22))
+    slot = agenda.AppointmentSlot(5, 1, la(2026, 11, 24, 9))
+    notices = agenda.plan_notices(schedule("IVb"), slot, now=la(2026, 11, 23, 22))
     # Day-before moment (10:00 yesterday) passed and the window closed at 21:00: none.
     assert [n.kind for n in notices] == []
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from companion import create_app
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.extensions import db
 from companion.models import (
     Appointment,

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from companion.care.clock import local_instant
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
+from companion.care.local_time import local_instant
 from companion.extensions import db
 from companion.models import (
     AppointmentKind,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from companion.care.clock import local_instant
+from companion.care.local_time import local_instant
 from companion.extensions import db
 from companion.models import (
     Appointment,

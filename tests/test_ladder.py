@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from companion.care.escalation import (
+from companion.care.ladder import (
     RULES,
     BusinessCalendar,
     Reason,

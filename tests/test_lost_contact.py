@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, select
 
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (

@@ -15,7 +15,7 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.extensions import db
 from companion.messaging.outbox import enqueue
 from companion.models import AuditEvent, Client, Message, StaffUser, Status

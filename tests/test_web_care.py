@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from companion.care.clock import local_instant
+from companion.care.local_time import local_instant
 from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.extensions import db
 from companion.models import AuditEvent, Escalation, EscalationStatus, Message, Status
 from companion.runtime import escalation_settings

@@ -30,7 +30,7 @@ class Outcome(enum.StrEnum):
 class Escalation(Base):
     """One reason to involve a person, climbing the ladder until someone acknowledges it.
 
-    ``reason`` and ``rung`` take the values of care/escalation.py's Reason and
+    ``reason`` and ``rung`` take the values of care/ladder.py's Reason and
     Rung. ``code`` is the short number staff text back ("OK 4821"); it is
     unique among open escalations.
     """

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.models import (
     Appointment,
     AppointmentKind,

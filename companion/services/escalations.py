@@ -1,9 +1,9 @@
 """Escalations in the database: opening one, telling people, climbing, acknowledging.
 
 (About 770 lines: one alert's life, from opening to acknowledgement, with every path that
-can open one; the ladder's rules themselves are in care/escalation.py.)
+can open one; the ladder's rules themselves are in care/ladder.py.)
 
-``care/escalation.py`` decides (who is on which rung, when it climbs); this
+``care/ladder.py`` decides (who is on which rung, when it climbs); this
 module finds the people, queues their alerts (SMS through the outbox, email
 through ``alert_emails``), keeps the timeline and the audit log. It is called
 by ``tick`` (missed check-ins, delivery failures, climbing), by client
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from companion.care.escalation import (
+from companion.care.ladder import (
     RULES,
     BusinessCalendar,
     Reason,

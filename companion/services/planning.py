@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from companion.care import planner
+from companion.care import agenda
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
 from companion.care.plan import next_line, reminder_lines
 from companion.care.topics import DEFAULT_TIMES, TOPICS
@@ -90,12 +90,12 @@ def derived_level(client: Client, today: date) -> Derived:
 
 def schedule_for(
     client: Client, overrides: dict[str, Any], today: date, has_plan_lines: bool = True
-) -> planner.ClientSchedule:
+) -> agenda.ClientSchedule:
     """The planner's view of a client on ``today``."""
     cadence = effective_cadence(derived_level(client, today), overrides)
     topics = tuple(t for t in (client.checkin_topics or []) if t in TOPICS)
-    times = planner.parse_times(client.checkin_times or list(DEFAULT_TIMES))
-    return planner.ClientSchedule(
+    times = agenda.parse_times(client.checkin_times or list(DEFAULT_TIMES))
+    return agenda.ClientSchedule(
         client_id=client.id,
         zone=ZoneInfo(client.timezone),
         window_start=client.send_window_start,
@@ -109,7 +109,7 @@ def schedule_for(
 
 def effective_schedule(session: Session, client: Client, now: datetime) -> Cadence:
     """The cadence in force for ``client`` today (derived level plus overrides)."""
-    today = planner.local_date(now, ZoneInfo(client.timezone))
+    today = agenda.local_date(now, ZoneInfo(client.timezone))
     overrides = overrides_for(session, [client.id]).get(client.id, {})
     return effective_cadence(derived_level(client, today), overrides)
 
@@ -136,7 +136,7 @@ def plan_clients(session: Session, now: datetime) -> int:
     client's days twice.
     """
     planned = 0
-    horizon = now + planner.HORIZON
+    horizon = now + agenda.HORIZON
     postgres = session.get_bind().dialect.name == "postgresql"
     while True:
         query = (
@@ -154,7 +154,7 @@ def plan_clients(session: Session, now: datetime) -> int:
         clients = session.scalars(query).all()
         if not clients:
             break
-        ends = {c.id: planner.plan_until(now, ZoneInfo(c.timezone)) for c in clients}
+        ends = {c.id: agenda.plan_until(now, ZoneInfo(c.timezone)) for c in clients}
         claimed = _claim(session, clients, ends, now)
         if not claimed:
             # Every one changed under us: leave them to the next tick rather than spin.
@@ -170,10 +170,10 @@ def plan_clients(session: Session, now: datetime) -> int:
             schedule = schedule_for(
                 client,
                 overrides.get(client.id, {}),
-                planner.local_date(start, zone),
+                agenda.local_date(start, zone),
                 has_plan_lines=client.id in with_lines,
             )
-            plan = planner.plan_window(schedule, start, ends[client.id])
+            plan = agenda.plan_window(schedule, start, ends[client.id])
             for c in plan.check_ins:
                 check_in_rows.append(
                     {
@@ -197,7 +197,7 @@ def plan_clients(session: Session, now: datetime) -> int:
 
 
 def _queued(
-    now: datetime, text: planner.PlannedText, client_id: int, appointment_id: int | None = None
+    now: datetime, text: agenda.PlannedText, client_id: int, appointment_id: int | None = None
 ) -> dict[str, Any]:
     """The outbox row of a text the planner decided on."""
     return outbox_row(
@@ -397,9 +397,9 @@ def plan_appointment(session: Session, appointment: Appointment, now: datetime) 
     assert client is not None
     overrides = overrides_for(session, [client.id]).get(client.id, {})
     zone = ZoneInfo(client.timezone)
-    schedule = schedule_for(client, overrides, planner.local_date(now, zone))
-    slot = planner.AppointmentSlot(appointment.id, appointment.revision, appointment.starts_at)
-    notices = planner.plan_notices(schedule, slot, now)
+    schedule = schedule_for(client, overrides, agenda.local_date(now, zone))
+    slot = agenda.AppointmentSlot(appointment.id, appointment.revision, appointment.starts_at)
+    notices = agenda.plan_notices(schedule, slot, now)
     enqueue_many(session, [_queued(now, n, client.id, appointment.id) for n in notices])
     return len(notices)
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from companion.care.escalation import Reason
+from companion.care.ladder import Reason
 from companion.care.plan import crisis_contact
 from companion.care.topics import TOPICS
 from companion.messaging.acute import SEVERITY, Acute, detect

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from companion.care.clock import local_instant
-from companion.care.escalation import RULES, Reason
+from companion.care.ladder import RULES, Reason
+from companion.care.local_time import local_instant
 from companion.models import (
     Appointment,
     AppointmentKind,

@@ -5,7 +5,7 @@ Public: the home page and the team pages show alerts too.
 
 from __future__ import annotations
 
-from companion.care.escalation import RULES, Reason
+from companion.care.ladder import RULES, Reason
 from companion.models import Outcome
 from companion.web.language import L_, _
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from wtforms import DateField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length
 
-from companion.care.clock import local_instant, skipped_gap
+from companion.care.local_time import local_instant, skipped_gap
 from companion.care.plan import indiscreet_word
 from companion.models import Client
 from companion.web.language import L_, StaffForm, _

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from companion.care.clock import local_instant
+from companion.care.local_time import local_instant
 from companion.extensions import db
 from companion.models import Appointment, AppointmentKind, Client, Role
 from companion.runtime import escalation_settings

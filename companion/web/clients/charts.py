@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from companion.care.clock import local_instant
+from companion.care.local_time import local_instant
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.models import CheckInStatus, Client

@@ -24,7 +24,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from companion.care.clock import local_instant
+from companion.care.local_time import local_instant
 from companion.care.phones import display_phone
 from companion.care.plan import crisis_contact, reminder_lines
 from companion.care.topics import TOPICS

@@ -11,7 +11,7 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from companion.care.clock import local_instant
+from companion.care.local_time import local_instant
 from companion.extensions import db
 from companion.models import Role
 from companion.services import team

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from companion.care.cadence import Cadence
-from companion.care.clock import local_date, local_instant, next_allowed, window_close
+from companion.care.local_time import local_date, local_instant, next_allowed, window_close
 from companion.care.topics import EVENING_TIME
 
 CHECKIN_WINDOW = timedelta(hours=6)

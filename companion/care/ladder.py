@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from companion.care.clock import local_instant
 from companion.care.labels import W_
+from companion.care.local_time import local_instant
 
 
 class Reason(enum.StrEnum):
