@@ -338,6 +338,18 @@ def test_acknowledging_twice_is_harmless(team_app, team, client_of, fake_twilio)
         render("staff_ack", "en", {"code": code}).body] * 2  # fmt: skip
 
 
+def test_an_officer_cannot_close_a_self_harm_alert_by_text(team_app, team, client_of, fake_twilio):
+    """A clinical alert is a clinician's to close (care/roles.py), by text as on the web."""
+    client = client_of()
+    text_back(client, "I want to end it all", MONDAY_9AM)
+    code = the_escalation().code
+    text_back(OFFICER_PHONE, f"OK {code}", MONDAY_9AM)
+    assert the_escalation().status == EscalationStatus.OPEN
+    assert sent_bodies(fake_twilio, OFFICER_PHONE)[-1] == render("staff_ack_unknown", "en", {}).body
+    text_back(PROVIDER_PHONE, f"OK {code}", MONDAY_9AM)
+    assert the_escalation().status == EscalationStatus.ACKNOWLEDGED
+
+
 def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
     team_app, team, client_of, staff, fake_twilio
 ):

@@ -23,6 +23,8 @@ from companion.models import (
     CheckInStatus,
     Client,
     Direction,
+    Escalation,
+    EscalationStatus,
     Message,
     Outcome,
     StaffUser,
@@ -512,10 +514,11 @@ def test_an_examiner_sees_the_assigned_clients_appointments_and_alerts(
     queue = browser.get("/escalations").get_data(as_text=True)
     assert mine.code in queue and theirs.code not in queue
     assert browser.get(f"/escalations/{mine.id}").status_code == 200
-    done = browser.post(f"/escalations/{mine.id}/acknowledge", data={"outcome": "review"})
-    assert done.status_code == 302
+    # An examiner sees the alert but closes none (care/roles.py): that is the team's to do.
+    refused = browser.post(f"/escalations/{mine.id}/acknowledge", data={"outcome": "review"})
+    assert refused.status_code == 403
     db.session.expire_all()
-    assert db.session.get(type(mine), mine.id).outcome == Outcome.REVIEW
+    assert db.session.get(type(mine), mine.id).status == EscalationStatus.OPEN
 
 
 def test_an_examiner_sees_an_alert_but_not_the_clients_words(app, people, client, examined):
@@ -596,3 +599,67 @@ def test_the_demo_has_an_examiner_with_one_client(app):
     assert db.session.scalars(select(Client).where(Client.examiner_id == examiner.id)).all() == [
         assigned[0]
     ]
+
+
+# -- who may close an alert (care/roles.py; security issue, fault 1) -------------------------
+
+
+def test_the_role_policy_for_alerts_covers_every_role_and_reason():
+    from companion.care.roles import CLINICAL, SUPERVISION, may_close_alert, may_read_reason
+    from companion.models import Role
+
+    assert set(Reason) == CLINICAL | SUPERVISION and not CLINICAL & SUPERVISION
+    for reason in Reason:
+        assert may_close_alert(Role.PROVIDER, reason)
+        assert may_close_alert(Role.OFFICER, reason) == (reason in SUPERVISION)
+        assert not may_close_alert(Role.EXAMINER, reason)
+        assert not may_close_alert(Role.ADMIN, reason)
+        assert may_read_reason(Role.EXAMINER, reason) == (reason not in CLINICAL)
+
+
+@pytest.mark.parametrize("who", ["examiner", "officer"])
+def test_only_a_clinician_closes_a_self_harm_alert(app, people, client, examined, who):
+    said = received(client, "I keep thinking about hurting myself", la(date(2026, 11, 21), 9))
+    acute = open_escalation(db.session, client, Reason.SELF_HARM, la(date(2026, 11, 21), 9),
+                            settings(), message_id=said.id)  # fmt: skip
+    db.session.commit()
+    browser = sign_in(app, people[who])
+    page = browser.get(f"/escalations/{acute.id}").get_data(as_text=True)
+    assert "Only the client's provider can close an alert about clinical risk" in page
+    assert 'name="outcome"' not in page
+    refused = browser.post(f"/escalations/{acute.id}/acknowledge", data={"outcome": "excused"})
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Escalation, acute.id).status == EscalationStatus.OPEN
+    # The provider, a clinician, closes it.
+    closed = sign_in(app, people["provider"]).post(
+        f"/escalations/{acute.id}/acknowledge", data={"outcome": "contacted"}
+    )
+    assert closed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Escalation, acute.id).status == EscalationStatus.ACKNOWLEDGED
+
+
+def test_an_examiner_does_not_read_a_clinical_reason(app, people, client, examined):
+    acute = open_escalation(db.session, client, Reason.SELF_HARM, la(date(2026, 11, 21), 9),
+                            settings())  # fmt: skip
+    db.session.commit()
+    for path in (f"/escalations/{acute.id}", "/escalations"):
+        page = sign_in(app, people["examiner"]).get(path).get_data(as_text=True)
+        assert acute.code in page
+        assert "Self-harm" not in page and "self-harm" not in page
+        assert "An alert for the provider (the reason is clinical)" in page
+    provider_page = sign_in(app, people["provider"]).get(f"/escalations/{acute.id}")
+    assert "Self-harm" in provider_page.get_data(as_text=True)
+
+
+def test_an_officer_still_closes_a_supervision_alert(app, people, client):
+    missed = open_escalation(db.session, client, Reason.MISSED_CHECKINS,
+                             la(date(2026, 11, 21), 9), settings())  # fmt: skip
+    db.session.commit()
+    done = sign_in(app, people["officer"]).post(
+        f"/escalations/{missed.id}/acknowledge", data={"outcome": "contacted"}
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Escalation, missed.id).status == EscalationStatus.ACKNOWLEDGED

@@ -33,6 +33,7 @@ from companion.care.ladder import (
     consecutive_misses,
     next_rung,
 )
+from companion.care.roles import may_close_alert
 from companion.messaging.i18n import SOURCE_LANGUAGE, translations_for
 from companion.messaging.outbox import enqueue
 from companion.messaging.texts import ALERT_EMAILS
@@ -68,6 +69,10 @@ ALERT_IDS = "companion.alert_ids"
 # problem, not defiance): invalid number, unsubscribed by the carrier, not a mobile,
 # and the carriers' unreachable/unknown-destination codes.
 CANT_REACH_CODES = {"21211", "21610", "21614", "30003", "30005", "30006"}
+
+
+class NotAllowed(PermissionError):
+    """The role policy (``care.roles``) does not let this person do that."""
 
 
 @dataclass(frozen=True)
@@ -643,7 +648,13 @@ def acknowledge(
     now: datetime,
     channel: str,
 ) -> bool:
-    """Stop the ladder: who saw it, what they did. False if it was already acknowledged."""
+    """Stop the ladder: who saw it, what they did. False if it was already acknowledged.
+
+    Only someone whose role may close this kind of alert (``care.roles``) can: anyone
+    else raises ``NotAllowed`` and nothing changes.
+    """
+    if not may_close_alert(staff.role, escalation.reason):
+        raise NotAllowed(f"a {staff.role.value} may not close a {escalation.reason} alert")
     if escalation.status == EscalationStatus.ACKNOWLEDGED:
         return False
     escalation.status = EscalationStatus.ACKNOWLEDGED
@@ -709,7 +720,7 @@ def staff_reply(
             .order_by(Escalation.opened_at.desc())
         ).all()
         for escalation in candidates:
-            if may_act(staff, escalation.client):
+            if may_act(staff, escalation.client) and may_close_alert(staff.role, escalation.reason):
                 acknowledge(session, escalation, staff, Outcome.CONTACTED, "", now, "sms")
                 return "staff_ack", {"code": code}
     audit.record(

@@ -11,6 +11,7 @@ from collections import Counter
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from companion.care.roles import may_close_alert
 from companion.extensions import db
 from companion.models import ClientStatus, Escalation, EscalationStatus, Outcome, Role
 from companion.services import alerts
@@ -85,6 +86,7 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         # An examiner sees that an alert exists and acknowledges it; the words a
         # client texted stay with the provider and officer.
         words_hidden=current_user.role == Role.EXAMINER,
+        may_close=may_close_alert(current_user.role, escalation.reason),
     )
 
 
@@ -93,6 +95,8 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
 def acknowledge_view(escalation_id: int) -> Response | tuple[str, int]:
     """One click: who saw it and what happens now. The ladder stops."""
     escalation = _escalation_or_403(escalation_id)
+    if not may_close_alert(current_user.role, escalation.reason):
+        abort(403)  # a clinical alert is a clinician's to close (care/roles.py)
     form = AcknowledgeForm()
     if not form.validate_on_submit():
         return _page(escalation, form), 400

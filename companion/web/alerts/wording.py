@@ -5,7 +5,10 @@ Public: the home page and the team pages show alerts too.
 
 from __future__ import annotations
 
+from flask_login import current_user
+
 from companion.care.ladder import RULES, Reason
+from companion.care.roles import may_read_reason
 from companion.models import Outcome
 from companion.web.language import L_, _
 
@@ -27,5 +30,8 @@ def reason_text(reason: str) -> str:
 
 
 def reason_label(reason: str) -> str:
-    """Why the escalation was raised, in the staff member's language."""
+    """Why the escalation was raised, in the staff member's language: unless the reason is
+    clinical and the reader may not know it (an examiner; care/roles.py)."""
+    if current_user.is_authenticated and not may_read_reason(current_user.role, reason):
+        return _("An alert for the provider (the reason is clinical)")
     return _(reason_text(reason))
