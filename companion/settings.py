@@ -81,6 +81,7 @@ _INTS = {
     "worker_interval_seconds": 1,
     "heartbeat_stale_seconds": 10,
     "session_lifetime_minutes": 5,
+    "session_idle_minutes": 1,
     "sign_in_max_failures": 1,
     "sign_in_lock_minutes": 1,
 }
@@ -146,7 +147,10 @@ class Settings(BaseSettings):
     # rate-limited (Flask-Limiter; counters in RATELIMIT_STORAGE_URI: memory:// per process,
     # redis://localhost:6379 shared between gunicorn workers), and an account is locked for
     # SIGN_IN_LOCK_MINUTES after SIGN_IN_MAX_FAILURES in a row.
+    # A session ends SESSION_LIFETIME_MINUTES after sign-in whatever happens, and after
+    # SESSION_IDLE_MINUTES without a request (services/staff_sessions.py, checked on the server).
     session_lifetime_minutes: int = Field(480, ge=5)
+    session_idle_minutes: int = Field(30, ge=1)
     wtf_csrf_enabled: bool = True
     ratelimit_storage_uri: str = "memory://"
     sign_in_rate_limit: str = "10 per minute;50 per hour"
@@ -436,6 +440,8 @@ class Settings(BaseSettings):
             "SESSION_COOKIE_SECURE": self.production,
             "REMEMBER_COOKIE_SECURE": self.production,
             "PERMANENT_SESSION_LIFETIME": self.session_lifetime_minutes * 60,
+            "SESSION_LIFETIME_MINUTES": self.session_lifetime_minutes,
+            "SESSION_IDLE_MINUTES": self.session_idle_minutes,
             "WTF_CSRF_ENABLED": self.wtf_csrf_enabled,
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,

@@ -89,3 +89,22 @@ class StaffUser(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.id} {self.role}>"
+
+
+class StaffSession(Base):
+    """One signed-in browser, on the server: the cookie holds a random token and this row
+    holds its SHA-256 (``id``), so a copied cookie dies with the row (services/staff_sessions.py).
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # signed_out, password_changed, password_reset, deactivated, idle, expired
+    ended_reason: Mapped[str | None] = mapped_column(String(32))
+
+    def __repr__(self) -> str:
+        return f"<StaffSession of {self.staff_user_id} ended={self.ended_reason}>"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from companion.models import StaffUser
-from companion.services import audit
+from companion.services import audit, staff_sessions
 
 PASSWORD_MIN_LENGTH = 10
 _GENERATED_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
@@ -107,12 +107,16 @@ def password_change_refused(
     return locked
 
 
-def change_password(session: Session, user: StaffUser, new: str, now: datetime) -> None:
-    """Set ``user``'s own new password; every other session of theirs ends; commits."""
+def change_password(
+    session: Session, user: StaffUser, new: str, now: datetime, keep: str | None = None
+) -> None:
+    """Set ``user``'s own new password; every other session of theirs ends (all but the
+    one whose token is ``keep``); commits."""
     user.set_password(new)
     user.must_change_password = False
     user.password_changed_at = now
     user.end_other_sessions()
+    staff_sessions.end_all(session, user, now, staff_sessions.PASSWORD_CHANGED, keep=keep)
     user.failed_sign_ins = 0
     audit.record(session, "staff.password_changed", now=now, actor=user, subject=user)
     session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from companion.models import Client, Escalation, EscalationStatus, Role, StaffUser
-from companion.services import audit
+from companion.services import audit, staff_sessions
 
 # Which client column holds each role's caseload (admins have none).
 CASELOAD_COLUMNS = {
@@ -205,6 +205,7 @@ def reset_password(
     member.must_change_password = True
     member.password_changed_at = now
     member.end_other_sessions()
+    staff_sessions.end_all(session, member, now, staff_sessions.PASSWORD_RESET)
     _unlocked(member)
     audit.record(
         session,
@@ -229,8 +230,10 @@ def unlock(session: Session, member: StaffUser, actor: StaffUser, now: datetime)
 
 
 def deactivate(session: Session, member: StaffUser, actor: StaffUser, now: datetime) -> int:
-    """No sign-in, no alerts; audited; commits. How many clients still name them."""
+    """No sign-in, no alerts, every session of theirs ended; audited; commits. How many
+    clients still name them."""
     member.is_active_account = False
+    staff_sessions.end_all(session, member, now, staff_sessions.DEACTIVATED)
     clients = caseload_size(session, member)
     audit.record(
         session, "staff.deactivated", now=now, actor=actor, subject=member,

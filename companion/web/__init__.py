@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from companion.extensions import db, login_manager
 from companion.models import Role, StaffUser
+from companion.services import staff_sessions
+from companion.web import clock
 from companion.web.access import examiner_may_open
 from companion.web.language import L_
 
@@ -58,7 +62,13 @@ def register_web(app: Flask) -> None:
             user = db.session.get(StaffUser, int(number))
         except ValueError:
             return None
-        if user is None or stamp != user.session_stamp:
+        if user is None or stamp != user.session_stamp or not user.is_active:
+            return None
+        # The server-side session: ended at sign-out, a new password, a reset or a
+        # deactivation, and after the idle and absolute limits (SESSION_*_MINUTES).
+        if not staff_sessions.check(
+            db.session, session.get(SESSION_TOKEN_KEY), user, clock.now(), _session_limits()
+        ):
             return None
         return user
 
@@ -91,6 +101,18 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+# Where the cookie session keeps its server-side session's token (web/auth/views.py).
+SESSION_TOKEN_KEY = "staff_session"  # noqa: S105 - a key name, not a secret
+
+
+def _session_limits() -> staff_sessions.Limits:
+    config = current_app.config
+    return staff_sessions.Limits(
+        idle=timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
+        absolute=timedelta(minutes=int(config["SESSION_LIFETIME_MINUTES"])),
+    )
 
 
 def _error_page(code: int, title: object):  # type: ignore[no-untyped-def]

@@ -10,9 +10,14 @@
   email belongs to someone.
 - **Temporary passwords**: an account an administrator created or reset must choose
   its own password before any other page opens.
-- **Sessions** are permanent (``PERMANENT_SESSION_LIFETIME``, ``SESSION_LIFETIME_MINUTES``
-  without activity); a small cookie remembers that this browser was signed in, so an
-  expired session leads to the sign-in page with a message rather than silently.
+- **Sessions** live on the server (services/staff_sessions.py): the cookie holds a random
+  token, checked on every request (``load_user``). Signing out ends it, a new password
+  ends every other session of that person, an administrator's reset or a deactivation
+  ends all of them; ``SESSION_IDLE_MINUTES`` without a request or
+  ``SESSION_LIFETIME_MINUTES`` after sign-in end it too. A copied cookie therefore
+  opens nothing once its session is over. A small cookie remembers that this browser
+  was signed in, so an expired session leads to the sign-in page with a message
+  rather than silently.
 """
 
 from __future__ import annotations
@@ -45,8 +50,8 @@ from werkzeug.wrappers import Response
 
 from companion.extensions import db, limiter, login_manager
 from companion.models import StaffUser
-from companion.services import accounts
-from companion.web import clock
+from companion.services import accounts, staff_sessions
+from companion.web import SESSION_TOKEN_KEY, clock
 from companion.web.auth.forms import ChangePasswordForm, LoginForm
 from companion.web.language import _, ngettext
 from companion.web.shared import safe_next
@@ -195,6 +200,9 @@ def _failed_message() -> str:
 def _signed_in(user: StaffUser, now: datetime) -> Response:
     # Permanent: the cookie and the server both expire it after PERMANENT_SESSION_LIFETIME.
     session.permanent = True
+    # A new server-side session; whatever this browser held before is ended.
+    staff_sessions.end(db.session, session.pop(SESSION_TOKEN_KEY, None), now)
+    session[SESSION_TOKEN_KEY] = staff_sessions.start(db.session, user, now)
     login_user(user)
     accounts.signed_in(db.session, user, now)
     target = safe_next(request.args.get("next"))
@@ -216,7 +224,7 @@ def _signed_in(user: StaffUser, now: datetime) -> Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
+    _end_this_session()
     flash(_("You are signed out."), "info")
     response = redirect(url_for("auth.login"))
     response.delete_cookie(SIGNED_IN_COOKIE)
@@ -234,7 +242,7 @@ def change_password() -> Response | str:
         if not user.check_password(form.current.data or ""):
             locked = accounts.password_change_refused(db.session, user, now, _lockout())
             if locked:
-                logout_user()
+                _end_this_session()
                 flash(_locked_message(), "error")
                 response = redirect(url_for("auth.login"))
                 response.delete_cookie(SIGNED_IN_COOKIE)
@@ -243,7 +251,9 @@ def change_password() -> Response | str:
         elif form.new.data == form.current.data:
             form.new.errors.append(_("Choose a password different from the current one."))
         else:
-            accounts.change_password(db.session, user, form.new.data or "", now)
+            accounts.change_password(
+                db.session, user, form.new.data or "", now, keep=session.get(SESSION_TOKEN_KEY)
+            )
             # This session goes on with the new stamp; every other one now signs in again.
             login_user(user)
             flash(_("Your password was changed."), "info")
@@ -251,6 +261,12 @@ def change_password() -> Response | str:
     return render_template(
         "auth/change_password.html", form=form, required=user.must_change_password
     )
+
+
+def _end_this_session() -> None:
+    """Sign out here and end the session on the server: its cookie opens nothing more."""
+    staff_sessions.end(db.session, session.pop(SESSION_TOKEN_KEY, None), clock.now())
+    logout_user()
 
 
 @bp.get("/")
