@@ -84,7 +84,11 @@ def create_app(overrides: Mapping[str, str] | None = None, clock: Clock | None =
 
 
 def _configure_logging() -> None:
-    # Log lines name ids and counts only: never a phone number or a message body.
+    # Log lines name ids and counts only: never a phone number or a message body. Under
+    # that, companion/logs.py masks numbers and drops bodies and SQL parameters in every
+    # record (tracebacks included), whoever logs it.
+    from companion import logs
+
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=os.environ.get("LOG_LEVEL", "INFO").upper(),
@@ -92,3 +96,4 @@ def _configure_logging() -> None:
         )
     logging.getLogger("twilio").setLevel(logging.WARNING)  # it logs numbers and bodies
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run otherwise
+    logs.install()

@@ -401,7 +401,8 @@ class Settings(BaseSettings):
             "TESTING": self.testing,
             "SECRET_KEY": self.secret,
             "SQLALCHEMY_DATABASE_URI": database_url(self.database_url, instance_path),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # hide_parameters: a database error never carries a phone number or a body.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
             "SMS_TRANSPORT": self.sms_transport,
             "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
