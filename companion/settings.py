@@ -84,6 +84,8 @@ _INTS = {
     "session_idle_minutes": 1,
     "sign_in_max_failures": 1,
     "sign_in_lock_minutes": 1,
+    "max_request_kb": 16,
+    "webhook_max_kb": 4,
 }
 _FLOATS = ("twilio_timeout_seconds", "mail_timeout_seconds")
 _FLAGS = ("hold_unreviewed_languages", "mail_use_tls")
@@ -156,6 +158,12 @@ class Settings(BaseSettings):
     sign_in_rate_limit: str = "10 per minute;50 per hour"
     sign_in_max_failures: int = Field(5, ge=1)
     sign_in_lock_minutes: int = Field(15, ge=1)
+    # Request bodies (MAX_CONTENT_LENGTH; web/twilio_hooks.py): a larger one is answered 413
+    # from its Content-Length, before a byte is read. Staff pages take MAX_REQUEST_KB, Twilio's
+    # webhooks WEBHOOK_MAX_KB (a text is at most 1,600 characters); the CSV import has its
+    # own, larger limit (web/imports/views.py).
+    max_request_kb: int = Field(1024, ge=16)
+    webhook_max_kb: int = Field(64, ge=4)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -453,6 +461,8 @@ class Settings(BaseSettings):
             "SIGN_IN_RATE_LIMIT": self.sign_in_rate_limit,
             "SIGN_IN_MAX_FAILURES": self.sign_in_max_failures,
             "SIGN_IN_LOCK_MINUTES": self.sign_in_lock_minutes,
+            "MAX_CONTENT_LENGTH": self.max_request_kb * 1024,
+            "WEBHOOK_MAX_BYTES": self.webhook_max_kb * 1024,
         }
 
 

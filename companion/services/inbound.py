@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from companion.care.consent import decide
@@ -72,32 +74,43 @@ def receive(
     change of consent, and what a keyword message ("stop texting me, I can't
     go on") says besides the keyword. Without them a reply is only acknowledged.
     """
-    if provider_sid:
-        existing = session.scalars(
-            select(Message).where(Message.provider_sid == provider_sid)
-        ).first()
-        if existing is not None:  # the provider retried its webhook: already handled
-            return Received(existing, existing.client, None, duplicate=True)
-
     sender = to_e164(from_number, region) or from_number.strip()[:20]
     client = session.scalars(select(Client).where(Client.phone == sender)).first()
-    message = Message(
-        direction=Direction.INBOUND,
-        kind="inbound",
-        client_id=client.id if client else None,
-        from_number=sender,
-        to_number=(to_number or "").strip()[:20] or None,
+    values: dict[str, Any] = {
+        "direction": Direction.INBOUND,
+        "kind": "inbound",
+        "client_id": client.id if client else None,
+        "from_number": sender,
+        "to_number": (to_number or "").strip()[:20] or None,
         # PostgreSQL text cannot hold NUL; keep the rest of the message as sent.
-        body=body[:MAX_BODY].replace("\x00", "\ufffd"),
-        num_media=num_media,
-        provider_sid=provider_sid,
-        status=Status.RECEIVED,
-        params={},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(message)
-    session.flush()
+        "body": body[:MAX_BODY].replace("\x00", "\ufffd"),
+        "num_media": num_media,
+        "provider_sid": provider_sid,
+        "status": Status.RECEIVED,
+        "params": {},
+        "created_at": now,
+        "updated_at": now,
+    }
+    if provider_sid:
+        # One row per provider message, however many copies of the webhook arrive at
+        # once: the insert ignores the clash on provider_sid (a concurrent copy waits
+        # for the first to commit), and every copy after the first is answered as a retry.
+        new_id = session.execute(
+            _insert(session)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["provider_sid"])
+            .returning(Message.id)
+        ).scalar_one_or_none()
+        if new_id is None:  # the provider retried its webhook: already handled
+            existing = session.scalars(
+                select(Message).where(Message.provider_sid == provider_sid)
+            ).one()
+            return Received(existing, existing.client, None, duplicate=True)
+        message = session.get_one(Message, new_id)
+    else:
+        message = Message(**values)
+        session.add(message)
+        session.flush()
 
     if client is None:
         staff = None
@@ -163,6 +176,12 @@ def receive(
         if reply is not None:
             reply_ids.append(reply.id)
     return Received(message, client, keyword, reply_ids=reply_ids)
+
+
+def _insert(session: Session) -> Any:
+    """INSERT for this session's database, with its ON CONFLICT clause."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Message.__table__)
 
 
 def _answer_stranger(session: Session, sender: str, now: datetime) -> list[int]:

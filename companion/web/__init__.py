@@ -91,7 +91,13 @@ def register_web(app: Flask) -> None:
     def inject_globals() -> dict:
         return {"sms_transport": app.config["SMS_TRANSPORT"]}
 
-    titles = ((403, L_("Not allowed")), (404, L_("Not found")), (400, L_("Bad request")))
+    titles = (
+        (403, L_("Not allowed")),
+        (404, L_("Not found")),
+        (400, L_("Bad request")),
+        # A body over MAX_CONTENT_LENGTH, refused from its Content-Length before it is read.
+        (413, L_("Too large")),
+    )
     for code, title in titles:
         app.register_error_handler(code, _error_page(code, title))
 

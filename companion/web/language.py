@@ -22,6 +22,7 @@ defines (``companion/care/labels.py``); the pages translate them with ``_``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from babel import support
 from flask import Blueprint, Flask, has_request_context, redirect, request, session, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import TextAreaField
 
 from companion.care.labels import W_
 from companion.messaging.i18n import (
@@ -104,9 +106,52 @@ def L_(message: str) -> support.LazyProxy:  # noqa: N802 - a gettext-style marke
     return support.LazyProxy(WEB.gettext, message, enable_cache=False)
 
 
+# C0 and C1 control characters and DEL: never typed by a person, and NUL cannot be stored
+# in PostgreSQL text at all. A textarea keeps its tab and line breaks.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_TEXTAREA = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 class StaffForm(FlaskForm):
     """A staff page's form: Flask-WTF gives WTForms' own messages ("This field is
-    required.") in the page's language, from Flask-Babel's locale."""
+    required.") in the page's language, from Flask-Babel's locale.
+
+    Every field of every staff form is first checked for control characters (a NUL
+    pasted into a client's name or an appointment's place): such a form is refused
+    before any other check or query sees the value, with a message on each field
+    that had them; the field shows what was typed, without them.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if self._refuse_control_characters():
+            return False
+        return bool(super().validate(extra_validators))
+
+    def _refuse_control_characters(self) -> bool:
+        """True when a field held control characters (each then carries the message)."""
+        tainted = []
+        for field in self:
+            pattern = CONTROL_IN_TEXTAREA if isinstance(field, TextAreaField) else CONTROL
+            raw = [v for v in (field.raw_data or []) if isinstance(v, str)]
+            if any(pattern.search(v) for v in raw):
+                tainted.append(field)
+                field.raw_data = [
+                    pattern.sub("", v) if isinstance(v, str) else v for v in field.raw_data
+                ]
+                if isinstance(field.data, str):
+                    field.data = pattern.sub("", field.data)
+        if not tainted:
+            return False
+        for field in self:  # as WTForms' own validate leaves them: lists, for later checks
+            field.errors = list(field.process_errors)
+        for field in tainted:
+            field.errors.append(
+                _(
+                    "This field had invisible control characters (such as a NUL), which "
+                    "cannot be saved. They have been removed: check the text and save again."
+                )
+            )
+        return True
 
 
 def install(app: Flask) -> None:

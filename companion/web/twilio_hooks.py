@@ -9,9 +9,11 @@ and every check would fail.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from companion.extensions import csrf, db
 from companion.runtime import HOOKS, send_now
@@ -26,6 +28,24 @@ csrf.exempt(bp)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
+@bp.url_value_preprocessor
+def _limit_body(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Before any hook can read the body: a webhook is a few hundred bytes (a text is at
+    # most 1,600 characters), so anything over WEBHOOK_MAX_BYTES is refused with 413 from
+    # its Content-Length, unread, signed or not.
+    limit = current_app.config["WEBHOOK_MAX_BYTES"]
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()  # size first: no signature makes a huge body welcome
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    log.warning("twilio webhook: body over the limit on %s", request.path)
+    return Response("", status=413)
+
+
 def _signed_url() -> str:
     base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
     query = request.query_string.decode("latin-1")
@@ -36,12 +56,12 @@ def _require_signature() -> dict[str, str]:
     """The form fields, once the request is shown to come from Twilio; 403 otherwise."""
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        abort(403)  # before reading a byte of the body
     try:
         params = request.form.to_dict()
     except UnicodeDecodeError:
         abort(400)
-    if not token or not signature:
-        abort(403)
     if not RequestValidator(token).validate(_signed_url(), params, signature):
         log.warning("twilio webhook: bad signature on %s", request.path)
         abort(403)
