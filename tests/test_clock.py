@@ -75,33 +75,38 @@ def test_clock_commands_move_the_time_every_process_reads(make_app):
     dev = create_app(base_env(app.config["SQLALCHEMY_DATABASE_URI"]))
     assert isinstance(app_clock(dev), StoredClock)
     runner = dev.test_cli_runner()
-    context = dev.app_context()  # as `flask` pushes it
-    context.push()
+    # A week from whatever day the suite runs on (the stored clock runs on the wall clock).
+    target = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    with dev.app_context():  # as `flask` pushes it
+        result = runner.invoke(args=["clock", "set", target.isoformat()])
+        assert result.exit_code == 0, result.output
+        assert target.isoformat()[:16] in result.output
+        assert "ahead of the wall clock" in result.output
+        assert abs(app_clock(dev).now() - target) < timedelta(minutes=1)
 
-    result = runner.invoke(args=["clock", "set", "2026-12-14T08:00:00-08:00"])
-    assert result.exit_code == 0, result.output
-    assert "2026-12-14T16:00" in result.output and "ahead of the wall clock" in result.output
-    assert abs(app_clock(dev).now() - LATER) < timedelta(minutes=1)
+        result = runner.invoke(args=["clock", "advance", "1d"])
+        later = (target + timedelta(days=1)).isoformat()[:15]
+        assert result.exit_code == 0 and later in result.output
 
-    result = runner.invoke(args=["clock", "advance", "1d"])
-    assert result.exit_code == 0 and "2026-12-15T16:0" in result.output
+        # Another process, built afresh on the same database, sees the same moved time.
+        other = create_app(base_env(app.config["SQLALCHEMY_DATABASE_URI"]))
+        with other.app_context():
+            moved = app_clock(other).now() - (target + timedelta(days=1))
+            assert abs(moved) < timedelta(minutes=1)
+            db.session.remove()
 
-    # Another process, built afresh on the same database, sees the same moved time.
-    other = create_app(base_env(app.config["SQLALCHEMY_DATABASE_URI"]))
-    with other.app_context():
-        assert abs(app_clock(other).now() - (LATER + timedelta(days=1))) < timedelta(minutes=1)
+        bad = runner.invoke(args=["clock", "advance", "soon"])
+        assert bad.exit_code != 0 and "such as 1d" in bad.output
+        bad = runner.invoke(args=["clock", "set", "2026-12-14T08:00"])
+        assert bad.exit_code != 0 and "offset" in bad.output
+
+        result = runner.invoke(args=["clock", "set", (target - timedelta(days=30)).isoformat()])
+        assert "behind the wall clock" in result.output
+
+        result = runner.invoke(args=["clock", "reset"])
+        assert result.exit_code == 0 and "(the wall clock)" in result.output
+        assert abs(app_clock(dev).now() - datetime.now(UTC)) < timedelta(minutes=1)
         db.session.remove()
-
-    bad = runner.invoke(args=["clock", "advance", "soon"])
-    assert bad.exit_code != 0 and "such as 1d" in bad.output
-    bad = runner.invoke(args=["clock", "set", "2026-12-14T08:00"])
-    assert bad.exit_code != 0 and "offset" in bad.output
-
-    result = runner.invoke(args=["clock", "reset"])
-    assert result.exit_code == 0 and "(the wall clock)" in result.output
-    assert abs(app_clock(dev).now() - datetime.now(UTC)) < timedelta(minutes=1)
-    db.session.remove()
-    context.pop()
 
 
 def test_production_has_only_the_wall_clock(app):
@@ -110,16 +115,14 @@ def test_production_has_only_the_wall_clock(app):
     )
     assert isinstance(app_clock(prod), WallClock)
     runner = prod.test_cli_runner()
-    context = prod.app_context()  # as `flask` pushes it
-    context.push()
-    for args in (["clock", "set", "2030-01-01T00:00:00Z"], ["clock", "advance", "1d"],
-                 ["clock", "reset"]):  # fmt: skip
-        result = runner.invoke(args=args)
-        assert result.exit_code != 0
-        assert "refused in production: only the wall clock exists" in result.output
-    shown = runner.invoke(args=["clock", "show"])
-    assert shown.exit_code == 0 and "production: the wall clock" in shown.output
-    context.pop()
+    with prod.app_context():  # as `flask` pushes it
+        for args in (["clock", "set", "2030-01-01T00:00:00Z"], ["clock", "advance", "1d"],
+                     ["clock", "reset"]):  # fmt: skip
+            result = runner.invoke(args=args)
+            assert result.exit_code != 0
+            assert "refused in production: only the wall clock exists" in result.output
+        shown = runner.invoke(args=["clock", "show"])
+        assert shown.exit_code == 0 and "production: the wall clock" in shown.output
 
 
 def test_the_webhook_and_the_tick_read_the_app_clock(make_client, make_app, fake_twilio, clock):
