@@ -449,8 +449,9 @@ def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_c
         tick(at(10, 1))  # and sends the 10:00 question
         db.session.remove()
 
-    # She answers in the phone simulator.
+    # She answers in the phone simulator (an hour on: the provider signs in again).
     live_server.clock.set(at(10, 3))
+    sign_in_as(page, live_server.url, PROVIDER_EMAIL)
     page.goto(f"{live_server.url}/simulator/{client_id}")
     expect(page.get_by_text(re.compile("una pregunta rápida"))).to_be_visible()
     page.get_by_label("Reply as the client").fill("7")

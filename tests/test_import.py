@@ -422,13 +422,13 @@ def test_import_saves_nothing_if_the_rows_changed_since_the_check(app, provider,
     check = upload(
         web,
         csv_bytes(
-            "+12135550120,,individual,2026-11-23,09:30,",
+            "+12135550120,,individual,2026-11-23,09:15,",
             "+12135550120,,individual,2026-12-01,10:00,",
         ),
     )
     fields = hidden_fields(check)
-    # Forty minutes go by: the first appointment's time has passed.
-    later = MONDAY_9AM.replace(minute=40)
+    # Twenty minutes go by (still signed in): the first appointment's time has passed.
+    later = MONDAY_9AM.replace(minute=20)
     clock.set(later)
     done = web.post("/appointments/import/confirm", data=fields)
     assert done.status_code == 409

@@ -197,10 +197,10 @@ def test_changing_the_outcome_back_and_forth_alerts_only_once(
 ):
     client = client_of()
     group = appointment(client, AppointmentKind.TREATMENT_GROUP, MONDAY + timedelta(hours=10))
-    web = sign_in(team_app, team["provider"])
     url = f"/clients/{client.id}/appointments/{group.id}/outcome"
     noon = MONDAY + timedelta(hours=12)
     at(noon)
+    web = sign_in(team_app, team["provider"])
     web.post(url, data={"outcome": "missed"})
     run_ticks(team_app, noon, noon + timedelta(minutes=1))
     [escalation] = escalations()
@@ -463,13 +463,14 @@ def test_staff_ending_a_pause_early_restart_texts_and_the_ladder(team_app, team,
     escalation = open_escalation(db.session, client, Reason.MISSED_CHECKINS,
                                  MONDAY + timedelta(hours=10), settings())  # fmt: skip
     db.session.commit()
-    web = sign_in(team_app, team["provider"])
     at(MONDAY + timedelta(hours=11))
+    web = sign_in(team_app, team["provider"])
     web.post(f"/clients/{client.id}/edit",
              data=client_form(client, status="paused", pause_reason="hospital",
                               paused_until="2026-12-14"))  # fmt: skip
     released = MONDAY + timedelta(days=3, hours=10)  # Thursday (a holiday)
     at(released)
+    web = sign_in(team_app, team["provider"])  # days later: a new session (the old one idled out)
     web.post(f"/clients/{client.id}/edit", data=client_form(client, status="active"))
     db.session.expire_all()
     row = db.session.get(Client, client.id)

@@ -845,6 +845,7 @@ def test_cancelling_after_a_notice_went_out_queues_a_cancellation_text(
     assert day_before.status in (Status.SENT, Status.DELIVERED)
 
     at(ten + timedelta(minutes=5))
+    web = sign_in(app, provider)  # an hour on: a new session (the first one idled out)
     response = web.post(
         f"/clients/{client.id}/appointments/{appointment.id}/cancel", follow_redirects=True
     )
