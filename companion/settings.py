@@ -448,6 +448,8 @@ class Settings(BaseSettings):
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.production,
             "REMEMBER_COOKIE_SECURE": self.production,
+            # Strict-Transport-Security (web/headers.py): production is served over https only.
+            "HSTS": self.production,
             "PERMANENT_SESSION_LIFETIME": self.session_lifetime_minutes * 60,
             "SESSION_LIFETIME_MINUTES": self.session_lifetime_minutes,
             "SESSION_IDLE_MINUTES": self.session_idle_minutes,

@@ -321,8 +321,11 @@ def test_the_report_counts_the_month_and_leaves_withdrawn_check_ins_out_of_the_r
     assert "<td>3 h 0 min</td>" in html
     assert "Can&#39;t reach the client&#39;s phone</th><td>1</td><td>0</td><td>1</td>" in html
     assert "<td>30 min</td>" in html
-    # Printable: the print style sheet hides the navigation.
-    assert "@media print" in html and "header.top" in html
+    # Printable: the site's print style sheet hides the navigation and the report's controls.
+    assert 'class="actions no-print"' in html
+    style = app.test_client().get("/static/companion.css").get_data(as_text=True)
+    printed = style.split("@media print", 1)[1]
+    assert "header.top" in printed and ".no-print" in printed
     viewed = select(AuditEvent).where(AuditEvent.action == "client.viewed")
     event = db.session.scalars(viewed.order_by(AuditEvent.id.desc())).first()
     assert event.details == {"page": "report", "month": "2026-10", "format": "html"}

@@ -17,7 +17,7 @@ from companion.web.language import L_
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
-    from companion.web import health, language, twilio_hooks
+    from companion.web import headers, health, language, twilio_hooks
     from companion.web.admin import views as staff_admin
     from companion.web.alerts import views as escalations
     from companion.web.appointments import views as appointments
@@ -51,6 +51,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(home.bp)
     language.install(app)
+    headers.install(app)
     app.add_template_filter(localtime, "localtime")
 
     @login_manager.user_loader
@@ -100,13 +101,6 @@ def register_web(app: Flask) -> None:
     )
     for code, title in titles:
         app.register_error_handler(code, _error_page(code, title))
-
-    @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
 
 # Where the cookie session keeps its server-side session's token (web/auth/views.py).
