@@ -11,6 +11,7 @@ report's Print button still prints.
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -43,6 +44,13 @@ from helpers import MONDAY_9AM, PASSWORD, base_env, post_sms, sign_in
 NOT_PAGES = {"static", "health.healthz"}
 # Onboarding's first step, by name.
 ONBOARDING_STEP = "profile"
+# What the policy would refuse in a page: a <style> block, a style= attribute, an on*= handler,
+# a javascript: address, a <script> with code in it (a JSON data block is not run, so allowed).
+INLINE_CODE = re.compile(
+    r"<style|\sstyle=|\son[a-z]+=|javascript:"
+    r"|<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")",
+    re.IGNORECASE,
+)
 
 
 def _record(provider: StaffUser) -> dict[str, object]:
@@ -114,6 +122,9 @@ def test_every_staff_page_has_a_strict_policy_and_is_never_stored(app, staff):
             response = as_admin.get(address)
         assert response.status_code in (200, 302), f"{address}: {response.status_code}"
         _assert_protected(response, address)
+        if response.mimetype == "text/html":
+            inline = INLINE_CODE.findall(response.get_data(as_text=True))
+            assert not inline, f"{address} has inline code the policy refuses: {inline}"
         opened += response.status_code == 200
     assert opened >= 25  # pages with client data, not only redirects
 
