@@ -120,13 +120,14 @@ def test_every_staff_page_has_a_strict_policy_and_is_never_stored(app, staff):
         response = as_provider.get(address)
         if response.status_code == 403:  # an admin page: the admin opens it
             response = as_admin.get(address)
-        assert response.status_code in (200, 302), f"{address}: {response.status_code}"
+        # 403 only if neither role may open it (the page is then refused, with the headers).
+        assert response.status_code in (200, 302, 403), f"{address}: {response.status_code}"
         _assert_protected(response, address)
         if response.mimetype == "text/html":
             inline = INLINE_CODE.findall(response.get_data(as_text=True))
             assert not inline, f"{address} has inline code the policy refuses: {inline}"
         opened += response.status_code == 200
-    assert opened >= 25  # pages with client data, not only redirects
+    assert opened >= 25  # of 34 today: pages with client data, not only redirects
 
     # Error pages too (they show the top bar with the staff member's name).
     _assert_protected(as_provider.get("/clients/999999"), "a missing client")
