@@ -1,8 +1,9 @@
 """Staff accounts: signing in, failed attempts and the delays they bring, changing one's password.
 
 Failed sign-ins count per **email and client address** (``SignInFailure``), not per
-account: a guesser at one address slows down only their own tries, and the owner (or
-a colleague sharing the account's address book) at another address signs in at once.
+account: a guesser at one address slows down only their own tries, and the owner at
+another address signs in at once. Wrong passwords typed on purpose therefore cannot lock
+a colleague out.
 From one address, ``free_tries`` wrong passwords on one email cost nothing; after that
 each failure makes that address wait before its next try on that email: 1, 2, 4, 8...
 minutes, at most ``max_minutes``. A success from the pair forgets its failures, so does

@@ -35,7 +35,8 @@ class AddressThrottle:
     """Fixed windows (``10 per minute;50 per hour``) of failed sign-ins per address."""
 
     def __init__(self, storage_uri: str, rule: str, prefix: str) -> None:
-        options = _REDIS_TIMEOUTS if storage_uri.startswith(("redis", "rediss")) else {}
+        plain_redis = storage_uri.startswith(("redis://", "rediss://", "redis+unix://"))
+        options = _REDIS_TIMEOUTS if plain_redis else {}
         self._shared = FixedWindowRateLimiter(storage_from_string(storage_uri, **options))
         self._local = FixedWindowRateLimiter(MemoryStorage())
         self._rules: list[RateLimitItem] = parse_many(rule)
