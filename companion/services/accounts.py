@@ -3,7 +3,9 @@
 Failed sign-ins count per **email and client address** (``SignInFailure``), not per
 account: a guesser at one address slows down only their own tries, and the owner at
 another address signs in at once. Wrong passwords typed on purpose therefore cannot lock
-a colleague out.
+a colleague out (only someone behind the same address, e.g. the same office network, can
+slow the owner down, and the owner's own success there clears it).
+
 From one address, ``free_tries`` wrong passwords on one email cost nothing; after that
 each failure makes that address wait before its next try on that email: 1, 2, 4, 8...
 minutes, at most ``max_minutes``. A success from the pair forgets its failures, so does
@@ -18,7 +20,8 @@ still signs in at once, so the alarm cannot be used to lock anyone out; it only 
 the guessers further.
 
 An email that is no one's is counted the same way (the key is a digest of the email,
-never the email itself), so the answers never tell whether an email has an account.
+never the email itself), so the answers never tell whether an email has an account. Rows
+for made-up emails are bounded by the per-address rate limit and deleted after a day.
 Functions take a session, the inputs and ``now``; none imports Flask.
 """
 
