@@ -4,7 +4,7 @@ Failed sign-ins count per **email and client address** (``SignInFailure``), not 
 account: a guesser at one address slows down only their own tries, and the owner at
 another address signs in at once. Wrong passwords typed on purpose therefore cannot lock
 a colleague out (only someone behind the same address, e.g. the same office network, can
-slow the owner down, and the owner's own success there clears it).
+slow the owner down, and by at most ``max_minutes`` at a time).
 
 From one address, ``free_tries`` wrong passwords on one email cost nothing; after that
 each failure makes that address wait before its next try on that email: 1, 2, 4, 8...
