@@ -3,7 +3,7 @@
 ``create_app`` is the application factory (``flask --app companion ...``,
 ``gunicorn 'companion:create_app()'``). Importing the package loads nothing else:
 the web stack (Flask and its extensions) is imported when an app is built, so
-``import companion.care.cadence`` needs neither Flask nor Flask-Limiter.
+``import companion.care.cadence`` needs neither Flask nor Redis.
 """
 
 from __future__ import annotations

@@ -84,6 +84,8 @@ _INTS = {
     "session_idle_minutes": 1,
     "sign_in_max_failures": 1,
     "sign_in_lock_minutes": 1,
+    "sign_in_account_failures": 1,
+    "web_concurrency": 1,
     "max_request_kb": 16,
     "webhook_max_kb": 4,
 }
@@ -145,19 +147,25 @@ class Settings(BaseSettings):
     # Worker.
     worker_interval_seconds: int = Field(30, ge=1)
     heartbeat_stale_seconds: int = Field(300, ge=10)
-    # Sessions and sign-in protection (web/auth.py): failed sign-ins from one address are
-    # rate-limited (Flask-Limiter; counters in RATELIMIT_STORAGE_URI: memory:// per process,
-    # redis://localhost:6379 shared between gunicorn workers), and an account is locked for
-    # SIGN_IN_LOCK_MINUTES after SIGN_IN_MAX_FAILURES in a row.
+    # Sessions and sign-in protection (web/auth/): failed sign-ins from one address are
+    # rate-limited (SIGN_IN_RATE_LIMIT, counted in RATELIMIT_STORAGE_URI: Redis, shared by
+    # every gunicorn worker, in production; see ``rate_limit_storage``), and one address
+    # failing on one email waits growing delays after SIGN_IN_MAX_FAILURES free tries, up to
+    # SIGN_IN_LOCK_MINUTES (services/accounts.py; SIGN_IN_ACCOUNT_FAILURES ends the free tries).
     # A session ends SESSION_LIFETIME_MINUTES after sign-in whatever happens, and after
     # SESSION_IDLE_MINUTES without a request (services/staff_sessions.py, checked on the server).
     session_lifetime_minutes: int = Field(480, ge=5)
     session_idle_minutes: int = Field(30, ge=1)
     wtf_csrf_enabled: bool = True
-    ratelimit_storage_uri: str = "memory://"
+    ratelimit_storage_uri: str = ""
+    redis_url: str = ""
+    ratelimit_key_prefix: str = "companion"
+    # gunicorn's worker count (the Procfile's --workers): more than one needs shared counters.
+    web_concurrency: int = Field(2, ge=1)
     sign_in_rate_limit: str = "10 per minute;50 per hour"
     sign_in_max_failures: int = Field(5, ge=1)
     sign_in_lock_minutes: int = Field(15, ge=1)
+    sign_in_account_failures: int = Field(20, ge=1)
     # Request bodies (MAX_CONTENT_LENGTH; web/twilio_hooks.py): a larger one is answered 413
     # from its Content-Length, before a byte is read. Staff pages take MAX_REQUEST_KB, Twilio's
     # webhooks WEBHOOK_MAX_KB (a text is at most 1,600 characters); the CSV import has its
@@ -239,11 +247,16 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("mail_default_sender", "ratelimit_storage_uri", mode="before")
+    @field_validator("mail_default_sender", "ratelimit_key_prefix", mode="before")
     @classmethod
     def _or_default(cls, raw: Any, info: ValidationInfo) -> Any:
-        value = str(raw).strip() if info.field_name == "ratelimit_storage_uri" else raw
+        value = str(raw).strip() if info.field_name == "ratelimit_key_prefix" else raw
         return value or cls.model_fields[info.field_name].default
+
+    @field_validator("ratelimit_storage_uri", "redis_url", mode="before")
+    @classmethod
+    def _stripped(cls, raw: Any) -> str:
+        return str(raw or "").strip()
 
     @field_validator("business_timezone", mode="before")
     @classmethod
@@ -313,6 +326,16 @@ class Settings(BaseSettings):
                 missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
             if missing:
                 raise ValueError("SMS_TRANSPORT=twilio needs " + ", ".join(missing))
+        if (
+            self.production
+            and self.rate_limit_storage.startswith("memory://")
+            and self.web_concurrency > 1
+        ):
+            raise ValueError(
+                "RATELIMIT_STORAGE_URI=memory:// counts sign-in failures in each of the "
+                f"{self.web_concurrency} workers apart (WEB_CONCURRENCY): set it (or REDIS_URL) "
+                "to redis://..., or leave it unset for redis://127.0.0.1:6379/0"
+            )
         return self
 
     # -- what the settings mean ---------------------------------------------------------------
@@ -324,6 +347,16 @@ class Settings(BaseSettings):
     @property
     def testing(self) -> bool:
         return self.companion_env == "testing"
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Where sign-in rate-limit counters live: RATELIMIT_STORAGE_URI, else REDIS_URL, else
+        the local Redis in production (every worker must see the same counts) and this
+        process's memory elsewhere. Redis unreachable at run time: each worker counts in
+        memory meanwhile and logs a warning (web/auth/throttle.py)."""
+        if self.ratelimit_storage_uri or self.redis_url:
+            return self.ratelimit_storage_uri or self.redis_url
+        return "redis://127.0.0.1:6379/0" if self.production else "memory://"
 
     @property
     def secret(self) -> str:
@@ -454,15 +487,12 @@ class Settings(BaseSettings):
             "SESSION_LIFETIME_MINUTES": self.session_lifetime_minutes,
             "SESSION_IDLE_MINUTES": self.session_idle_minutes,
             "WTF_CSRF_ENABLED": self.wtf_csrf_enabled,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
-            "RATELIMIT_KEY_PREFIX": "companion",
-            "RATELIMIT_HEADERS_ENABLED": False,
-            # Redis down: count in this process meanwhile rather than refuse every sign-in.
-            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": self.rate_limit_storage,
+            "RATELIMIT_KEY_PREFIX": self.ratelimit_key_prefix,
             "SIGN_IN_RATE_LIMIT": self.sign_in_rate_limit,
             "SIGN_IN_MAX_FAILURES": self.sign_in_max_failures,
             "SIGN_IN_LOCK_MINUTES": self.sign_in_lock_minutes,
+            "SIGN_IN_ACCOUNT_FAILURES": self.sign_in_account_failures,
             "MAX_CONTENT_LENGTH": self.max_request_kb * 1024,
             "WEBHOOK_MAX_BYTES": self.webhook_max_kb * 1024,
         }

@@ -29,6 +29,10 @@ from fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, FakeTwilio
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Redis for the shared sign-in rate limit (tests/security/test_sign_in.py): those tests skip
+# when it is unreachable, unless REQUIRE_REDIS=1 (CI), when they fail instead.
+REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 OUR_NUMBER = "+12135550199"
 
 # Fixed instant for tests that do not care about the wall clock: Monday 09:00 in Los Angeles.

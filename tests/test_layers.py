@@ -27,7 +27,7 @@ def test_the_domain_imports_without_the_web_stack():
     code = (
         "import sys, companion, companion.care.cadence, companion.care.agenda, "
         "companion.care.ladder\n"
-        "loaded = sorted(m for m in ('flask', 'flask_limiter', 'flask_login', 'twilio',"
+        "loaded = sorted(m for m in ('flask', 'limits', 'flask_login', 'twilio',"
         " 'werkzeug') if m in sys.modules)\n"
         "assert not loaded, loaded\n"
     )

@@ -23,7 +23,7 @@ from companion.models.message import (
     Status,
 )
 from companion.models.plan import PlanVersion, ScheduleOverride
-from companion.models.staff import Role, StaffSession, StaffUser
+from companion.models.staff import Role, SignInFailure, StaffSession, StaffUser
 from companion.models.task import Task, TaskStatus
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "Message",
     "RiskLevel",
     "Role",
+    "SignInFailure",
     "StaffSession",
     "StaffUser",
     "Status",

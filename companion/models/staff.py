@@ -41,11 +41,6 @@ class StaffUser(UserMixin, Base):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Sign-in protection: failed attempts in a row (reset by a success or an unlock), the
-    # last one, and until when sign-in is refused after too many (web/auth.py).
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A password an administrator set or generated: replaced at the next sign-in.
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
@@ -69,10 +64,6 @@ class StaffUser(UserMixin, Base):
         """A new stamp: every session signed in with the old one is over."""
         self.session_stamp = secrets.token_hex(16)
 
-    def is_locked(self, now: datetime) -> bool:
-        """Whether sign-in is refused at ``now`` after too many failed attempts."""
-        return self.locked_until is not None and self.locked_until > now
-
     def set_password(self, password: str) -> None:
         """Store an argon2 hash of ``password``."""
         self.password_hash = _hasher.hash(password)
@@ -89,6 +80,26 @@ class StaffUser(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.id} {self.role}>"
+
+
+class SignInFailure(Base):
+    """Failed sign-ins on one email address from one client address (services/accounts.py).
+
+    ``account`` is the SHA-256 of the lower-cased email, whether or not it is anyone's: an
+    unknown email is counted exactly like a known one, and what people typed into the
+    email field is not kept. ``retry_at``: no new try from this address before then.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)  # IPv4 or IPv6
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<SignInFailure {self.account[:8]} x{self.failures}>"
 
 
 class StaffSession(Base):

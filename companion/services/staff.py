@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from companion.models import Client, Escalation, EscalationStatus, Role, StaffUser
-from companion.services import audit, staff_sessions
+from companion.services import accounts, audit, staff_sessions
 
 # Which client column holds each role's caseload (admins have none).
 CASELOAD_COLUMNS = {
@@ -185,12 +185,6 @@ def update(
     return changes
 
 
-def _unlocked(member: StaffUser) -> None:
-    member.failed_sign_ins = 0
-    member.last_failed_sign_in_at = None
-    member.locked_until = None
-
-
 def reset_password(
     session: Session,
     member: StaffUser,
@@ -206,7 +200,7 @@ def reset_password(
     member.password_changed_at = now
     member.end_other_sessions()
     staff_sessions.end_all(session, member, now, staff_sessions.PASSWORD_RESET)
-    _unlocked(member)
+    accounts.clear_failures(session, member)
     audit.record(
         session,
         "staff.password_reset",
@@ -219,12 +213,12 @@ def reset_password(
 
 
 def unlock(session: Session, member: StaffUser, actor: StaffUser, now: datetime) -> None:
-    """Let the member sign in again after too many failures; audited; commits."""
-    was_locked = member.is_locked(now)
-    _unlocked(member)
+    """Forget every failed sign-in on the member's email: no address waits any more;
+    audited; commits."""
+    addresses = accounts.clear_failures(session, member)
     audit.record(
         session, "staff.unlocked", now=now, actor=actor, subject=member,
-        details={"was_locked": was_locked},
+        details={"addresses": addresses},
     )  # fmt: skip
     session.commit()
 

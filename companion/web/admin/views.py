@@ -1,13 +1,14 @@
 """The team, for administrators: staff accounts, their roles and their caseloads.
 
 - ``/admin/staff/``: everyone who can sign in (or could), with role, caseload,
-  backup officer and the state of their sign-in (locked, temporary password,
-  deactivated).
+  backup officer and the state of their sign-in (an address waiting after failed
+  sign-ins, temporary password, deactivated).
 - ``/admin/staff/new``: add ("invite") a staff member. Nothing is emailed: the
   administrator types a temporary password or has one made up; it is shown once,
   and the new staff member must choose their own at first sign-in.
 - ``/admin/staff/<id>``: change name, email, role, phones, time zone, backup
-  officer; reset the password (shown once), unlock after too many failed sign-ins,
+  officer; reset the password (shown once), unlock (forget their failed sign-ins:
+  no address waits any more),
   deactivate (no sign-in, no alerts; their clients' open alerts stay on the queue)
   or reactivate.
 - ``/admin/staff/<id>/clients``: their caseload (clients with their
@@ -30,7 +31,7 @@ from werkzeug.wrappers import Response
 from companion.extensions import db
 from companion.models import Role, StaffUser
 from companion.services import staff
-from companion.services.accounts import generate_password
+from companion.services.accounts import FailedSignIns, failed_sign_ins, generate_password
 from companion.web import clock
 from companion.web.admin.forms import (
     ROLE_LABELS,
@@ -64,7 +65,7 @@ def _member_or_404(staff_id: int) -> StaffUser:
 class Row:
     member: StaffUser
     clients: int
-    locked: bool
+    failed: FailedSignIns | None
 
 
 @bp.get("/")
@@ -73,7 +74,8 @@ def index() -> str:
     _admin_only()
     now = clock.now()
     members, counts = staff.everyone(db.session)
-    rows = [Row(m, counts.get(m.id, 0), m.is_locked(now)) for m in members]
+    failed = failed_sign_ins(db.session, members, now)
+    rows = [Row(m, counts.get(m.id, 0), failed.get(m.id)) for m in members]
     return render_template(
         "admin/staff_index.html",
         active=[r for r in rows if r.member.is_active_account],
@@ -138,7 +140,7 @@ def _member_page(
         clients=clients,
         open_alerts=open_alerts,
         backs_up=backs_up,
-        locked=member.is_locked(now),
+        failed=failed_sign_ins(db.session, [member], now).get(member.id),
         role_labels=ROLE_LABELS,
         zone=current_user.timezone,
     )

@@ -1,13 +1,19 @@
 """Staff sign-in and sign-out, password changes, and what protects them.
 
-- **Rate limit** (Flask-Limiter, ``SIGN_IN_RATE_LIMIT``): failed sign-ins from one
-  address; past it the page answers 429 and says when to try again. Successful
-  sign-ins do not count, so a shared office address is not locked out by its own staff.
-- **Lock** (``SIGN_IN_MAX_FAILURES`` in a row, ``SIGN_IN_LOCK_MINUTES``): the account
-  refuses sign-in for a while; an administrator can unlock it (``/admin/staff``).
-  An address that matches no account gets the same answers after the same number of
-  tries (counted in the limiter's storage), so the page never tells whether an
-  email belongs to someone.
+- **Rate limit** (``SIGN_IN_RATE_LIMIT``, throttle.py): failed sign-ins from one client
+  address, whatever the email, counted in Redis in production so that every gunicorn
+  worker sees the same count; past it the page answers 429 and says when to try again.
+  Successful sign-ins do not count, so a shared office address is not held up by its
+  own staff. Redis down: each worker counts on its own meanwhile, and says so in the log.
+- **Growing delays per email and address** (services/accounts.py): after
+  ``SIGN_IN_MAX_FAILURES`` free tries, the address that fails on an email waits 1, 2,
+  4... minutes (at most ``SIGN_IN_LOCK_MINUTES``) before its next try on that email; the
+  page answers 429 and says when. Nobody else waits: the owner or a colleague at another
+  address signs in at once, so wrong passwords cannot lock anyone out. A success from the
+  address forgets its failures; an administrator's unlock (``/admin/staff``) forgets them
+  all. An email that is no one's gets exactly the same answers, so the page never tells
+  whether an email belongs to someone. The client address is ``request.remote_addr``,
+  the proxy's ``X-Forwarded-For`` only when ``PROXY_COUNT`` says to trust it.
 - **Temporary passwords**: an account an administrator created or reset must choose
   its own password before any other page opens.
 - **Sessions** live on the server (services/staff_sessions.py): the cookie holds a random
@@ -23,11 +29,8 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import logging
 import math
 import secrets
-import time
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -43,21 +46,19 @@ from flask import (
     session,
     url_for,
 )
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
-from limits import RateLimitItemPerMinute
 from werkzeug.wrappers import Response
 
-from companion.extensions import db, limiter, login_manager
+from companion.extensions import db, login_manager
 from companion.models import StaffUser
 from companion.services import accounts, staff_sessions
 from companion.web import SESSION_TOKEN_KEY, clock
 from companion.web.auth.forms import ChangePasswordForm, LoginForm
+from companion.web.auth.throttle import init_throttle, throttle_of
 from companion.web.language import _, ngettext
 from companion.web.shared import safe_next
 
 bp = Blueprint("auth", __name__)
-log = logging.getLogger(__name__)
 
 # Set at sign-in, removed at sign-out: a request that carries it without a session
 # comes from a browser whose session expired. It holds nothing but "1".
@@ -71,59 +72,44 @@ _dummy_hash: str | None = None
 
 
 @bp.record_once
-def _bind_limiter(state) -> None:  # type: ignore[no-untyped-def]
-    limiter.init_app(state.app)
+def _bind_throttle(state) -> None:  # type: ignore[no-untyped-def]
+    init_throttle(state.app)
 
 
 # -- failed sign-ins ----------------------------------------------------------------------
 
 
-def _lock_minutes() -> int:
-    return int(current_app.config["SIGN_IN_LOCK_MINUTES"])
-
-
-def _max_failures() -> int:
-    return int(current_app.config["SIGN_IN_MAX_FAILURES"])
-
-
-def _locked_message() -> str:
-    return ngettext(
-        "Too many failed sign-ins for this email address. Sign-in is paused for "
-        "%(num)d minute: try again then, or ask an administrator to unlock the account.",
-        "Too many failed sign-ins for this email address. Sign-in is paused for "
-        "%(num)d minutes: try again then, or ask an administrator to unlock the account.",
-        _lock_minutes(),
+def _delays() -> accounts.SignInDelays:
+    config = current_app.config
+    return accounts.SignInDelays(
+        free_tries=int(config["SIGN_IN_MAX_FAILURES"]),
+        max_minutes=int(config["SIGN_IN_LOCK_MINUTES"]),
+        account_alarm=int(config["SIGN_IN_ACCOUNT_FAILURES"]),
     )
 
 
-def _lockout() -> accounts.Lockout:
-    return accounts.Lockout(max_failures=_max_failures(), minutes=_lock_minutes())
+def _client_address() -> str:
+    """The client's address (ProxyFix has put the proxy's X-Forwarded-For there if trusted)."""
+    return request.remote_addr or "unknown"
 
 
-def _unknown_email_counter(email: str) -> tuple[RateLimitItemPerMinute, str, str]:
-    """The limiter's counter for failures on an address that is no account's."""
-    item = RateLimitItemPerMinute(_max_failures(), _lock_minutes())
-    digest = hashlib.sha256(email.encode()).hexdigest()
-    return item, "companion-sign-in-unknown", digest
+def _wait_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return ngettext(
+        "Too many failed sign-ins with this email address from here. Try again in "
+        "%(num)d minute, or ask an administrator to clear the delay.",
+        "Too many failed sign-ins with this email address from here. Try again in "
+        "%(num)d minutes, or ask an administrator to clear the delay.",
+        minutes,
+    )
 
 
-def _unknown_email_locked(email: str, *, fail: bool) -> bool:
-    """As ``record_failure`` for an address with no account: locked (now or already)?
-
-    If the limiter's storage (Redis) cannot be reached, nothing is counted: accounts
-    still lock (that is in the database), and sign-in keeps working.
-    """
-    item, *keys = _unknown_email_counter(email)
-    strategy = limiter.limiter
-    try:
-        if not strategy.test(item, *keys):
-            return True
-        if fail:
-            strategy.hit(item, *keys)
-            return not strategy.test(item, *keys)
-    except Exception as exc:  # any storage failure: count nothing, and say so
-        log.warning("rate-limit storage unavailable for sign-in counting: %s", type(exc).__name__)
-    return False
+def _must_wait(form: LoginForm, until: datetime, now: datetime) -> Response:
+    """This address tried this email too often: 429, and when to try again."""
+    flash(_wait_message(until, now), "error")
+    response = current_app.make_response((render_template("auth/login.html", form=form), 429))
+    response.headers["Retry-After"] = str(max(1, math.ceil((until - now).total_seconds())))
+    return response
 
 
 def _spend_as_long_as_a_check(password: str) -> None:
@@ -136,15 +122,13 @@ def _spend_as_long_as_a_check(password: str) -> None:
         hasher.verify(_dummy_hash, password)
 
 
-def _too_many_from_here(limit: RequestLimit) -> Response:
+def _too_many_from_here(seconds: int) -> Response:
     """Past SIGN_IN_RATE_LIMIT: the sign-in page, 429, and when to try again."""
-    seconds = max(1, int(limit.reset_at - time.time()))  # reset_at is rounded up already
-    minutes = math.ceil(seconds / 60)
     flash(
         ngettext(
             "Too many failed sign-ins from this network. Try again in %(num)d minute.",
             "Too many failed sign-ins from this network. Try again in %(num)d minutes.",
-            minutes,
+            math.ceil(seconds / 60),
         ),
         "error",
     )
@@ -159,37 +143,34 @@ def _too_many_from_here(limit: RequestLimit) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,  # failures only
-    on_breach=_too_many_from_here,
-)
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
+    address = _client_address()
+    throttle = throttle_of()
+    if request.method == "POST" and (seconds := throttle.wait_seconds(address)):
+        return _too_many_from_here(seconds)
     form = LoginForm()
-    if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        password = form.password.data or ""
-        user = accounts.staff_by_email(db.session, email)
-        now = clock.now()
-        if user is None:
-            locked = _unknown_email_locked(email, fail=False)
-            if not locked:
-                _spend_as_long_as_a_check(password)
-                locked = _unknown_email_locked(email, fail=True)
-            accounts.unknown_email_failed(db.session, now)
-            flash(_locked_message() if locked else _failed_message(), "error")
-            return render_template("auth/login.html", form=form)
-        if user.is_locked(now):
-            accounts.locked_out(db.session, user, now)
-            flash(_locked_message(), "error")
-            return render_template("auth/login.html", form=form)
-        if user.check_password(password) and user.is_active:
-            return _signed_in(user, now)
-        locked = accounts.wrong_password(db.session, user, now, _lockout())
-        flash(_locked_message() if locked else _failed_message(), "error")
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            throttle.failed(address)
+        return render_template("auth/login.html", form=form)
+    email = (form.email.data or "").strip().lower()
+    password = form.password.data or ""
+    user = accounts.staff_by_email(db.session, email)
+    now = clock.now()
+    if until := accounts.waiting_until(db.session, email, address, now):
+        throttle.failed(address)
+        accounts.refused_while_waiting(db.session, user, now)
+        return _must_wait(form, until, now)
+    if user is not None and user.check_password(password) and user.is_active:
+        return _signed_in(user, address, now)
+    if user is None:
+        _spend_as_long_as_a_check(password)
+    throttle.failed(address)
+    if until := accounts.sign_in_failed(db.session, email, user, address, now, _delays()):
+        return _must_wait(form, until, now)
+    flash(_failed_message(), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -197,14 +178,14 @@ def _failed_message() -> str:
     return _("That email and password do not match an active account.")
 
 
-def _signed_in(user: StaffUser, now: datetime) -> Response:
+def _signed_in(user: StaffUser, address: str, now: datetime) -> Response:
     # Permanent: the cookie and the server both expire it after PERMANENT_SESSION_LIFETIME.
     session.permanent = True
     # A new server-side session; whatever this browser held before is ended.
     staff_sessions.end(db.session, session.pop(SESSION_TOKEN_KEY, None), now)
     session[SESSION_TOKEN_KEY] = staff_sessions.start(db.session, user, now)
     login_user(user)
-    accounts.signed_in(db.session, user, now)
+    accounts.signed_in(db.session, user, address, now)
     target = safe_next(request.args.get("next"))
     if user.must_change_password:  # the page itself says why
         response = redirect(url_for("auth.change_password", next=target))
@@ -240,10 +221,12 @@ def change_password() -> Response | str:
     if form.validate_on_submit():
         now = clock.now()
         if not user.check_password(form.current.data or ""):
-            locked = accounts.password_change_refused(db.session, user, now, _lockout())
-            if locked:
+            until = accounts.password_change_refused(
+                db.session, user, _client_address(), now, _delays()
+            )
+            if until:
                 _end_this_session()
-                flash(_locked_message(), "error")
+                flash(_wait_message(until, now), "error")
                 response = redirect(url_for("auth.login"))
                 response.delete_cookie(SIGNED_IN_COOKIE)
                 return response

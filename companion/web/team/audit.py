@@ -30,7 +30,8 @@ KNOWN_ACTIONS = {
     "staff.password_reset": L_("Password reset by an administrator"),
     "staff.password_changed": L_("Password changed"),
     "staff.password_change_failed": L_("Password change refused (wrong current password)"),
-    "staff.locked": L_("Account locked after failed sign-ins"),
+    "staff.locked": L_("Account locked after failed sign-ins"),  # before per-address delays
+    "staff.sign_in_delayed": L_("Sign-in delayed for one address after failed sign-ins"),
     "staff.unlocked": L_("Account unlocked"),
     "staff.deactivated": L_("Staff member deactivated"),
     "staff.reactivated": L_("Staff member reactivated"),
