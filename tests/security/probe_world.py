@@ -88,9 +88,7 @@ def caseload(
     plan = PlanVersionFactory(
         client=client,
         content={
-            "warning_signs": [
-                {"id": "ws1", "sign": words, "response": words, "ok_to_text": False}
-            ],
+            "warning_signs": [{"id": "ws1", "sign": words, "response": words, "ok_to_text": False}],
             "coping_strategies": [
                 {"id": "cs1", "trigger": words, "steps": words, "ok_to_text": False}
             ],
