@@ -41,7 +41,8 @@ class ActiveParts(HTMLParser):
         self.handlers += [
             (tag, name, value or "") for name, value in attrs if name.startswith("on")
         ]
-        self._in_script = tag == "script"
+        # A JSON data island (``|tojson``) is data, not code: the browser never runs it.
+        self._in_script = tag == "script" and dict(attrs).get("type") != "application/json"
 
     def handle_endtag(self, tag: str) -> None:
         self._in_script = False
