@@ -10,6 +10,8 @@ tests/test_web_escalations.py (alert page), tests/test_escalations.py (``OK <cod
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -22,11 +24,12 @@ from companion.models import (
     EscalationStatus,
     Message,
 )
+from companion.web.imports.views import pack
 
 from helpers import OFFICER_PHONE, PROVIDER_PHONE, post_sms, sign_in
 from probe_world import Caseload, caseload, changed_tables, snapshot
 
-# What each id in an address stands for; ``None``: not an id of anyone's record.
+# Address parts that name no one's record.
 NOT_AN_ID = {"filename", "name"}  # static files; the onboarding step of one's own draft
 
 # A plausible body for every POST, so a refusal cannot be a mere form error.
@@ -118,6 +121,44 @@ def test_outside_the_caseload_every_id_route_is_refused_and_nothing_changes(app,
             assert response.status_code in (403, 404), (role, method, url, response.status_code)
             page = response.get_data(as_text=True)
             assert "Ana Victim" not in page and "private words of Ana" not in page, (role, url)
+        # Nor do the lists, searches and home pages show anything of the other caseload.
+        for url in list_pages(app):
+            page = web.get(url, follow_redirects=True).get_data(as_text=True)
+            assert "Ana Victim" not in page and "private words of Ana" not in page, (role, url)
+            assert victim.escalation.code not in page, (role, url)
+    assert changed_tables(before) == []
+
+
+def list_pages(app) -> list[str]:
+    """Every page without an id in its address, and the client search."""
+    pages = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "health.healthz"
+    ]
+    return [*pages, "/clients/?q=Ana", "/admin/audit?client=Ana"]
+
+
+def test_the_import_reaches_no_client_outside_the_caseload(app, teams):
+    """By phone or by client_id, in the checked file or in a forged confirmation."""
+    victim, outsiders = teams
+    web = sign_in(app, outsiders.provider)
+    csv_text = (
+        "client_phone,client_id,kind,date,time,location\n"
+        f",{victim.client.id},individual,2026-12-01,10:00,Room 1\n"
+        f"{victim.client.phone},,individual,2026-12-02,10:00,Room 1\n"
+    ).encode()
+    before = snapshot()
+    checked = web.post("/appointments/import", data={"file": (io.BytesIO(csv_text), "a.csv")})
+    page = checked.get_data(as_text=True)
+    assert f"No client number {victim.client.id} in your caseload." in page
+    assert "No client with this phone number in your caseload." in page
+    assert "Ana Victim" not in page
+    forged = web.post(
+        "/appointments/import/confirm",
+        data={"payload": pack(csv_text), "expected": "2", "filename": "a.csv"},
+    )
+    assert forged.status_code in (400, 403, 409)
     assert changed_tables(before) == []
 
 
