@@ -9,6 +9,8 @@ tests/test_web_escalations.py (acknowledgement note).
 
 from __future__ import annotations
 
+import csv
+import io
 from html.parser import HTMLParser
 
 import pytest
@@ -102,6 +104,7 @@ def pages(team: Caseload) -> dict[str, list[str]]:
 
 def test_markup_and_template_syntax_are_shown_as_text_everywhere(app, team, staff):
     people = {**team.staff, "admin": staff("admin", name="Ada Admin", email="ada@example.test")}
+    team.officer.name = f"Olu {PAYLOAD}"  # staff names are shown on client and alert pages
     browsers = {role: sign_in(app, person) for role, person in people.items()}
     for name in NAMES:
         team.client.display_name = name
@@ -123,3 +126,28 @@ def assert_shown_as_text(html: str, where: tuple[str, ...]) -> None:
     active.feed(html)
     assert not [h for h in active.handlers if "alert(1)" in h[2]], where
     assert not [s for s in active.scripts if "alert(1)" in s], where
+
+
+def test_what_a_csv_import_echoes_back_is_shown_as_text(app, team):
+    """The dry run repeats column names, cells and the file's name: all as text."""
+    web = sign_in(app, team.provider)
+    # No quote or slash: a browser sends those encoded, and a slash starts a folder name.
+    filename = f"<img src=x onerror=alert(1)>{TEMPLATE}.csv"
+    bad_header = f"client_phone,kind,date,time,{SCRIPT}{TEMPLATE}\n".encode()
+    out = io.StringIO()
+    csv.writer(out).writerows([
+        ["client_phone", "kind", "date", "time", "location"],
+        [f"{SCRIPT}{TEMPLATE}", "individual", "2026-12-01", "10:00", ""],
+        [team.client.phone, "individual", "2026-12-02", "10:00", PAYLOAD],
+    ])  # fmt: skip
+    rows = out.getvalue().encode()
+    for content in (bad_header, rows):
+        response = web.post("/appointments/import", data={"file": (io.BytesIO(content), filename)})
+        html = response.get_data(as_text=True)
+        assert SCRIPT not in html and "<img src=x" not in html and "x49x" not in html
+        assert ESCAPED_SCRIPT in html and TEMPLATE in html
+        if content is rows:
+            assert f"&lt;img src=x onerror=alert(1)&gt;{TEMPLATE}.csv" in html
+        active = ActiveParts()
+        active.feed(html)
+        assert not [h for h in active.handlers if "alert(1)" in h[2]]
