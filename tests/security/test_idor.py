@@ -121,6 +121,13 @@ def test_outside_the_caseload_every_id_route_is_refused_and_nothing_changes(app,
             assert response.status_code in (403, 404), (role, method, url, response.status_code)
             page = response.get_data(as_text=True)
             assert "Ana Victim" not in page and "private words of Ana" not in page, (role, url)
+        # Nor may they reach the victim's appointment through a client of their own.
+        own_client = {**id_values(victim), "client_id": outsiders.client.id}
+        for endpoint, method, url in id_routes(app, own_client):
+            if f"/appointments/{victim.appointment.id}" not in url:
+                continue
+            response = web.open(url, method=method, data=POST_DATA.get(endpoint, {}))
+            assert response.status_code in (403, 404), (role, method, url, response.status_code)
         # Nor do the lists, searches and home pages show anything of the other caseload.
         for url in list_pages(app):
             page = web.get(url, follow_redirects=True).get_data(as_text=True)
