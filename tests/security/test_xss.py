@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 import pytest
 
 from companion.extensions import db
+from companion.messaging.compose import render
 
 from helpers import OFFICER_PHONE, PROVIDER_PHONE, sign_in
 from probe_world import Caseload, caseload
@@ -151,3 +152,19 @@ def test_what_a_csv_import_echoes_back_is_shown_as_text(app, team):
         active = ActiveParts()
         active.feed(html)
         assert not [h for h in active.handlers if "alert(1)" in h[2]]
+
+
+def test_typed_words_are_not_template_syntax_in_texts():
+    """A name or a support contact typed as placeholders reaches the phone as typed."""
+    typed = "%(phone)s {phone} {{7*7}} ${phone}"
+    body = render(
+        "crisis_urge_contact",
+        "en",
+        {
+            "name": typed,
+            "contact": typed,
+            "contact_phone": "+12135550177",
+            "phone": "(213) 555-0100",
+        },
+    ).body
+    assert body.count(typed) == 2 and "49" not in body
