@@ -50,9 +50,9 @@ def team(strict) -> Caseload:
     return caseload("a", (PROVIDER_PHONE, OFFICER_PHONE, "+12135550186"), "+12135550120")
 
 
-def post_routes(app, team: Caseload) -> list[tuple[str, str]]:
-    """(endpoint, address) of every POST of the staff pages, on the team's own records."""
-    values = {
+def id_values(team: Caseload) -> dict[str, object]:
+    """The team's own records, by the name of their id in an address."""
+    return {
         "client_id": team.client.id,
         "appointment_id": team.appointment.id,
         "escalation_id": team.escalation.id,
@@ -62,6 +62,11 @@ def post_routes(app, team: Caseload) -> list[tuple[str, str]]:
         "staff_id": team.officer.id,
         "name": "profile",
     }
+
+
+def post_routes(app, team: Caseload) -> list[tuple[str, str]]:
+    """(endpoint, address) of every POST of the staff pages, on the team's own records."""
+    values = id_values(team)
     routes = []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.endpoint.startswith("twilio."):
@@ -99,6 +104,24 @@ def test_every_staff_post_without_the_token_is_400_and_changes_nothing(strict, t
     done = provider.post(f"/tasks/{team.task.id}/done", data={"csrf_token": token_of(page)})
     assert done.status_code == 302
     assert changed_tables(before) == ["tasks"]
+
+
+def test_no_page_opened_with_get_changes_anything(strict, team, staff):
+    """A link or an image on another site makes the browser GET: that must change nothing
+    (but the audit trail of who looked)."""
+    admin = staff("admin", name="Ada Admin", email="ada@example.test")
+    provider, manager = signed_in(strict, team.provider), signed_in(strict, admin)
+    values = {**id_values(team), "number": 1}
+    before = snapshot()
+    opened = 0
+    for rule in strict.url_map.iter_rules():
+        if "GET" not in rule.methods or not rule.arguments <= set(values):
+            continue
+        web = manager if rule.endpoint.startswith(("staff_admin.", "team.audit")) else provider
+        response = web.get(rule.build({a: values[a] for a in rule.arguments})[1])
+        opened += response.status_code == 200
+    assert opened >= 25
+    assert changed_tables(before) == []
 
 
 def test_webhooks_need_no_token_but_a_signature(strict, fake_twilio, team):
