@@ -244,9 +244,7 @@ def create_client(
     keep: RetentionSettings | None = None,
 ) -> Client:
     """``add_client``, committed."""
-    client, _welcome = add_client(
-        session, values, wants_texts, actor, now, disclosure, keep=keep
-    )
+    client, _welcome = add_client(session, values, wants_texts, actor, now, disclosure, keep=keep)
     session.commit()
     return client
 

@@ -44,7 +44,7 @@ from companion.services import audit
 IN_FLIGHT = (Status.PENDING, Status.SENDING)
 # The worker looks for due erasures at most this often (WorkerHeartbeat "retention").
 EVERY = timedelta(hours=1)
-PASS_NAME = "retention"
+WORKER_ROW = "retention"
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,7 @@ def erase_due(session: Session, now: datetime, settings: RetentionSettings) -> E
         messages=_erase_messages(session, now, Message.created_at < cutoff),
         answers=_erase_answers(session, now, CheckIn.answered_at < cutoff),
     )
-    due = session.scalars(
-        select(Client).where(Client.erase_after <= now).order_by(Client.id)
-    ).all()
+    due = session.scalars(select(Client).where(Client.erase_after <= now).order_by(Client.id)).all()
     for client in due:
         erased.messages += _erase_messages(session, now, Message.client_id == client.id)
         erased.answers += _erase_answers(session, now, CheckIn.client_id == client.id)
@@ -102,12 +100,12 @@ def erase_due(session: Session, now: datetime, settings: RetentionSettings) -> E
 
 def erase_due_hourly(session: Session, now: datetime, settings: RetentionSettings) -> Erased:
     """``erase_due`` for the worker's pass: at most once an hour (and after a clock reset)."""
-    last = session.get(WorkerHeartbeat, PASS_NAME)
+    last = session.get(WorkerHeartbeat, WORKER_ROW)
     if last is not None and last.beat_at <= now < last.beat_at + EVERY:
         return Erased()
     erased = erase_due(session, now, settings)
     if last is None:
-        last = WorkerHeartbeat(name=PASS_NAME, beat_at=now)
+        last = WorkerHeartbeat(name=WORKER_ROW, beat_at=now)
         session.add(last)
     last.beat_at = now
     last.summary = f"erased {erased.messages} message(s), {erased.answers} answer(s)"

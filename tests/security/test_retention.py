@@ -57,7 +57,9 @@ def _history(client) -> dict[str, object]:
         answer_text=ANSWER_WORDS,
         answered_at=MONDAY_9AM + timedelta(minutes=5),
     )
-    CheckInFactory(client=client, due_at=MONDAY_9AM + timedelta(days=1), status=CheckInStatus.MISSED)
+    CheckInFactory(
+        client=client, due_at=MONDAY_9AM + timedelta(days=1), status=CheckInStatus.MISSED
+    )
     prompt = MessageFactory(
         client=client,
         check_in_id=answered.id,
