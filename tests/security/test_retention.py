@@ -23,6 +23,8 @@ from companion.models import (
     CheckInStatus,
     Client,
     ClientStatus,
+    ConsentEvent,
+    ConsentKind,
     Escalation,
     Message,
     Status,
@@ -274,6 +276,13 @@ def test_erase_client_erases_everything_of_that_client_and_nothing_of_another(
     phone, others_words = client.phone, sorted(_words(other.id))
     pending = MessageFactory(client=client, kind="plan_reminder", status=Status.PENDING,
                              send_after=clock.now() + timedelta(days=1))  # fmt: skip
+    # Words that name the client elsewhere: the opt-in words they were shown, an alert note.
+    db.session.add(ConsentEvent(client_id=client.id, at=clock.now(), recorded_by_id=provider.id,
+                                kind=ConsentKind.OPT_IN_RECORDED,
+                                disclosure="Ana, you agreed to texts from Companion."))  # fmt: skip
+    alert = db.session.scalars(select(Escalation).where(Escalation.message_id == ids["crisis"]))
+    alert.one().note = "Called Ana at home, she is safe"
+    db.session.commit()
     before = _metadata(client.id), _figures(client)
 
     result = _erase(app, str(client.id), "--reason", "Court order 26-CV-0042",
@@ -295,6 +304,12 @@ def test_erase_client_erases_everything_of_that_client_and_nothing_of_another(
     assert _figures(client) == before[1]
     assert db.session.get(CheckIn, ids["answered"]).answer_value == 7
     assert db.session.scalars(select(Task).where(Task.client_id == client.id)).all()
+    assert db.session.scalars(
+        select(Escalation.note).where(Escalation.client_id == client.id)
+    ).all() == [""]
+    assert db.session.scalars(
+        select(ConsentEvent.disclosure).where(ConsentEvent.client_id == client.id)
+    ).all() == [None]
     # The other client is untouched.
     assert sorted(_words(other.id)) == others_words
     assert db.session.scalars(select(Client.phone).where(Client.id == other.id)).one()
