@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from companion.messaging.outbox import cancel_pending
@@ -109,7 +110,10 @@ def erase_due_hourly(session: Session, now: datetime, settings: RetentionSetting
         session.add(last)
     last.beat_at = now
     last.summary = f"erased {erased.messages} message(s), {erased.answers} answer(s)"
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # a second worker's very first pass recorded it at the same moment
+        session.rollback()
     return erased
 
 

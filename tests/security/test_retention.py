@@ -324,6 +324,8 @@ def test_erase_client_erases_everything_of_that_client_and_nothing_of_another(
         assert f"Erased client #{client.id}" in page
         assert "Ana" not in page and CRISIS_WORDS not in page and ASIDE not in page
         assert f"erased on {clock.now():%Y-%m-%d}" in page
+    edit = sign_in(app, provider).get(f"/clients/{client.id}/edit")
+    assert edit.status_code == 200 and phone not in edit.get_data(as_text=True)
 
 
 def test_erase_client_refuses_without_a_reason_an_admin_or_a_known_client(
