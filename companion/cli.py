@@ -1,4 +1,5 @@
-"""Commands under ``flask --app companion``: create-user, seed-demo, worker, tick, clock."""
+"""Commands under ``flask --app companion``: create-user, seed-demo, worker, tick, clock,
+erase-client."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from companion.care.phones import to_e164
 from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
-from companion.models import Role, StaffUser
+from companion.models import Client, Role, StaffUser
 from companion.runtime import tick
 
 
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(tick_command)
     app.cli.add_command(clock_group)
+    app.cli.add_command(erase_client_command)
 
 
 @click.command("create-user")
@@ -105,6 +107,39 @@ def worker_command(interval: int | None) -> None:
 def tick_command(at: str | None) -> None:
     """Run one pass for an instant (default now) and print a one-line summary."""
     click.echo(tick(parse_instant(at) if at else now()).line())
+
+
+@click.command("erase-client")
+@click.argument("client_id", type=int)
+@click.option("--reason", required=True, help="Why (e.g. the court order's reference).")
+@click.option("--by", "by", required=True, help="Email of the administrator who asks.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_client_command(client_id: int, reason: str, by: str, yes: bool) -> None:
+    """Erase one client's texts, replies, name and number at once (a legal request)."""
+    from companion.services.retention import erase_client
+
+    if not reason.strip():
+        raise click.ClickException("give the reason for the erasure (--reason)")
+    admin = db.session.scalars(
+        select(StaffUser).where(StaffUser.email == by.strip().lower())
+    ).first()
+    if admin is None or admin.role != Role.ADMIN or not admin.is_active_account:
+        raise click.ClickException(f"{by} is not an active administrator")
+    client = db.session.get(Client, client_id)
+    if client is None:
+        raise click.ClickException(f"there is no client #{client_id}")
+    if client.erased_at is not None:
+        raise click.ClickException(f"client #{client_id} was already erased")
+    if not yes:
+        click.confirm(
+            f"Erase every text and reply of client #{client_id}, their name and number? "
+            "This cannot be undone",
+            abort=True,
+        )
+    erased = erase_client(db.session, client, reason, admin, now())
+    click.echo(
+        f"erased client #{client_id}: {erased.messages} message(s), {erased.answers} answer(s)"
+    )
 
 
 # -- the development clock ---------------------------------------------------------------------

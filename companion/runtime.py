@@ -20,6 +20,7 @@ from companion.messaging.transports import Transport, make_transport
 from companion.services import replies
 from companion.services import tick as ticking
 from companion.services.escalations import EscalationSettings
+from companion.services.retention import RetentionSettings
 from companion.services.tick import TickSummary
 from companion.settings import Settings, settings_of
 
@@ -45,6 +46,10 @@ def dispatch_settings(concurrency: int | None = None) -> DispatchSettings:
 
 def escalation_settings() -> EscalationSettings:
     return settings().escalation()
+
+
+def retention_settings() -> RetentionSettings:
+    return settings().retention()
 
 
 def tick(now: datetime) -> TickSummary:

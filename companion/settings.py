@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from companion.messaging.dispatch import DispatchSettings
     from companion.messaging.mail import MailSettings
     from companion.services.escalations import EscalationSettings
+    from companion.services.retention import RetentionSettings
     from companion.services.tick import TickSettings
 
 __all__ = ["ConfigError", "Settings", "SETTINGS_KEY", "database_url", "settings_of"]
@@ -88,6 +89,8 @@ _INTS = {
     "web_concurrency": 1,
     "max_request_kb": 16,
     "webhook_max_kb": 4,
+    "retention_days": 30,
+    "discharge_retention_days": 7,
 }
 _FLOATS = ("twilio_timeout_seconds", "mail_timeout_seconds")
 _FLAGS = ("hold_unreviewed_languages", "mail_use_tls")
@@ -172,6 +175,12 @@ class Settings(BaseSettings):
     # own, larger limit (web/imports/views.py).
     max_request_kb: int = Field(1024, ge=16)
     webhook_max_kb: int = Field(64, ge=4)
+    # Retention (services/retention.py): the words of texts and check-in answers are erased
+    # RETENTION_DAYS after they were written (what was sent when, statuses and answers'
+    # values stay), and a discharged client's DISCHARGE_RETENTION_DAYS after discharge (at
+    # least a week, so that a discharge by mistake can be undone before anything is lost).
+    retention_days: int = Field(365, ge=30)
+    discharge_retention_days: int = Field(90, ge=7)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -431,7 +440,19 @@ class Settings(BaseSettings):
         from companion.services.tick import TickSettings
 
         return TickSettings(
-            dispatch=self.dispatch(), escalation=self.escalation(), mail=self.mail()
+            dispatch=self.dispatch(),
+            escalation=self.escalation(),
+            mail=self.mail(),
+            retention=self.retention(),
+        )
+
+    def retention(self) -> RetentionSettings:
+        """How long the words of texts and answers are kept (services/retention.py)."""
+        from companion.services.retention import RetentionSettings
+
+        return RetentionSettings(
+            retention_days=self.retention_days,
+            discharge_retention_days=self.discharge_retention_days,
         )
 
     def flask_config(self, instance_path: str = "instance") -> dict[str, Any]:
@@ -495,6 +516,8 @@ class Settings(BaseSettings):
             "SIGN_IN_ACCOUNT_FAILURES": self.sign_in_account_failures,
             "MAX_CONTENT_LENGTH": self.max_request_kb * 1024,
             "WEBHOOK_MAX_BYTES": self.webhook_max_kb * 1024,
+            "RETENTION_DAYS": self.retention_days,
+            "DISCHARGE_RETENTION_DAYS": self.discharge_retention_days,
         }
 
 

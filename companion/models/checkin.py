@@ -33,7 +33,11 @@ class CheckIn(Base):
     # No unique key on (client, topic, due_at): a re-plan withdraws future
     # check-ins and plans new ones for the same slots. Planning is made
     # idempotent by each client's planned_until watermark instead.
-    __table_args__ = (Index("ix_check_ins_open", "status", "closes_at"),)
+    __table_args__ = (
+        Index("ix_check_ins_open", "status", "closes_at"),
+        # Retention's query: answers whose words are not yet erased (services/retention.py).
+        Index("ix_check_ins_unerased", "erased_at", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
@@ -50,6 +54,8 @@ class CheckIn(Base):
         ForeignKey("messages.id", use_alter=True)  # messages also point at check_ins
     )
     clarified: Mapped[bool] = mapped_column(default=False)
+    # When retention or a legal request erased ``answer_text`` (``answer_value`` stays).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     client: Mapped[Client] = relationship()

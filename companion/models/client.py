@@ -49,7 +49,8 @@ class Client(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # First name or alias only: a text or a screen must never out the client.
     display_name: Mapped[str] = mapped_column(String(60))
-    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    # E.164; None only once erased on a legal request (services/retention.py).
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     language: Mapped[str] = mapped_column(String(16), default="en")
     # Texts in the "simple words" variant where one exists (check-in questions, clarifications).
     simple_words: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -90,6 +91,12 @@ class Client(Base):
     # The client's release of information lets the officer hear of contact changes
     # (an opt-out), told only as a change of channel, never as non-compliance.
     roi_officer_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Retention (services/retention.py): discharge sets when the client's texts and replies
+    # are erased (cleared on return); ``texts_erased_at`` says when that happened, and
+    # ``erased_at`` when a legal request erased the client's name and number too.
+    erase_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    texts_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

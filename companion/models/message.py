@@ -86,6 +86,8 @@ class Message(Base):
     __table_args__ = (
         # The dispatcher's hot query: due outbound rows in order.
         Index("ix_messages_due", "status", "send_after"),
+        # Retention's query: rows not yet erased, oldest first (services/retention.py).
+        Index("ix_messages_unerased", "erased_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +130,8 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When retention or a legal request erased the body (and params); the pages say so.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     client: Mapped[Client | None] = relationship()
     staff_user: Mapped[StaffUser | None] = relationship()

@@ -30,10 +30,11 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.services import audit, pauses
+from companion.services import audit, pauses, retention
 from companion.services.appointments import add_planned
 from companion.services.escalations import EscalationSettings, unreachable
 from companion.services.planning import replan, upcoming_appointments
+from companion.services.retention import RetentionSettings
 from companion.services.tasks import TaskRow, task_rows
 
 # Edits that move when texts go out (issue 3: "a client's timezone change
@@ -201,10 +202,12 @@ def add_client(
     now: datetime,
     disclosure: str,
     also: dict[str, object] | None = None,
+    keep: RetentionSettings | None = None,
 ) -> tuple[Client, Message | None]:
     """Create the client ``values`` describe (plus ``also``'s attributes), audit it, record
     consent in the ledger and queue the welcome text; the client and that text. The caller
-    commits (guided onboarding adds an appointment in the same transaction)."""
+    commits (guided onboarding adds an appointment in the same transaction). ``keep`` says
+    when a client added as discharged has their words erased."""
     client = Client(created_at=now, updated_at=now, consent=Consent.NOT_ASKED)
     changes = apply(client, values, wants_texts, now)
     for name, value in (also or {}).items():
@@ -225,6 +228,9 @@ def add_client(
     )
     record_consent(session, client, changes, actor, now, disclosure, created=True)
     welcome = _after_save(session, client, changes, now)
+    retention.schedule_on_discharge(
+        session, client, ClientStatus.ACTIVE, actor, now, keep or RetentionSettings()
+    )
     return client, welcome
 
 
@@ -235,9 +241,10 @@ def create_client(
     actor: StaffUser,
     now: datetime,
     disclosure: str,
+    keep: RetentionSettings | None = None,
 ) -> Client:
     """``add_client``, committed."""
-    client, _welcome = add_client(session, values, wants_texts, actor, now, disclosure)
+    client, _welcome = add_client(session, values, wants_texts, actor, now, disclosure, keep=keep)
     session.commit()
     return client
 
@@ -257,9 +264,12 @@ def update_client(
     now: datetime,
     disclosure: str,
     settings: EscalationSettings,
+    keep: RetentionSettings | None = None,
 ) -> Updated:
     """Save an edit: audit, consent ledger, welcome or withdrawal, pause start or end
-    (holding or restarting escalations), re-plan when the edit moves texts; commits."""
+    (holding or restarting escalations), re-plan when the edit moves texts, erasure of
+    the client's words scheduled on discharge (``keep``) or cancelled on return; commits."""
+    was = client.status
     was_paused = client.status == ClientStatus.PAUSED
     ended = {
         "reason": client.pause_reason,
@@ -277,6 +287,7 @@ def update_client(
         )
     record_consent(session, client, changes, actor, now, disclosure)
     _after_save(session, client, changes, now)
+    retention.schedule_on_discharge(session, client, was, actor, now, keep or RetentionSettings())
     rescheduled = _pause_changes(session, client, was_paused, ended, actor, now, settings)
     if not rescheduled and client.can_be_texted and RESCHEDULING.intersection(changes):
         replan(session, client, now, "client details changed")

@@ -27,6 +27,7 @@ from companion.services.escalations import (
 )
 from companion.services.pauses import resume_due
 from companion.services.planning import close_check_ins, plan_clients, resolve_params
+from companion.services.retention import RetentionSettings, erase_due_hourly
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class TickSettings:
     dispatch: DispatchSettings
     escalation: EscalationSettings
     mail: MailSettings | None = None
+    retention: RetentionSettings | None = None
 
 
 def tick(
@@ -80,6 +82,8 @@ def tick(
         summary = dispatcher.run(now)
     queued_alerts(session)  # sent just now by the dispatcher
     emails = send_due_emails(session, now, settings.mail)
+    if settings.retention is not None:
+        erase_due_hourly(session, now, settings.retention)  # words past their time: erased
     return TickSummary(
         now=now,
         dispatch=summary,

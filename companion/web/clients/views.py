@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.models import CheckIn, CheckInStatus, Client, ClientStatus, Consent, Direction, Role
-from companion.runtime import escalation_settings
+from companion.runtime import escalation_settings, retention_settings
 from companion.services import clients
 from companion.services.planning import derived_level, latest_plan
 from companion.web import clock
@@ -81,6 +81,7 @@ def create() -> Response | str:
                 current_user,
                 clock.now(),
                 _disclosure(form),
+                retention_settings(),
             )
             added = _("%(name)s was added.", name=client.display_name)
             flash(added + pause_words(client), "info")
@@ -145,6 +146,7 @@ def edit(client_id: int) -> Response | str:
                 clock.now(),
                 _disclosure(form),
                 escalation_settings(),
+                retention_settings(),
             )
             message = _("Saved.") if updated.changes else _("Nothing changed.")
             if updated.rescheduled:

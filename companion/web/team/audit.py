@@ -62,6 +62,10 @@ KNOWN_ACTIONS = {
     "outbox.failed": L_("Text failed"),
     "outbox.recovered": L_("Interrupted send settled"),
     "audit.viewed": L_("Audit log viewed"),
+    "client.erasure_scheduled": L_("Erasure of a discharged client's texts scheduled"),
+    "client.erasure_cancelled": L_("Erasure of a client's texts cancelled (no longer discharged)"),
+    "client.erased": L_("Client erased on a legal request"),
+    "retention.erased": L_("Old texts and replies erased (retention)"),
 }
 # Never shown, whatever a future caller puts in ``details``.
 _SECRET_KEYS = re.compile(r"phone|body|text|number|password|token", re.IGNORECASE)
