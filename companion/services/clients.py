@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from companion.care.roles import Action, check
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import (
     Appointment,
@@ -237,6 +238,7 @@ def create_client(
     disclosure: str,
 ) -> Client:
     """``add_client``, committed."""
+    check(actor.role, Action.ADD_CLIENT)  # the role policy (care/roles.py)
     client, _welcome = add_client(session, values, wants_texts, actor, now, disclosure)
     session.commit()
     return client
@@ -260,6 +262,7 @@ def update_client(
 ) -> Updated:
     """Save an edit: audit, consent ledger, welcome or withdrawal, pause start or end
     (holding or restarting escalations), re-plan when the edit moves texts; commits."""
+    check(actor.role, Action.EDIT_CLIENT)  # the role policy (care/roles.py)
     was_paused = client.status == ClientStatus.PAUSED
     ended = {
         "reason": client.pause_reason,
@@ -328,6 +331,7 @@ def onboard_client(
 ) -> Onboarded:
     """Guided onboarding's finish: the client as "Add a client" makes them, and their first
     appointment (kind, start, place) with its notices, in one transaction; commits."""
+    check(actor.role, Action.ADD_CLIENT)  # the role policy (care/roles.py)
     client, welcome = add_client(session, values, wants_texts, actor, now, disclosure, also)
     first, notices = None, 0
     if appointment is not None:

@@ -44,7 +44,7 @@ from flask import (
     url_for,
 )
 from flask_limiter import RequestLimit
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from limits import RateLimitItemPerMinute
 from werkzeug.wrappers import Response
 
@@ -52,6 +52,7 @@ from companion.extensions import db, limiter, login_manager
 from companion.models import StaffUser
 from companion.services import accounts, staff_sessions
 from companion.web import SESSION_TOKEN_KEY, clock
+from companion.web.access import Action, public, requires
 from companion.web.auth.forms import ChangePasswordForm, LoginForm
 from companion.web.language import _, ngettext
 from companion.web.shared import safe_next
@@ -159,6 +160,7 @@ def _too_many_from_here(limit: RequestLimit) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
     methods=["POST"],
@@ -222,7 +224,7 @@ def _signed_in(user: StaffUser, now: datetime) -> Response:
 
 
 @bp.post("/logout")
-@login_required
+@requires(Action.MANAGE_OWN_ACCOUNT)
 def logout() -> Response:
     _end_this_session()
     flash(_("You are signed out."), "info")
@@ -232,7 +234,7 @@ def logout() -> Response:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@requires(Action.MANAGE_OWN_ACCOUNT)
 def change_password() -> Response | str:
     """Choose a new password (required after an administrator set a temporary one)."""
     user: StaffUser = current_user._get_current_object()  # type: ignore[attr-defined]
@@ -270,6 +272,7 @@ def _end_this_session() -> None:
 
 
 @bp.get("/")
+@public
 def home() -> Response:
     """Each role's start page: today's work (examiners go on to their clients)."""
     return redirect(url_for("home.index"))
