@@ -22,11 +22,20 @@ from werkzeug.routing import Rule
 
 from companion.care.ladder import Reason
 from companion.extensions import db
-from companion.models import Client, Escalation, EscalationStatus, StaffUser, Task, TaskStatus
+from companion.models import (
+    CheckInStatus,
+    Client,
+    Direction,
+    Escalation,
+    EscalationStatus,
+    StaffUser,
+    Task,
+    TaskStatus,
+)
 from companion.runtime import escalation_settings
 from companion.services.escalations import open_escalation
 
-from factories import AppointmentFactory, PlanVersionFactory
+from factories import AppointmentFactory, CheckInFactory, MessageFactory, PlanVersionFactory
 from helpers import MONDAY_9AM, sign_in
 
 ALLOWED = "allowed"  # the page or the change happens (2xx, 3xx, or 400/422 for an empty form)
@@ -240,3 +249,19 @@ def test_a_page_that_declares_no_action_is_refused(app: Flask, staff) -> None:
     provider = staff("provider")
     assert sign_in(app, provider).get("/undeclared").status_code == 403
     assert app.test_client().get("/undeclared").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["admin", "examiner"])
+def test_admins_and_examiners_get_the_reduced_client_record(app: Flask, team, role) -> None:
+    """Name, status and who works with the client; never texts, answers or the plan."""
+    people, ids, _supervision = team
+    client = db.session.get(Client, ids["client_id"])
+    MessageFactory(client=client, direction=Direction.INBOUND, body="my private words")
+    CheckInFactory(client=client, status=CheckInStatus.ANSWERED, answer_text="a hard night")
+    db.session.commit()
+    page = sign_in(app, people[role]).get(f"/clients/{client.id}").get_data(as_text=True)
+    assert "Ana" in page and "Pat Provider" in page and "Olu Officer" in page
+    for clinical in ("my private words", "a hard night", "Relapse-prevention plan", "Timeline"):
+        assert clinical not in page, clinical
+    provider_page = sign_in(app, people["provider"]).get(f"/clients/{client.id}")
+    assert "my private words" in provider_page.get_data(as_text=True)

@@ -83,8 +83,8 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         rung_labels=RUNG_LABELS,
         outcome_labels=OUTCOME_LABELS,
         staff_zone=current_user.timezone,
-        # An examiner sees that an alert exists and acknowledges it; the words a
-        # client texted stay with the provider and officer.
+        # Examiners and admins see that an alert exists; the words a client
+        # texted stay with those who read clinical content (care/roles.py).
         words_hidden=not may(Action.VIEW_CLINICAL_RECORD),
         may_close=may(Action.CLOSE_ALERT, reason=escalation.reason),
     )
