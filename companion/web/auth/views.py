@@ -49,7 +49,7 @@ from limits import RateLimitItemPerMinute
 from werkzeug.wrappers import Response
 
 from companion.extensions import db, limiter, login_manager
-from companion.models import StaffUser
+from companion.models import Role, StaffUser
 from companion.services import accounts, staff_sessions
 from companion.web import SESSION_TOKEN_KEY, clock
 from companion.web.access import Action, public, requires
@@ -275,6 +275,8 @@ def _end_this_session() -> None:
 @public
 def home() -> Response:
     """Each role's start page: today's work (examiners go on to their clients)."""
+    if current_user.is_authenticated and current_user.role == Role.EXAMINER:
+        return redirect(url_for("team.assigned"))
     return redirect(url_for("home.index"))
 
 
