@@ -18,9 +18,11 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
 from companion.care.ladder import Reason
+from companion.care.roles import POLICY, Action, NotAllowed
 from companion.extensions import db
 from companion.models import (
     CheckInStatus,
@@ -28,11 +30,16 @@ from companion.models import (
     Direction,
     Escalation,
     EscalationStatus,
+    PlanVersion,
+    Role,
+    ScheduleOverride,
     StaffUser,
     Task,
     TaskStatus,
 )
 from companion.runtime import escalation_settings
+from companion.services import plans, schedule, tasks
+from companion.services import staff as staff_service
 from companion.services.escalations import open_escalation
 
 from factories import AppointmentFactory, CheckInFactory, MessageFactory, PlanVersionFactory
@@ -265,3 +272,30 @@ def test_admins_and_examiners_get_the_reduced_client_record(app: Flask, team, ro
         assert clinical not in page, clinical
     provider_page = sign_in(app, people["provider"]).get(f"/clients/{client.id}")
     assert "my private words" in provider_page.get_data(as_text=True)
+
+
+def test_the_table_has_a_cell_for_every_role_and_action() -> None:
+    for action in Action:
+        assert set(POLICY[action]) == set(Role), action.name
+
+
+def test_services_refuse_what_the_role_may_not_do(app: Flask, team) -> None:
+    """The same table guards the changes themselves, whatever calls them."""
+    people, ids, _supervision = team
+    client = db.session.get(Client, ids["client_id"])
+    task = db.session.get(Task, ids["task_id"])
+    spare = db.session.get(StaffUser, ids["staff_id"])
+    attempts = [
+        lambda: plans.save_plan(db.session, client, {}, None, "1", people["officer"], MONDAY_9AM),
+        lambda: schedule.set_override(db.session, client, "checkin_days", [0], "why",
+                                      people["admin"], MONDAY_9AM),  # fmt: skip
+        lambda: tasks.mark_task_done(db.session, task, people["examiner"], MONDAY_9AM),
+        lambda: staff_service.unlock(db.session, spare, people["provider"], MONDAY_9AM),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotAllowed):
+            attempt()
+    db.session.rollback()
+    assert db.session.get(Task, ids["task_id"]).status == TaskStatus.OPEN
+    assert db.session.scalar(select(func.count()).select_from(PlanVersion)) == 1
+    assert db.session.scalars(select(ScheduleOverride)).all() == []
