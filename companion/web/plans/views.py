@@ -1,7 +1,8 @@
 """Plan pages: the newest version, any saved version, and the editor.
 
-The plan is clinical: providers edit it; officers and admins read it, without the
-clinician-only offense chain note. Saving is ``services.plans.save_plan``.
+The plan is clinical: providers edit it; officers read it, without the clinician-only
+offense chain note; admins and examiners do not open it (docs/roles.md). Saving is
+``services.plans.save_plan``.
 """
 
 from __future__ import annotations

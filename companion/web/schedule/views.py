@@ -1,7 +1,8 @@
 """Risk and schedule pages: the assessments, the derived schedule and the overrides.
 
-Providers and admins edit (admins can already change the risk level on the client
-form); officers read. Both changes re-plan the texts not yet sent (``services.schedule``).
+Providers edit; officers read; risk assessments are clinical, so admins and examiners
+do not open these pages (docs/roles.md). Both changes re-plan the texts not yet sent
+(``services.schedule``).
 """
 
 from __future__ import annotations

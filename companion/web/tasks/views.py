@@ -1,6 +1,6 @@
 """The tasks page: open tasks across the caseload, and marking one done.
 
-Anyone who sees the client may mark a task done; who and when are kept and audited.
+Providers and officers who see the client mark a task done; who and when are kept and audited.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
 - ``/assigned``: a polygraph examiner's clients (their home page).
 
 Every view of a client's record is audited, as everywhere else; the caseload
-rule (``access.py``) applies, and examiners never reach the first two.
+rule (``access.py``) applies, and examiners and admins never reach the first two.
 """
 
 from __future__ import annotations
