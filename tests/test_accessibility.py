@@ -104,7 +104,9 @@ _COMMON = ["today", "clients", *_CARE, "tasks", "alerts", "alert", "simulator", 
 ROLE_PAGES = {
     "provider": [*_COMMON, "add client", "plan editor"],
     "officer": _COMMON,
-    "admin": [*_COMMON, "add client", "audit log"],
+    # The reduced record only: no plan, schedule, timeline, tasks or texts (docs/roles.md).
+    "admin": ["today", "clients", "client", "appointments", "alerts", "alert", "add client",
+              "audit log"],  # fmt: skip
     "examiner": ["my clients", "client", "appointments", "alerts", "alert"],
 }
 VISITS = [("anonymous", "sign-in")] + [

@@ -236,12 +236,19 @@ def test_the_timeline_is_paged_a_hundred_at_a_time(app, people, client):
     assert browser.get(f"/clients/{client.id}/timeline?page=x").status_code == 400
 
 
-@pytest.mark.parametrize("who", ["provider", "officer", "backup", "admin"])
+@pytest.mark.parametrize("who", ["provider", "officer", "backup"])
 def test_the_team_opens_the_timeline_and_the_report(app, people, client, who):
     browser = sign_in(app, people[who])
     assert browser.get(f"/clients/{client.id}/timeline").status_code == 200
     assert browser.get(f"/clients/{client.id}/report").status_code == 200
     assert browser.get(f"/clients/{client.id}/report.csv").status_code == 200
+
+
+def test_an_admin_reads_neither_the_timeline_nor_the_report(app, people, client):
+    """They hold clinical content (answers, texts, alert reasons): not the admin's to read."""
+    browser = sign_in(app, people["admin"])
+    for path in ("timeline", "report", "report.csv"):
+        assert browser.get(f"/clients/{client.id}/{path}").status_code == 403, path
 
 
 @pytest.mark.parametrize("who", ["provider", "officer", "examiner"])

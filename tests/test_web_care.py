@@ -1083,12 +1083,17 @@ def test_every_care_page_keeps_to_the_caseload(app, staff, provider, make_client
     assert appointment.status == AppointmentStatus.SCHEDULED
     assert task.status == TaskStatus.OPEN
     assert db.session.scalars(select(ScheduleOverride)).all() == []
-    # The client's officer and an admin read them all.
-    for insider in (officer, staff("admin")):
-        web = sign_in(app, insider)
-        for url in reads:
-            assert web.get(url).status_code == 200, url
-        assert "secret words" in page_of(web.get("/tasks"))
+    # The client's officer reads them all.
+    web = sign_in(app, officer)
+    for url in reads:
+        assert web.get(url).status_code == 200, url
+    assert "secret words" in page_of(web.get("/tasks"))
+    # An admin sees the appointments, never the plan, the schedule or the client's words.
+    web = sign_in(app, staff("admin"))
+    for url in reads:
+        expected = 200 if "/appointments" in url else 403
+        assert web.get(url).status_code == expected, url
+    assert web.get("/tasks").status_code == 403
 
 
 # -- the client form re-plans what is pending ---------------------------------------------------
@@ -1169,15 +1174,15 @@ def test_an_edit_that_moves_nothing_replans_nothing(app, provider, make_client):
     assert db.session.get(Client, client.id).display_name == "Anita"
 
 
-def test_admins_edit_risk_and_schedule_but_not_the_clinical_plan(app, staff, make_client):
+def test_admins_neither_read_nor_change_the_plan_or_the_schedule(app, staff, make_client):
+    """Risk assessments, check-in topics and the plan are clinical: not the admin's
+    (the admin manages accounts and settings; docs/roles.md)."""
     admin = staff("admin")
     client = make_client(risk_level=RiskLevel.III)
     web = sign_in(app, admin)
-    assert (
-        web.post(f"/clients/{client.id}/schedule", data=risk_data(risk_level="II")).status_code
-        == 302
-    )
+    answer = web.post(f"/clients/{client.id}/schedule", data=risk_data(risk_level="II"))
+    assert answer.status_code == 403
     db.session.refresh(client)
-    assert client.risk_level == RiskLevel.II
-    assert web.get(f"/clients/{client.id}/plan").status_code == 200
-    assert web.get(f"/clients/{client.id}/plan/edit").status_code == 403
+    assert client.risk_level == RiskLevel.III
+    for page in ("plan", "plan/edit", "schedule"):
+        assert web.get(f"/clients/{client.id}/{page}").status_code == 403, page

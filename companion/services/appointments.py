@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.care.ladder import Reason
+from companion.care.roles import Action, check
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -99,6 +100,7 @@ def add_appointment(
     now: datetime,
 ) -> int:
     """Add one appointment, plan its notices, audit; commits. The number of notices queued."""
+    check(actor.role, Action.MANAGE_APPOINTMENTS)  # the role policy (care/roles.py)
     _appointment, queued = add_planned(session, client, kind, starts, location, actor, now)
     session.commit()
     return queued
@@ -149,6 +151,7 @@ def change_appointment(
 ) -> Changed:
     """Change an open appointment; a new time withdraws unsent notices and plans new ones.
     Commits when something changed."""
+    check(actor.role, Action.MANAGE_APPOINTMENTS)  # the role policy (care/roles.py)
     changed = Changed(fields=[])
     if kind != appointment.kind:
         appointment.kind = kind
@@ -189,6 +192,7 @@ def cancel_appointment(
 ) -> bool:
     """Cancel: unsent notices withdrawn; True if a cancellation text was queued (a notice
     had already gone). Audited; commits."""
+    check(actor.role, Action.MANAGE_APPOINTMENTS)  # the role policy (care/roles.py)
     texted = planning.cancel_appointment(session, appointment, now)
     audit.record(
         session,
@@ -233,6 +237,7 @@ def record_outcome(
     through the escalation ladder, once: changing the outcome back and forth does not
     alert again. ``what`` and ``when`` (English kind, local start) are kept with the alert.
     """
+    check(actor.role, Action.RECORD_ATTENDANCE)  # the role policy (care/roles.py)
     alerted_before = appointment_outcomes.missed_before(appointment)
     before = appointment_outcomes.record(session, appointment, outcome, actor, now)
     result = Outcome()

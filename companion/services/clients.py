@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from companion.care.roles import Action, check
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import (
     Appointment,
@@ -244,6 +245,7 @@ def create_client(
     keep: RetentionSettings | None = None,
 ) -> Client:
     """``add_client``, committed."""
+    check(actor.role, Action.ADD_CLIENT)  # the role policy (care/roles.py)
     client, _welcome = add_client(session, values, wants_texts, actor, now, disclosure, keep=keep)
     session.commit()
     return client
@@ -269,6 +271,7 @@ def update_client(
     """Save an edit: audit, consent ledger, welcome or withdrawal, pause start or end
     (holding or restarting escalations), re-plan when the edit moves texts, erasure of
     the client's words scheduled on discharge (``keep``) or cancelled on return; commits."""
+    check(actor.role, Action.EDIT_CLIENT)  # the role policy (care/roles.py)
     was = client.status
     was_paused = client.status == ClientStatus.PAUSED
     ended = {
@@ -339,6 +342,7 @@ def onboard_client(
 ) -> Onboarded:
     """Guided onboarding's finish: the client as "Add a client" makes them, and their first
     appointment (kind, start, place) with its notices, in one transaction; commits."""
+    check(actor.role, Action.ADD_CLIENT)  # the role policy (care/roles.py)
     client, welcome = add_client(session, values, wants_texts, actor, now, disclosure, also)
     first, notices = None, 0
     if appointment is not None:

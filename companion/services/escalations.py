@@ -33,7 +33,7 @@ from companion.care.ladder import (
     consecutive_misses,
     next_rung,
 )
-from companion.care.roles import may_close_alert
+from companion.care.roles import NotAllowed, may_close_alert
 from companion.messaging.i18n import SOURCE_LANGUAGE, translations_for
 from companion.messaging.outbox import enqueue
 from companion.messaging.texts import ALERT_EMAILS
@@ -69,10 +69,6 @@ ALERT_IDS = "companion.alert_ids"
 # problem, not defiance): invalid number, unsubscribed by the carrier, not a mobile,
 # and the carriers' unreachable/unknown-destination codes.
 CANT_REACH_CODES = {"21211", "21610", "21614", "30003", "30005", "30006"}
-
-
-class NotAllowed(PermissionError):
-    """The role policy (``care.roles``) does not let this person do that."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from companion.care.roles import Action, check
 from companion.models import Appointment, AppointmentKind, AppointmentStatus, Client, StaffUser
 from companion.services import audit, planning
 from companion.services.appointments import new_appointment
@@ -88,6 +89,7 @@ def save_import(
 ) -> int:
     """Add every line's appointment, plan its notices and audit it, in one transaction;
     commits. How many notices were queued."""
+    check(actor.role, Action.IMPORT_APPOINTMENTS)  # the role policy (care/roles.py)
     made = [
         (line, new_appointment(
             session, line.client.id, line.kind, line.starts, line.location, actor, now

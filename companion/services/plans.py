@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from companion.care.plan import PARTS, reminder_lines
+from companion.care.roles import Action, check
 from companion.models import Client, PlanVersion, StaffUser
 from companion.services import audit, planning
 
@@ -57,6 +58,7 @@ def save_plan(
 ) -> Saved:
     """Save ``content`` (already checked) as the next version, unless someone saved since
     ``base_version`` (the version the editor was opened on) or nothing changed; commits."""
+    check(actor.role, Action.EDIT_PLAN)  # the role policy (care/roles.py)
     latest = planning.latest_plan(session, client.id)
     if latest is not None and str(latest.version) != base_version:
         # Someone saved since this page was opened: show theirs before overwriting it.

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion.care.cadence import Cadence, Derived, effective_cadence
+from companion.care.roles import Action, check
 from companion.models import Client, ScheduleOverride, StaffUser
 from companion.services import audit, planning
 
@@ -59,6 +60,7 @@ def save_risk(
 ) -> list[str]:
     """Set the client's risk fields to ``values``; the names that changed (none: nothing
     is written). Re-plans when a change moves the schedule; audited; commits."""
+    check(actor.role, Action.EDIT_SCHEDULE)  # the role policy (care/roles.py)
     changes = [name for name, value in values.items() if getattr(client, name) != value]
     if not changes:
         return []
@@ -89,6 +91,7 @@ def set_override(
     now: datetime,
 ) -> None:
     """Override one part of the schedule (``value`` None: back to derived), re-plan, commit."""
+    check(actor.role, Action.EDIT_SCHEDULE)  # the role policy (care/roles.py)
     planning.record_override(session, client, part, value, reason, actor, now)
     planning.replan(session, client, now, "schedule overridden")
     session.commit()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from companion.care.roles import Action, check
 from companion.models import Client, Escalation, EscalationStatus, Role, StaffUser
 from companion.services import accounts, audit, staff_sessions
 
@@ -143,6 +144,7 @@ def invite(
 ) -> StaffUser:
     """Add a staff member with a temporary password (they choose their own at first
     sign-in); audited without the password; commits."""
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     added = StaffUser(created_at=now, must_change_password=True, **values)
     added.set_password(password)
     session.add(added)
@@ -167,6 +169,7 @@ def update(
     session: Session, member: StaffUser, values: dict[str, Any], actor: StaffUser, now: datetime
 ) -> list[str]:
     """Set ``values`` on the member; the names that changed (audited); commits."""
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     changes = []
     for name, value in values.items():
         if getattr(member, name) != value:
@@ -195,6 +198,7 @@ def reset_password(
 ) -> None:
     """A temporary password (to change at next sign-in); every session of theirs ends and
     the account is unlocked; audited without the password; commits."""
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     member.set_password(password)
     member.must_change_password = True
     member.password_changed_at = now
@@ -215,6 +219,7 @@ def reset_password(
 def unlock(session: Session, member: StaffUser, actor: StaffUser, now: datetime) -> None:
     """Forget every failed sign-in on the member's email: no address waits any more;
     audited; commits."""
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     addresses = accounts.clear_failures(session, member)
     audit.record(
         session, "staff.unlocked", now=now, actor=actor, subject=member,
@@ -226,6 +231,7 @@ def unlock(session: Session, member: StaffUser, actor: StaffUser, now: datetime)
 def deactivate(session: Session, member: StaffUser, actor: StaffUser, now: datetime) -> int:
     """No sign-in, no alerts, every session of theirs ended; audited; commits. How many
     clients still name them."""
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     member.is_active_account = False
     staff_sessions.end_all(session, member, now, staff_sessions.DEACTIVATED)
     clients = caseload_size(session, member)
@@ -238,6 +244,7 @@ def deactivate(session: Session, member: StaffUser, actor: StaffUser, now: datet
 
 
 def reactivate(session: Session, member: StaffUser, actor: StaffUser, now: datetime) -> None:
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     member.is_active_account = True
     audit.record(session, "staff.reactivated", now=now, actor=actor, subject=member)
     session.commit()
@@ -253,6 +260,7 @@ def move_clients(
 ) -> int:
     """Give ``clients`` (of ``member``'s caseload) to ``target_id`` in the member's role
     (None: nobody); each move audited; commits. How many moved."""
+    check(actor.role, Action.MANAGE_STAFF)  # the role policy (care/roles.py)
     column = CASELOAD_COLUMNS[member.role]
     moved = 0
     for client in clients:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from companion.care.roles import Action, check
 from companion.models import Appointment, Client, Message, StaffUser, Task, TaskStatus
 from companion.services import audit
 
@@ -84,6 +85,7 @@ def caseload_tasks(
 
 def mark_task_done(session: Session, task: Task, actor: StaffUser, now: datetime) -> bool:
     """Mark a task done (who and when kept, audited; commits); False if it already was."""
+    check(actor.role, Action.WORK_TASKS)  # the role policy (care/roles.py)
     if task.status == TaskStatus.DONE:
         return False
     task.status = TaskStatus.DONE

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask import Flask, current_app, render_template, session
 
+from companion.care.roles import NotAllowed
 from companion.extensions import db, login_manager
-from companion.models import Role, StaffUser
+from companion.models import StaffUser
 from companion.services import staff_sessions
 from companion.web import clock
-from companion.web.access import examiner_may_open
+from companion.web.access import Action, may, refuse_undeclared
 from companion.web.language import L_
 
 
@@ -73,20 +73,12 @@ def register_web(app: Flask) -> None:
             return None
         return user
 
-    @app.before_request
-    def examiners_see_appointments_and_alerts_only():  # type: ignore[no-untyped-def]
-        if request.endpoint in (None, "static", "health.healthz") or request.blueprint == "twilio":
-            return None  # no staff page: nothing to read the user for
-        # The signed-in user is read from this request's session, never from an
-        # earlier request's ``g`` (tests share one application context).
-        g.pop("_login_user", None)
-        if not current_user.is_authenticated or current_user.role != Role.EXAMINER:
-            return None
-        if request.endpoint in ("auth.home", "clients.index", "home.index"):
-            return redirect(url_for("team.assigned"))
-        if not examiner_may_open(request.endpoint, request.method):
-            abort(403)
-        return None
+    # The role policy (care/roles.py): each view declares its action (``@requires``) or
+    # ``@public``; one that declares nothing is refused before it runs.
+    app.before_request(refuse_undeclared)
+    app.register_error_handler(NotAllowed, _error_page(403, L_("Not allowed")))
+    app.add_template_global(may, "may")
+    app.add_template_global(Action, "Action")
 
     @app.context_processor
     def inject_globals() -> dict:

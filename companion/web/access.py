@@ -1,18 +1,30 @@
-"""Who may see which client: the caseload rule, in one place.
+"""Who may open which page: the role policy and the caseload rule, enforced in one place.
 
-Polygraph examiners see only the clients assigned to them, and of those only the
-appointments and the alerts: ``examiner_may_open`` is the list of pages they may
-open at all (checked before every request in ``web/__init__.py``).
+Every view says what it does, with one decorator right under its route:
+
+    @bp.get("/clients/<int:client_id>/plan")
+    @requires(Action.VIEW_PLAN)
+    def plan(client_id): ...
+
+``requires`` signs the visitor in first (anonymous: to the sign-in page) and answers
+403 when the role policy (``care/roles.py``) refuses the action. Pages anyone may open
+(sign-in, webhooks with their signature, the health check) say ``@public``. A view
+with neither is refused with 403 before it runs (``refuse_undeclared``), and
+tests/security/test_policy.py names it. Within a page, ``client_or_403`` applies the
+caseload rule and ``may(...)`` the finer cells (the reduced record, alert reasons).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import abort
-from flask_login import current_user
+from flask import abort, current_app, request
+from flask_login import current_user, login_required
 
+from companion.care.roles import Action, allowed, ever_allowed
 from companion.extensions import db
 from companion.models import Client
 from companion.services import caseload
@@ -20,7 +32,72 @@ from companion.services import caseload
 # The caseload rule itself is a query (services/caseload.py); pages import it from here.
 from companion.services.caseload import caseload_query
 
-__all__ = ["caseload_query", "client_or_403", "examiner_may_open", "record_view"]
+__all__ = [
+    "Action",
+    "caseload_query",
+    "client_or_403",
+    "may",
+    "public",
+    "record_view",
+    "refuse_undeclared",
+    "requires",
+]
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+# Endpoints Flask itself adds (no view of ours to decorate): public.
+FRAMEWORK_PUBLIC = frozenset({"static"})
+
+
+def requires(action: Action, *, on_post: Action | None = None) -> Callable[[View], View]:
+    """Sign-in, then 403 unless the signed-in role may ``action`` (in some case).
+
+    ``on_post``: a page that reads on GET and changes on POST declares both.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            needed = on_post if on_post is not None and request.method == "POST" else action
+            if not ever_allowed(current_user.role, needed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded = login_required(checked)
+        guarded.required_action = action  # type: ignore[attr-defined]
+        guarded.post_action = on_post or action  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: View) -> View:
+    """A page anyone may open, signed in or not (it checks what it needs itself)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+def declared(view: Callable[..., Any] | None) -> Action | bool | None:
+    """The action ``view`` declares, True if public, None if it declares nothing."""
+    if view is None:
+        return None
+    if getattr(view, "public", False):
+        return True
+    return getattr(view, "required_action", None)
+
+
+def refuse_undeclared() -> None:
+    """Before every request: a view that declares no action is refused (fail closed)."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in FRAMEWORK_PUBLIC:
+        return  # no route matched (404 follows), or Flask's own static files
+    if declared(current_app.view_functions.get(endpoint)) is None:
+        abort(403)
+
+
+def may(action: Action, **facts: object) -> bool:
+    """Whether the signed-in staff member may ``action`` (templates: ``may(Action.X)``)."""
+    return current_user.is_authenticated and allowed(current_user.role, action, **facts)
 
 
 def client_or_403(client_id: int) -> Client:
@@ -31,34 +108,6 @@ def client_or_403(client_id: int) -> Client:
     if not caseload.in_caseload(db.session, current_user, client_id):
         abort(403)
     return client
-
-
-# Pages a polygraph examiner may open, by endpoint, and with which methods. Everything
-# else (plans, schedules, tasks, timelines, reports, the simulator…) is 403 for them.
-EXAMINER_ENDPOINTS: dict[str, frozenset[str]] = {
-    "static": frozenset({"GET", "HEAD"}),
-    "health.healthz": frozenset({"GET", "HEAD"}),
-    "auth.login": frozenset({"GET", "HEAD", "POST"}),
-    "auth.logout": frozenset({"POST"}),
-    "auth.home": frozenset({"GET", "HEAD"}),
-    "auth.change_password": frozenset({"GET", "HEAD", "POST"}),  # a temporary password
-    "language.choose": frozenset({"POST"}),
-    "clients.index": frozenset({"GET", "HEAD"}),  # sent on to their assigned clients
-    "clients.show": frozenset({"GET", "HEAD"}),  # the reduced page: name, appointments
-    "appointments.appointments": frozenset({"GET", "HEAD"}),  # read only
-    "escalations.queue": frozenset({"GET", "HEAD"}),
-    "escalations.short_link": frozenset({"GET", "HEAD"}),
-    "escalations.show": frozenset({"GET", "HEAD"}),
-    "escalations.acknowledge_view": frozenset({"POST"}),
-    "team.assigned": frozenset({"GET", "HEAD"}),
-}
-
-
-def examiner_may_open(endpoint: str | None, method: str) -> bool:
-    """Whether an examiner may open ``endpoint`` with ``method`` (unknown addresses: 404 later)."""
-    if endpoint is None:
-        return True
-    return method in EXAMINER_ENDPOINTS.get(endpoint, frozenset())
 
 
 def record_view(client: Client, page: str, now: datetime, **details: Any) -> None:

@@ -8,12 +8,14 @@ from flask import Blueprint, current_app, jsonify
 
 from companion.extensions import db
 from companion.services import health
+from companion.web.access import public
 from companion.worker import HEARTBEAT_NAME
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():  # type: ignore[no-untyped-def]
     """200 while the database answers (503 otherwise); the worker's state is reported."""
     try:

@@ -40,6 +40,7 @@ from companion.messaging.i18n import (
     language_name,
     translations_for,
 )
+from companion.web.access import public
 
 __all__ = ["L_", "W_", "StaffForm", "_", "install", "ngettext", "ui_language"]
 
@@ -181,6 +182,7 @@ def install(app: Flask) -> None:
 
 
 @bp.post("/language")
+@public
 def choose() -> Response:
     """Switch the pages' language, then go back to the page the switch was on."""
     chosen = request.form.get("language", "")

@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.support import LazyProxy
-from flask import abort
-from flask_login import current_user
 
 from companion.care.labels import W_
 from companion.care.topics import TOPICS
@@ -26,7 +24,6 @@ from companion.models import (
     CheckInStatus,
     Client,
     ClientStatus,
-    Role,
     Status,
 )
 from companion.models.message import STATUS_WORDS
@@ -62,12 +59,6 @@ def date_words(day: date) -> str:
 def local_today(client: Client, now: datetime) -> date:
     """The client's calendar day at ``now``."""
     return now.astimezone(ZoneInfo(client.timezone)).date()
-
-
-def require(roles: tuple[Role, ...]) -> None:
-    """403 unless the signed-in staff member has one of ``roles``."""
-    if current_user.role not in roles:
-        abort(403)
 
 
 def safe_next(target: str | None) -> str | None:

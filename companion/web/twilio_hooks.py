@@ -19,6 +19,7 @@ from companion.extensions import csrf, db
 from companion.runtime import HOOKS, send_now
 from companion.services import webhooks
 from companion.web import clock
+from companion.web.access import public
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def _require_signature() -> dict[str, str]:
 
 
 @bp.post("/sms")
+@public
 def inbound_sms() -> Response:
     """An inbound text. Stored, answered through the outbox; the TwiML itself is empty."""
     params = _require_signature()
@@ -95,6 +97,7 @@ def inbound_sms() -> Response:
 
 
 @bp.post("/status")
+@public
 def status_callback() -> Response:
     """A delivery status update; safe to repeat and to receive out of order."""
     params = _require_signature()

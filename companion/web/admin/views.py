@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.extensions import db
@@ -33,6 +33,7 @@ from companion.models import Role, StaffUser
 from companion.services import staff
 from companion.services.accounts import FailedSignIns, failed_sign_ins, generate_password
 from companion.web import clock
+from companion.web.access import Action, requires
 from companion.web.admin.forms import (
     ROLE_LABELS,
     InviteForm,
@@ -44,11 +45,6 @@ from companion.web.language import _, ngettext
 from companion.web.shared import COMMON_TIMEZONES, STATUS_LABELS, CsrfForm
 
 bp = Blueprint("staff_admin", __name__, url_prefix="/admin/staff")
-
-
-def _admin_only() -> None:
-    if current_user.role != Role.ADMIN:
-        abort(403)
 
 
 def _member_or_404(staff_id: int) -> StaffUser:
@@ -69,9 +65,8 @@ class Row:
 
 
 @bp.get("/")
-@login_required
+@requires(Action.MANAGE_STAFF)
 def index() -> str:
-    _admin_only()
     now = clock.now()
     members, counts = staff.everyone(db.session)
     failed = failed_sign_ins(db.session, members, now)
@@ -98,9 +93,8 @@ def _shown_once(member: StaffUser, password: str, *, new: bool) -> Response:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@requires(Action.MANAGE_STAFF)
 def invite() -> Response | tuple[str, int]:
-    _admin_only()
     form = InviteForm()
     if not form.is_submitted():
         form.timezone.data = current_app.config.get("BUSINESS_TIMEZONE", "America/Los_Angeles")
@@ -160,9 +154,8 @@ def _member_form(member: StaffUser, formdata: Any = None) -> StaffMemberForm:
 
 
 @bp.route("/<int:staff_id>", methods=["GET", "POST"])
-@login_required
+@requires(Action.MANAGE_STAFF)
 def edit(staff_id: int) -> Response | tuple[str, int]:
-    _admin_only()
     member = _member_or_404(staff_id)
     if request.method != "POST":
         return _member_page(member, _member_form(member))
@@ -175,9 +168,8 @@ def edit(staff_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:staff_id>/password")
-@login_required
+@requires(Action.MANAGE_STAFF)
 def reset_password(staff_id: int) -> Response | tuple[str, int]:
-    _admin_only()
     member = _member_or_404(staff_id)
     form = ResetPasswordForm()
     if not form.validate_on_submit():
@@ -190,9 +182,8 @@ def reset_password(staff_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:staff_id>/unlock")
-@login_required
+@requires(Action.MANAGE_STAFF)
 def unlock(staff_id: int) -> Response:
-    _admin_only()
     member = _member_or_404(staff_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
@@ -202,9 +193,8 @@ def unlock(staff_id: int) -> Response:
 
 
 @bp.post("/<int:staff_id>/deactivate")
-@login_required
+@requires(Action.MANAGE_STAFF)
 def deactivate(staff_id: int) -> Response:
-    _admin_only()
     member = _member_or_404(staff_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
@@ -227,9 +217,8 @@ def deactivate(staff_id: int) -> Response:
 
 
 @bp.post("/<int:staff_id>/reactivate")
-@login_required
+@requires(Action.MANAGE_STAFF)
 def reactivate(staff_id: int) -> Response:
-    _admin_only()
     member = _member_or_404(staff_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
@@ -243,9 +232,8 @@ def reactivate(staff_id: int) -> Response:
 
 
 @bp.route("/<int:staff_id>/clients", methods=["GET", "POST"])
-@login_required
+@requires(Action.MANAGE_STAFF)
 def caseload(staff_id: int) -> Response | tuple[str, int]:
-    _admin_only()
     member = _member_or_404(staff_id)
     column = staff.CASELOAD_COLUMNS.get(member.role)
     clients = staff.caseload_clients(db.session, member)

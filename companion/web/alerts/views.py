@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from companion.care.roles import may_close_alert
 from companion.extensions import db
-from companion.models import ClientStatus, Escalation, EscalationStatus, Outcome, Role
+from companion.models import ClientStatus, Escalation, EscalationStatus, Outcome
 from companion.services import alerts
 from companion.services.pauses import describe as describe_pause
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403
+from companion.web.access import Action, caseload_query, client_or_403, may, public, requires
 from companion.web.alerts.forms import AcknowledgeForm
 from companion.web.alerts.wording import OUTCOME_LABELS, RUNG_LABELS, reason_label, reason_text
 from companion.web.language import _
@@ -27,13 +26,14 @@ bp = Blueprint("escalations", __name__)
 
 
 @bp.get("/e/<int:escalation_id>")
+@public
 def short_link(escalation_id: int) -> Response:
     """The link in an alert: sign-in first if needed, then the escalation."""
     return redirect(url_for("escalations.show", escalation_id=escalation_id))
 
 
 @bp.get("/escalations")
-@login_required
+@requires(Action.VIEW_ALERTS)
 def queue() -> str:
     """Open escalations first, oldest first; then the ones acknowledged lately."""
     caseload = caseload_query(current_user)
@@ -62,7 +62,7 @@ def _escalation_or_403(escalation_id: int) -> Escalation:
 
 
 @bp.get("/escalations/<int:escalation_id>")
-@login_required
+@requires(Action.VIEW_ALERTS)
 def show(escalation_id: int) -> str:
     escalation = _escalation_or_403(escalation_id)
     alerts.record_view(db.session, escalation, current_user, clock.now())
@@ -83,19 +83,19 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         rung_labels=RUNG_LABELS,
         outcome_labels=OUTCOME_LABELS,
         staff_zone=current_user.timezone,
-        # An examiner sees that an alert exists and acknowledges it; the words a
-        # client texted stay with the provider and officer.
-        words_hidden=current_user.role == Role.EXAMINER,
-        may_close=may_close_alert(current_user.role, escalation.reason),
+        # Examiners and admins see that an alert exists; the words a client
+        # texted stay with those who read clinical content (care/roles.py).
+        words_hidden=not may(Action.VIEW_CLINICAL_RECORD),
+        may_close=may(Action.CLOSE_ALERT, reason=escalation.reason),
     )
 
 
 @bp.post("/escalations/<int:escalation_id>/acknowledge")
-@login_required
+@requires(Action.CLOSE_ALERT)
 def acknowledge_view(escalation_id: int) -> Response | tuple[str, int]:
     """One click: who saw it and what happens now. The ladder stops."""
     escalation = _escalation_or_403(escalation_id)
-    if not may_close_alert(current_user.role, escalation.reason):
+    if not may(Action.CLOSE_ALERT, reason=escalation.reason):
         abort(403)  # a clinical alert is a clinician's to close (care/roles.py)
     form = AcknowledgeForm()
     if not form.validate_on_submit():

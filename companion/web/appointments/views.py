@@ -11,16 +11,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.care.local_time import local_instant
 from companion.extensions import db
-from companion.models import Appointment, AppointmentKind, Client, Role
+from companion.models import Appointment, AppointmentKind, Client
 from companion.runtime import escalation_settings
 from companion.services import appointments as service
 from companion.web import clock
-from companion.web.access import client_or_403, record_view
+from companion.web.access import Action, client_or_403, may, record_view, requires
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
 from companion.web.appointments.wording import notices_words, texts_off_note
 from companion.web.language import _
@@ -32,12 +32,9 @@ from companion.web.shared import (
     TEXT_LABELS,
     CsrfForm,
     localtime,
-    require,
 )
 
 bp = Blueprint("appointments", __name__)
-
-OUTCOME_RECORDERS = (Role.PROVIDER, Role.OFFICER, Role.ADMIN)
 
 
 def _appointment_or_404(client: Client, appointment_id: int) -> Appointment:
@@ -64,16 +61,16 @@ def _render_appointments(
         message_statuses=MESSAGE_STATUS,
         cancel_form=CsrfForm(formdata=None),
         recorded=found.recorded,
-        may_record=current_user.role in OUTCOME_RECORDERS,
+        may_record=may(Action.RECORD_ATTENDANCE),
         can_record=lambda a: service.can_record(a, now),
         # Examiners read the appointments of their clients; they do not change them.
-        may_change=current_user.role != Role.EXAMINER,
+        may_change=may(Action.MANAGE_APPOINTMENTS),
     )
     return page, status
 
 
 @bp.route("/clients/<int:client_id>/appointments", methods=["GET", "POST"])
-@login_required
+@requires(Action.VIEW_APPOINTMENTS, on_post=Action.MANAGE_APPOINTMENTS)
 def appointments(client_id: int) -> Response | tuple[str, int]:
     """Upcoming and past appointments with their notices, and a form to add one."""
     client = client_or_403(client_id)
@@ -105,7 +102,7 @@ def appointments(client_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/clients/<int:client_id>/appointments/<int:appointment_id>", methods=["GET", "POST"])
-@login_required
+@requires(Action.MANAGE_APPOINTMENTS)
 def edit_appointment(client_id: int, appointment_id: int) -> Response | tuple[str, int]:
     """Change an upcoming appointment. A new time withdraws unsent notices and plans new ones."""
     client = client_or_403(client_id)
@@ -170,7 +167,7 @@ def _render_appointment_form(
 
 
 @bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/cancel")
-@login_required
+@requires(Action.MANAGE_APPOINTMENTS)
 def cancel_appointment(client_id: int, appointment_id: int) -> Response:
     """Cancel: unsent notices withdrawn; a cancellation text only if a notice already went."""
     client = client_or_403(client_id)
@@ -207,7 +204,7 @@ def cancel_appointment(client_id: int, appointment_id: int) -> Response:
 
 
 @bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/outcome")
-@login_required
+@requires(Action.RECORD_ATTENDANCE)
 def appointment_outcome(client_id: int, appointment_id: int) -> Response:
     """Record that a past appointment was kept or missed: who and when, audited.
 
@@ -217,7 +214,6 @@ def appointment_outcome(client_id: int, appointment_id: int) -> Response:
     is only recorded: the officer runs those.
     """
     client = client_or_403(client_id)
-    require(OUTCOME_RECORDERS)
     appointment = _appointment_or_404(client, appointment_id)
     if not CsrfForm().validate_on_submit():
         abort(400)

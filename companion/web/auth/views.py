@@ -46,13 +46,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from companion.extensions import db, login_manager
-from companion.models import StaffUser
+from companion.models import Role, StaffUser
 from companion.services import accounts, staff_sessions
 from companion.web import SESSION_TOKEN_KEY, clock
+from companion.web.access import Action, public, requires
 from companion.web.auth.forms import ChangePasswordForm, LoginForm
 from companion.web.auth.throttle import init_throttle, throttle_of
 from companion.web.language import _, ngettext
@@ -143,6 +144,7 @@ def _too_many_from_here(seconds: int) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
@@ -203,7 +205,7 @@ def _signed_in(user: StaffUser, address: str, now: datetime) -> Response:
 
 
 @bp.post("/logout")
-@login_required
+@requires(Action.MANAGE_OWN_ACCOUNT)
 def logout() -> Response:
     _end_this_session()
     flash(_("You are signed out."), "info")
@@ -213,7 +215,7 @@ def logout() -> Response:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@requires(Action.MANAGE_OWN_ACCOUNT)
 def change_password() -> Response | str:
     """Choose a new password (required after an administrator set a temporary one)."""
     user: StaffUser = current_user._get_current_object()  # type: ignore[attr-defined]
@@ -253,8 +255,11 @@ def _end_this_session() -> None:
 
 
 @bp.get("/")
+@public
 def home() -> Response:
     """Each role's start page: today's work (examiners go on to their clients)."""
+    if current_user.is_authenticated and current_user.role == Role.EXAMINER:
+        return redirect(url_for("team.assigned"))
     return redirect(url_for("home.index"))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.care.topics import TOPICS
@@ -16,7 +16,7 @@ from companion.runtime import escalation_settings, retention_settings
 from companion.services import clients
 from companion.services.planning import derived_level, latest_plan
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403
+from companion.web.access import Action, caseload_query, client_or_403, may, requires
 from companion.web.clients.charts import answer_label, checkin_charts, week_label
 from companion.web.clients.forms import ClientForm, client_values
 from companion.web.clients.wording import (
@@ -50,8 +50,10 @@ def _disclosure(form: ClientForm) -> str:
 
 
 @bp.get("/")
-@login_required
-def index() -> str:
+@requires(Action.LIST_CLIENTS)
+def index() -> Response | str:
+    if current_user.role == Role.EXAMINER:
+        return redirect(url_for("team.assigned"))  # their clients, with exams and alerts
     return render_template(
         "clients/index.html",
         clients=clients.caseload_clients(db.session, caseload_query(current_user)),
@@ -61,10 +63,8 @@ def index() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@requires(Action.ADD_CLIENT)
 def create() -> Response | str:
-    if current_user.role not in (Role.PROVIDER, Role.ADMIN):
-        abort(403)
     form = ClientForm()
     if not form.is_submitted():
         form.timezone.data = "America/Los_Angeles"
@@ -90,7 +90,7 @@ def create() -> Response | str:
 
 
 @bp.get("/<int:client_id>")
-@login_required
+@requires(Action.VIEW_CLIENT_SUMMARY)
 def show(client_id: int) -> str:
     client = client_or_403(client_id)
     now = clock.now()
@@ -107,7 +107,9 @@ def show(client_id: int) -> str:
         last_delivered=page.last_delivered,
         pause=pause_description(client) if client.status == ClientStatus.PAUSED else None,
         texts_in=texts_language(client),
-        charts=None if current_user.role == Role.EXAMINER else checkin_charts(client, now),
+        # Examiners and admins get the reduced record: no answers, texts or charts.
+        full=may(Action.VIEW_CLINICAL_RECORD),
+        charts=checkin_charts(client, now) if may(Action.VIEW_CLINICAL_RECORD) else None,
         topic_label=topic_label,
         answer_label=answer_label,
         week_label=week_label,
@@ -118,11 +120,9 @@ def show(client_id: int) -> str:
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires(Action.EDIT_CLIENT)
 def edit(client_id: int) -> Response | str:
     client = client_or_403(client_id)
-    if current_user.role not in (Role.PROVIDER, Role.ADMIN):
-        abort(403)
     form = ClientForm(obj=client, client_id=client.id)
     if not form.is_submitted():
         form.consent.data = client.consent == Consent.OPTED_IN

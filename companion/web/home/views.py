@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.care.topics import TOPICS
@@ -31,7 +31,7 @@ from companion.models import Role
 from companion.services import home as lists
 from companion.services.appointment_outcomes import recorded as outcomes_recorded
 from companion.web import clock
-from companion.web.access import caseload_query
+from companion.web.access import Action, caseload_query, requires
 from companion.web.alerts.wording import RUNG_LABELS, reason_label
 from companion.web.home.admin import admin_page
 from companion.web.language import _, ui_language
@@ -41,7 +41,7 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/today")
-@login_required
+@requires(Action.SEE_HOME)
 def index() -> Response | str:
     """Today, for the signed-in staff member's role."""
     if current_user.role == Role.EXAMINER:

@@ -33,16 +33,16 @@ from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from companion.care.phones import to_e164
 from companion.extensions import db
-from companion.models import Appointment, AppointmentKind, Client, Role
+from companion.models import Appointment, AppointmentKind, Client
 from companion.services import imports as service
 from companion.web import clock
-from companion.web.access import caseload_query
+from companion.web.access import Action, caseload_query, may, requires
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
 from companion.web.appointments.wording import texts_off_note
 from companion.web.imports.forms import ConfirmForm, UploadForm
@@ -51,7 +51,6 @@ from companion.web.shared import APPOINTMENT_KINDS
 
 bp = Blueprint("imports", __name__)
 
-IMPORTERS = (Role.PROVIDER, Role.ADMIN)
 MAX_BYTES = 1_000_000  # "1 MB"
 MAX_ROWS = 2_000
 # The whole request may be larger than the file: the form around it, and on the
@@ -572,16 +571,11 @@ def _limit_uploads(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large_page(error: RequestEntityTooLarge) -> tuple[str, int]:
-    if not current_user.is_authenticated or current_user.role not in IMPORTERS:
+    if not may(Action.IMPORT_APPOINTMENTS):
         return render_template("error.html", code=413, title=_("Too large")), 413
     form = UploadForm(formdata=None)
     form.file.errors = [_too_large()]
     return _page(form, status=413)
-
-
-def _require_importer() -> None:
-    if current_user.role not in IMPORTERS:
-        abort(403)
 
 
 def _page(
@@ -611,18 +605,16 @@ def _filename(name: str | None) -> str:
 
 
 @bp.get("/appointments/import")
-@login_required
+@requires(Action.IMPORT_APPOINTMENTS)
 def appointments() -> tuple[str, int]:
     """What the file holds, the template, and the form to check a file."""
-    _require_importer()
     return _page(UploadForm(formdata=None))
 
 
 @bp.post("/appointments/import")
-@login_required
+@requires(Action.IMPORT_APPOINTMENTS)
 def check_file() -> tuple[str, int]:
     """The dry run: every row and what would become of it; nothing is saved."""
-    _require_importer()
     form = UploadForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -655,10 +647,9 @@ def _audit_views(checked: Checked, now: datetime) -> None:
 
 
 @bp.post("/appointments/import/confirm")
-@login_required
+@requires(Action.IMPORT_APPOINTMENTS)
 def confirm() -> Response | tuple[str, int]:
     """Import every row of a file that checked clean, in one transaction; else save nothing."""
-    _require_importer()
     confirm_form = ConfirmForm()
     if not confirm_form.validate_on_submit():
         abort(400)
@@ -725,7 +716,7 @@ def _imported_words(count: int, clients: list[Client], queued: int) -> str:
 
 
 @bp.get("/appointments/import/template.csv")
-@login_required
+@requires(Action.IMPORT_APPOINTMENTS)
 def template() -> Response:
     """A CSV with every column and two example rows to replace.
 
@@ -733,7 +724,6 @@ def template() -> Response:
     client has: a template uploaded unchanged checks as two unknown clients and
     imports nothing.
     """
-    _require_importer()
     today = clock.now().astimezone(ZoneInfo(current_user.timezone)).date()
     first = today + timedelta(days=14)
     out = io.StringIO()

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -29,6 +29,7 @@ from companion.models import (
 from companion.runtime import send_now
 from companion.services import clients
 from companion.web import clock
+from companion.web.access import Action, requires
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
 from companion.web.clients.forms import client_values
 from companion.web.clients.wording import consent_disclosure, right_to_left
@@ -161,23 +162,16 @@ def _check_appointment(
     return starts
 
 
-def _allowed() -> None:
-    if current_user.role not in (Role.PROVIDER, Role.ADMIN):
-        abort(403)
-
-
 @bp.get("")
-@login_required
+@requires(Action.ADD_CLIENT)
 def start() -> Response:
     """Where "Guided onboarding" leads: the first step (what was typed earlier is kept)."""
-    _allowed()
     return redirect(url_for("onboarding.step", name="profile"))
 
 
 @bp.post("/restart")
-@login_required
+@requires(Action.ADD_CLIENT)
 def restart() -> Response:
-    _allowed()
     if not NavForm().validate_on_submit():
         abort(400)
     session.pop(SESSION_KEY, None)
@@ -185,9 +179,8 @@ def restart() -> Response:
 
 
 @bp.route("/<name>", methods=["GET", "POST"])
-@login_required
+@requires(Action.ADD_CLIENT)
 def step(name: str) -> Response | tuple[str, int] | str:
-    _allowed()
     current = BY_NAME.get(name)
     if current is None:
         abort(404)

@@ -1,7 +1,8 @@
 """Plan pages: the newest version, any saved version, and the editor.
 
-The plan is clinical: providers edit it; officers and admins read it, without the
-clinician-only offense chain note. Saving is ``services.plans.save_plan``.
+The plan is clinical: providers edit it; officers read it, without the clinician-only
+offense chain note; admins and examiners do not open it (docs/roles.md). Saving is
+``services.plans.save_plan``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.care.phones import display_phone
@@ -24,10 +25,10 @@ from companion.care.plan import (
     normalise,
 )
 from companion.extensions import db
-from companion.models import Client, PlanVersion, Role
+from companion.models import Client, PlanVersion
 from companion.services import planning, plans
 from companion.web import clock
-from companion.web.access import client_or_403, record_view
+from companion.web.access import Action, client_or_403, may, record_view, requires
 from companion.web.language import _
 from companion.web.plans.editor import (
     ITEM_NOUNS,
@@ -41,11 +42,10 @@ from companion.web.plans.editor import (
     texts_language,
 )
 from companion.web.plans.forms import PlanForm
-from companion.web.shared import local_today, require
+from companion.web.shared import local_today
 
 bp = Blueprint("plans", __name__)
 
-PLAN_EDITORS = (Role.PROVIDER,)
 REVIEW_EVERY = timedelta(days=90)  # DOMAIN.md: a plan is reviewed every 90 days
 
 
@@ -65,15 +65,15 @@ def _render_version(client: Client, version: PlanVersion | None, now: datetime) 
         preview=reminder_preview(client, content),
         preview_language=texts_language(client),
         preview_rtl=Locale.parse(texts_language(client)).character_order == "right-to-left",
-        show_chain=current_user.role in PLAN_EDITORS,
-        can_edit=current_user.role in PLAN_EDITORS,
+        show_chain=may(Action.EDIT_PLAN),  # the offense chain note is clinician-only
+        can_edit=may(Action.EDIT_PLAN),
         today=local_today(client, now),
         display_phone=display_phone,
     )
 
 
 @bp.get("/clients/<int:client_id>/plan")
-@login_required
+@requires(Action.VIEW_PLAN)
 def plan(client_id: int) -> str:
     """The newest version of the plan."""
     client = client_or_403(client_id)
@@ -81,7 +81,7 @@ def plan(client_id: int) -> str:
 
 
 @bp.get("/clients/<int:client_id>/plan/versions/<int:number>")
-@login_required
+@requires(Action.VIEW_PLAN)
 def plan_version(client_id: int, number: int) -> str:
     """One version of the plan, at its own address, as it was saved."""
     client = client_or_403(client_id)
@@ -130,7 +130,7 @@ def _render_editor(
 
 
 @bp.route("/clients/<int:client_id>/plan/edit", methods=["GET", "POST"])
-@login_required
+@requires(Action.EDIT_PLAN)
 def plan_edit(client_id: int) -> Response | tuple[str, int]:
     """The plan editor. Add, Remove and Move re-show the form; only "Save plan" saves.
 
@@ -138,7 +138,6 @@ def plan_edit(client_id: int) -> Response | tuple[str, int]:
     page comes back with everything typed so far.
     """
     client = client_or_403(client_id)
-    require(PLAN_EDITORS)
     now = clock.now()
 
     if request.method == "GET":

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.care.local_time import local_instant
@@ -35,7 +35,7 @@ from companion.models import Client
 from companion.services import previews
 from companion.services.planning import latest_plan
 from companion.web import clock
-from companion.web.access import client_or_403, record_view
+from companion.web.access import Action, client_or_403, record_view, requires
 from companion.web.clients.wording import texts_language
 from companion.web.language import L_, _
 from companion.web.shared import TEXT_LABELS, CsrfForm, topic_label
@@ -233,7 +233,7 @@ OUTCOMES = frozenset({"sent", "again", "no_phone"})
 
 
 @bp.get("/<int:client_id>/texts")
-@login_required
+@requires(Action.PREVIEW_TEXTS)
 def texts(client_id: int) -> str:
     client = client_or_403(client_id)
     now = clock.now()
@@ -256,7 +256,7 @@ def texts(client_id: int) -> str:
 
 
 @bp.post("/<int:client_id>/texts/<key>/test")
-@login_required
+@requires(Action.PREVIEW_TEXTS)
 def send_test(client_id: int, key: str) -> Response:
     """Queue the previewed text ``key`` for the signed-in staff member's own phone.
 

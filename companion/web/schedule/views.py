@@ -1,7 +1,8 @@
 """Risk and schedule pages: the assessments, the derived schedule and the overrides.
 
-Providers and admins edit (admins can already change the risk level on the client
-form); officers read. Both changes re-plan the texts not yet sent (``services.schedule``).
+Providers edit; officers read; risk assessments are clinical, so admins and examiners
+do not open these pages (docs/roles.md). Both changes re-plan the texts not yet sent
+(``services.schedule``).
 """
 
 from __future__ import annotations
@@ -12,26 +13,24 @@ from typing import Any
 
 from babel.support import LazyProxy
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.care.cadence import DEFAULTS, NOTICE_OFFSETS, OVERRIDABLE, Cadence
 from companion.care.topics import DEFAULT_TIMES, TOPICS
 from companion.extensions import db
 from companion.messaging.texts import QUESTIONS
-from companion.models import AcuteLevel, Client, RiskLevel, Role, ScheduleOverride
+from companion.models import AcuteLevel, Client, RiskLevel, ScheduleOverride
 from companion.services import planning
 from companion.services import schedule as schedules
 from companion.web import clock
-from companion.web.access import client_or_403, record_view
+from companion.web.access import Action, client_or_403, may, record_view, requires
 from companion.web.language import _
 from companion.web.schedule.forms import OverrideForm, RiskForm
 from companion.web.schedule.wording import PART_NAMES, describe, describe_value
-from companion.web.shared import ACUTE_WORDS, local_today, require
+from companion.web.shared import ACUTE_WORDS, local_today
 
 bp = Blueprint("schedule", __name__)
-
-SCHEDULE_EDITORS = (Role.PROVIDER, Role.ADMIN)
 
 
 @dataclass
@@ -103,14 +102,14 @@ def _render_schedule(
         part_names=PART_NAMES,
         acute_words=ACUTE_WORDS,
         describe_value=describe_value,
-        can_edit=current_user.role in SCHEDULE_EDITORS,
+        can_edit=may(Action.EDIT_SCHEDULE),
         times=client.checkin_times or list(DEFAULT_TIMES),
     )
     return page, status
 
 
 @bp.get("/clients/<int:client_id>/schedule")
-@login_required
+@requires(Action.VIEW_SCHEDULE)
 def schedule(client_id: int) -> tuple[str, int]:
     """Risk, the derived schedule, and the provider's overrides of it."""
     client = client_or_403(client_id)
@@ -120,11 +119,10 @@ def schedule(client_id: int) -> tuple[str, int]:
 
 
 @bp.post("/clients/<int:client_id>/schedule")
-@login_required
+@requires(Action.EDIT_SCHEDULE)
 def save_risk(client_id: int) -> Response | tuple[str, int]:
     """Record the risk assessments, release date and check-in topics and times."""
     client = client_or_403(client_id)
-    require(SCHEDULE_EDITORS)
     now = clock.now()
     form = RiskForm(today=local_today(client, now))
     if not form.validate_on_submit():
@@ -207,11 +205,10 @@ def _override_value(part: str, form: OverrideForm, effective: Cadence) -> tuple[
 
 
 @bp.post("/clients/<int:client_id>/schedule/overrides/<part>")
-@login_required
+@requires(Action.EDIT_SCHEDULE)
 def override(client_id: int, part: str) -> Response | tuple[str, int]:
     """Override one part of the derived schedule, or return it to derived; both need a reason."""
     client = client_or_403(client_id)
-    require(SCHEDULE_EDITORS)
     if part not in OVERRIDABLE:
         abort(404)
     now = clock.now()

@@ -8,7 +8,7 @@ inbound SMS takes.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.extensions import db
@@ -17,7 +17,7 @@ from companion.runtime import HOOKS, send_now
 from companion.services import webhooks
 from companion.services.clients import caseload_clients
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403
+from companion.web.access import Action, caseload_query, client_or_403, requires
 from companion.web.shared import MESSAGE_STATUS
 from companion.web.simulator.forms import ReplyForm
 
@@ -33,14 +33,14 @@ def console_only() -> None:
 
 
 @bp.get("/")
-@login_required
+@requires(Action.USE_SIMULATOR)
 def index() -> str:
     clients = caseload_clients(db.session, caseload_query(current_user))
     return render_template("simulator/index.html", clients=clients)
 
 
 @bp.route("/<int:client_id>", methods=["GET", "POST"])
-@login_required
+@requires(Action.USE_SIMULATOR)
 def phone(client_id: int) -> Response | str:
     client = client_or_403(client_id)
     form = ReplyForm()

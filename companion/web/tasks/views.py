@@ -1,19 +1,19 @@
 """The tasks page: open tasks across the caseload, and marking one done.
 
-Anyone who sees the client may mark a task done; who and when are kept and audited.
+Providers and officers who see the client mark a task done; who and when are kept and audited.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from companion.extensions import db
 from companion.services import tasks as service
 from companion.services.tasks import TaskRow
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403
+from companion.web.access import Action, caseload_query, client_or_403, requires
 from companion.web.language import _
 from companion.web.shared import (
     APPOINTMENT_KINDS,
@@ -34,7 +34,7 @@ def labelled(rows: list[TaskRow]) -> list[TaskRow]:
 
 
 @bp.get("/tasks")
-@login_required
+@requires(Action.WORK_TASKS)
 def tasks() -> str:
     """Open tasks across the signed-in staff member's caseload, and the ones done lately."""
     open_rows, done_rows = service.caseload_tasks(db.session, caseload_query(current_user))
@@ -48,7 +48,7 @@ def tasks() -> str:
 
 
 @bp.post("/tasks/<int:task_id>/done")
-@login_required
+@requires(Action.WORK_TASKS)
 def task_done(task_id: int) -> Response:
     """Mark a task done: who and when are kept, and audited."""
     task = service.task(db.session, task_id)

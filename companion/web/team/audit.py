@@ -7,16 +7,16 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, render_template, request
-from flask_login import current_user, login_required
+from flask import render_template, request
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from companion.care.local_time import local_instant
 from companion.extensions import db
-from companion.models import Role
 from companion.services import team
 from companion.services.team import AuditFilter
 from companion.web import clock
+from companion.web.access import Action, requires
 from companion.web.language import L_, _
 from companion.web.team import bp
 from companion.web.team.forms import AuditFilterForm
@@ -82,11 +82,9 @@ def safe_details(details: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 @bp.get("/admin/audit")
-@login_required
+@requires(Action.VIEW_AUDIT_LOG)
 def audit_log() -> tuple[str, int]:
     """The audit log, newest first, filtered by action, actor, client and dates."""
-    if current_user.role != Role.ADMIN:
-        abort(403)
     now = clock.now()
     form = AuditFilterForm(formdata=request.args)
     present = team.actions_in_log(db.session)

@@ -15,14 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from companion.extensions import db
 from companion.models import Client, Outcome
 from companion.services import reports
 from companion.services.reports import Report, next_month, reason_text
 from companion.web import clock
-from companion.web.access import client_or_403, record_view
+from companion.web.access import Action, client_or_403, record_view, requires
 from companion.web.language import _
 from companion.web.shared import KIND_NAMES
 from companion.web.team import bp
@@ -84,7 +84,7 @@ def _percent(rate: float | None) -> str:
 
 
 @bp.get("/clients/<int:client_id>/report")
-@login_required
+@requires(Action.VIEW_TEAM_REPORT)
 def report(client_id: int) -> str | tuple[str, int]:
     """The month's figures for the containment team, as a page to print."""
     client = client_or_403(client_id)
@@ -188,7 +188,7 @@ def report_rows(found: Report) -> list[tuple[Any, ...]]:
 
 
 @bp.get("/clients/<int:client_id>/report.csv")
-@login_required
+@requires(Action.VIEW_TEAM_REPORT)
 def report_csv(client_id: int) -> Response:
     client = client_or_403(client_id)
     now = clock.now()

@@ -12,20 +12,20 @@
 - ``/assigned``: a polygraph examiner's clients (their home page).
 
 Every view of a client's record is audited, as everywhere else; the caseload
-rule (``access.py``) applies, and examiners never reach the first two.
+rule (``access.py``) applies, and examiners and admins never reach the first two.
 """
 
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from companion.extensions import db
 from companion.models import CheckInStatus, Direction, Role, Status
 from companion.services import team
 from companion.services.reports import reason_text
 from companion.web import clock
-from companion.web.access import caseload_query, client_or_403, record_view
+from companion.web.access import Action, caseload_query, client_or_403, record_view, requires
 from companion.web.team import bp
 from companion.web.team.wording import (
     APPOINTMENT_OUTCOMES,
@@ -51,7 +51,7 @@ def page_or_400() -> int:
 
 
 @bp.get("/clients/<int:client_id>/timeline")
-@login_required
+@requires(Action.VIEW_CLINICAL_RECORD)
 def timeline(client_id: int) -> str:
     """Everything that happened with one client, newest first, 100 to a page."""
     client = client_or_403(client_id)
@@ -90,7 +90,7 @@ def timeline(client_id: int) -> str:
 
 
 @bp.get("/assigned")
-@login_required
+@requires(Action.SEE_HOME)
 def assigned() -> Response | str:
     """An examiner's home: their assigned clients, next appointment and open alerts."""
     if current_user.role != Role.EXAMINER:
