@@ -143,10 +143,10 @@ def test_the_webhook_is_one_transaction_of_a_handful_of_statements(
 ):
     client = make_client()
     statements, commits = statements_of_webhook(twilio_app, fake_twilio, client.phone, "hello")
-    # Find the sender, store the text, screen and decide, queue the reply: one commit, no
-    # sweep of the outbox, no provider call.
+    # Find the sender, store the text, look for the question it answers, note it for the
+    # team, queue the reply: one commit, no sweep of the outbox, no provider call.
     assert commits == 1
-    assert len(statements) <= 8, statements
+    assert len(statements) <= 6, statements
     assert not any("UPDATE messages" in s for s in statements)
 
     # A crisis text opens an alert as well (its rungs, tasks and audit): still one commit.
