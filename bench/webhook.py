@@ -21,6 +21,7 @@ requests/s over the floor's. Goals (docs/performance.md): ratio >= 0.5 and webho
 
     python bench/webhook.py                      # PostgreSQL at TEST_DATABASE_URL's server
     python bench/webhook.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    python bench/webhook.py --source /tmp/old    # git archive <commit> companion | tar -xC /tmp/old
 """
 
 from __future__ import annotations
@@ -401,7 +402,7 @@ def run_companion(db_url: str, latency: float, args: argparse.Namespace) -> Figu
         "PUBLIC_BASE_URL": base,
         "LOG_LEVEL": "WARNING",
     }
-    web = Gunicorn("companion:create_app()", env, port)
+    web = Gunicorn("companion:create_app()", env, port, cwd=args.source)
     try:
         name = f"Companion, Twilio {int(latency * 1000)} ms"
         # Both workers booted, their lanes started and their connections opened.
@@ -477,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="closed-loop seconds")
     parser.add_argument("--paced-rate", type=float, default=2.0, help="texts a second, in all")
     parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="serve the companion package found here (e.g. an export of an older commit)",
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         parser.error("--database-url must name a PostgreSQL server")
