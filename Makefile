@@ -8,7 +8,8 @@ FLASK := $(BIN)/flask --app companion
 export COMPANION_ENV ?= development
 
 .PHONY: help install run web worker migrate seed test test-fast lint browser-deps \
-        translations-extract translations-update translations-init translations-check bench bench-plan clean
+        translations-extract translations-update translations-init translations-check bench bench-plan \
+        bench-webhook clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:5000 and run the worker"
@@ -16,6 +17,7 @@ help:
 	@echo "make test-fast - the unit tests only (no database, no browser, no subprocesses)"
 	@echo "make bench  - the dispatch benchmark (see docs/performance.md)"
 	@echo "make bench-plan - the planning benchmark, 100,000 clients (see docs/performance.md)"
+	@echo "make bench-webhook - the inbound webhook under gunicorn on PostgreSQL (see docs/performance.md)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +87,10 @@ bench: install
 
 bench-plan: install
 	$(BIN)/python bench/plan.py
+
+# PostgreSQL needed: TEST_DATABASE_URL's server, or DATABASE_SERVER=postgresql://...
+bench-webhook: install
+	$(BIN)/python bench/webhook.py $(if $(DATABASE_SERVER),--database-url $(DATABASE_SERVER))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -28,6 +28,7 @@ from companion import create_app
 from companion.clock import FrozenClock
 from companion.extensions import db
 from companion.models import Client, Role, StaffUser
+from companion.runtime import close_fast_lane
 from companion.settings import database_url as normalise_url
 
 from factories import ClientFactory, StaffUserFactory
@@ -140,6 +141,7 @@ def make_app(database_url: str, clock: FrozenClock) -> Iterator[Callable[..., Fl
 
     yield build
     for ctx in reversed(contexts):
+        close_fast_lane(ctx.app)  # its thread and pool end with the test
         db.session.remove()
         db.engine.dispose()
         ctx.pop()

@@ -34,6 +34,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -243,6 +244,8 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._stopping = threading.Event()
+        self._open = threading.Event()  # cleared by hold(): creates wait until release()
+        self._open.set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -275,6 +278,7 @@ class FakeTwilio:
         if server is None:
             return
         self._stopping.set()
+        self._open.set()
         server.shutdown()
         # Idle keep-alive connections would otherwise keep handler threads blocked.
         with self._lock:
@@ -325,7 +329,8 @@ class FakeTwilio:
         """Snapshot (copies) of accepted messages, in creation order.
 
         Keys: sid, to, from, messaging_service_sid, body, media_url, status,
-        status_callback, num_segments, params (raw form), time (epoch float),
+        status_callback, num_segments, params (raw form), time (epoch float, when
+        accepted), arrived (epoch float, when the request came in, before ``latency``),
         date_created (aware UTC datetime).
         """
         with self._lock:
@@ -363,8 +368,18 @@ class FakeTwilio:
         with self._lock:
             self._script.append(_Action("hang", count, status=503, seconds=seconds))
 
+    def hold(self) -> None:
+        """Make every create wait, unanswered, until ``release()`` (a Twilio that has not
+        answered yet, for as long as a test needs: no wall-clock guess)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        """Let held and later creates through."""
+        self._open.set()
+
     def reset(self) -> None:
         """Forget messages, rejection rules, scripted failures and the attempt counter."""
+        self._open.set()
         with self._lock:
             self._messages.clear()
             self._resources.clear()
@@ -526,12 +541,16 @@ class FakeTwilio:
         list_match = _MESSAGES_RE.match(path)
         one_match = _MESSAGE_RE.match(path)
         is_create = method == "POST" and list_match is not None
+        arrived = time.time()  # before any added latency: when the request reached "Twilio"
         if is_create:
             with self._lock:
                 self._attempts += 1
+        elif method == "GET" and path == "/_fake/messages":
+            return 200, {"messages": self._records()}
         self._pause(self.latency)
 
         if is_create:
+            self._open.wait()
             scripted = self._next_action()
             if scripted is not None:
                 if scripted.kind == "hang":
@@ -551,7 +570,7 @@ class FakeTwilio:
 
         if is_create:
             form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
-            return self._create(form)
+            return self._create(form, arrived)
         if method == "GET" and list_match is not None:
             query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
             return self._list(query)
@@ -576,7 +595,16 @@ class FakeTwilio:
     def _not_found(path: str) -> dict[str, Any]:
         return error_body(404, 20404, f"The requested resource {path} was not found")
 
-    def _create(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+    def _records(self) -> list[dict[str, Any]]:
+        """The accepted messages as JSON for a benchmark in another process
+        (``GET /_fake/messages``, no auth: a test double's control endpoint)."""
+        return [
+            {k: m[k] for k in ("sid", "to", "body", "time", "arrived")} for m in self.messages
+        ]
+
+    def _create(
+        self, form: dict[str, list[str]], arrived: float | None = None
+    ) -> tuple[int, dict[str, Any]]:
         def first(name: str) -> str:
             return (form.get(name) or [""])[0]
 
@@ -635,6 +663,7 @@ class FakeTwilio:
                     "num_segments": segments,
                     "params": {k: v[0] if len(v) == 1 else v for k, v in form.items()},
                     "time": now.timestamp(),
+                    "arrived": arrived if arrived is not None else now.timestamp(),
                     "date_created": now,
                 }
             )

@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from companion import create_app
 from companion.extensions import db
 from companion.models import StaffUser
-from companion.runtime import HOOKS, send_now
+from companion.runtime import HOOKS, fast_lane, send_now
 from companion.services.escalations import queued_alerts
 from companion.services.inbound import receive
 
@@ -50,14 +50,22 @@ def post_sms(
     *,
     sid: str | None = None,
     extra: dict[str, str] | None = None,
+    wait: bool = True,
 ):
-    """Text ``body`` from ``from_`` to our number: a signed webhook, as Twilio sends it."""
+    """Text ``body`` from ``from_`` to our number: a signed webhook, as Twilio sends it.
+
+    The webhook answers before its replies leave (they go through the app's fast lane);
+    with ``wait`` (the default) this returns once the lane has sent and recorded them.
+    """
     params, signature = fake.inbound_request(
         SMS_URL, from_, OUR_NUMBER, body, message_sid=sid, extra=extra
     )
-    return app.test_client().post(
+    response = app.test_client().post(
         "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
     )
+    if wait:
+        assert fast_lane(app).wait_idle(timeout=30), "the fast lane did not send in time"
+    return response
 
 
 def sent_bodies(fake: FakeTwilio, to: str) -> list[str]:

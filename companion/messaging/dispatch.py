@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from companion.care.phones import display_phone
@@ -125,6 +125,23 @@ class _Recipients:
     phones: dict[str, str] = field(default_factory=dict)  # E.164 -> as written locally
 
 
+@dataclass
+class InFlight:
+    """A batch handed to the provider and not yet recorded (``Dispatcher.start``)."""
+
+    now: datetime
+    batch: _Batch
+    summary: DispatchSummary
+
+    @property
+    def futures(self) -> list[Future[SendResult]]:
+        return [future for _, future in self.batch]
+
+    def answered(self) -> bool:
+        """True once the provider has answered every text of the batch."""
+        return all(future.done() for future in self.futures)
+
+
 class Dispatcher:
     """Sends due outbox rows through one transport."""
 
@@ -158,8 +175,10 @@ class Dispatcher:
         """Expire, recover and send everything due at ``now`` (or only ``only_ids``)."""
         summary = DispatchSummary()
         ids = list(only_ids) if only_ids is not None else None
-        summary.expired = self.expire(now)
         if ids is None:
+            # Outbox-wide housekeeping belongs to the worker's full pass: a few named
+            # rows (an answer to a text just received) skip expired rows in the claim.
+            summary.expired = self.expire(now)
             summary.recovered = self.recover_interrupted(now)
         # Batches overlap: the next one is claimed, written and handed to the
         # pool before the answers of the previous one are stored, so the
@@ -179,6 +198,27 @@ class Dispatcher:
         if previous is not None:
             self._finish_batch(previous, now, summary)
         return summary
+
+    # -- the fast lane: a batch handed to the provider without waiting ---------
+
+    def start(self, now: datetime, ids: Iterable[int]) -> InFlight:
+        """Claim these rows (those still pending, due and unexpired), render them, commit,
+        and hand them to the pool; returns without waiting on the provider.
+
+        The claim is the one every pass makes, so a worker pass running at the same time
+        never sends a row twice: whichever claims it first sends it. ``finish`` stores the
+        answers (``companion.messaging.lane`` drives the two).
+        """
+        summary = DispatchSummary()
+        claimed = self._claim(now, list(ids))
+        batch = self._start_batch(claimed, now, summary) if claimed else []
+        return InFlight(now, batch, summary)
+
+    def finish(self, sending: InFlight) -> DispatchSummary:
+        """Wait for the provider's answers to a started batch and store them."""
+        if sending.batch:
+            self._finish_batch(sending.batch, sending.now, sending.summary)
+        return sending.summary
 
     def expire(self, now: datetime) -> int:
         """Drop unsent rows whose moment has passed; they are kept as ``expired``."""
@@ -306,7 +346,12 @@ class Dispatcher:
         if only_ids is not None:
             if not only_ids:
                 return []
-            query = query.where(Message.id.in_(only_ids))
+            # No expiry sweep before a claim by id (see run): an expired row is left
+            # for the worker's pass to mark, never sent late.
+            query = query.where(
+                Message.id.in_(only_ids),
+                or_(Message.expires_at.is_(None), Message.expires_at > now),
+            )
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(self.session.scalars(query))

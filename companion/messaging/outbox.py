@@ -71,6 +71,11 @@ def _insert(session: Session) -> Insert:
     return insert(Message.__table__)
 
 
+def _entity_insert(session: Session) -> Insert:
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Message)
+
+
 def _ignoring_duplicates(stmt: Any) -> Insert:
     return stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
@@ -83,11 +88,9 @@ def enqueue(session: Session, *, now: datetime, **fields: Any) -> Message | None
     them (a reply to an unknown sender); otherwise the number is looked up at
     send time so a corrected phone number is used.
     """
-    stmt = _ignoring_duplicates(_insert(session).values(**outbox_row(now, **fields)))
-    new_id = session.execute(stmt.returning(Message.id)).scalar_one_or_none()
-    if new_id is None:
-        return None
-    return session.get(Message, new_id)
+    stmt = _ignoring_duplicates(_entity_insert(session).values(**outbox_row(now, **fields)))
+    # The row comes back from the INSERT itself (RETURNING): one round trip, not two.
+    return session.scalars(stmt.returning(Message)).one_or_none()
 
 
 def enqueue_many(session: Session, rows: Iterable[dict[str, Any]]) -> None:

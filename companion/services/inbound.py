@@ -95,18 +95,19 @@ def receive(
         # One row per provider message, however many copies of the webhook arrive at
         # once: the insert ignores the clash on provider_sid (a concurrent copy waits
         # for the first to commit), and every copy after the first is answered as a retry.
-        new_id = session.execute(
+        # The row comes back from the INSERT itself (RETURNING): no second round trip.
+        inserted = session.scalars(
             _insert(session)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["provider_sid"])
-            .returning(Message.id)
-        ).scalar_one_or_none()
-        if new_id is None:  # the provider retried its webhook: already handled
+            .returning(Message)
+        ).one_or_none()
+        if inserted is None:  # the provider retried its webhook: already handled
             existing = session.scalars(
                 select(Message).where(Message.provider_sid == provider_sid)
             ).one()
             return Received(existing, existing.client, None, duplicate=True)
-        message = session.get_one(Message, new_id)
+        message = inserted
     else:
         message = Message(**values)
         session.add(message)
@@ -181,7 +182,7 @@ def receive(
 def _insert(session: Session) -> Any:
     """INSERT for this session's database, with its ON CONFLICT clause."""
     dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Message.__table__)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Message)
 
 
 def _answer_stranger(session: Session, sender: str, now: datetime) -> list[int]:

@@ -110,8 +110,14 @@ def send_now(
     if not message_ids:
         return DispatchSummary()
     settings = replace(settings, concurrency=min(len(message_ids), 4))
-    with Dispatcher(session, transport, settings, resolve_params) as dispatcher:
-        return dispatcher.run(now, only_ids=message_ids)
+    with dispatcher(session, settings, transport) as sender:
+        return sender.run(now, only_ids=message_ids)
+
+
+def dispatcher(session: Session, settings: DispatchSettings, transport: Transport) -> Dispatcher:
+    """A dispatcher that renders texts as a tick does (each plan's words resolved at send
+    time); the caller closes it. The fast lane keeps one for the life of its process."""
+    return Dispatcher(session, transport, settings, resolve_params)
 
 
 def write_heartbeat(session: Session, name: str, now: datetime, summary: str) -> None:

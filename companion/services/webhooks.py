@@ -28,9 +28,9 @@ def receive_text(
     provider_sid: str | None = None,
     num_media: int = 0,
 ) -> list[int]:
-    """Store an inbound text and act on it; commits. The outbox rows to send at once
-    (the replies, and any alert it raised). ``hooks`` are the reply hooks
-    (``services.replies.hooks(settings)``)."""
+    """Store an inbound text and act on it, in one transaction; commits. The outbox rows
+    to send at once (the replies, and any alert it raised), for the caller to hand to the
+    fast lane. ``hooks`` are the reply hooks (``services.replies.hooks(settings)``)."""
     result = receive(
         session,
         from_number=from_number,

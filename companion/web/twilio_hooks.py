@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from companion.extensions import csrf, db
-from companion.runtime import HOOKS, send_now
+from companion.runtime import HOOKS, send_soon
 from companion.services import webhooks
 from companion.web import clock
 from companion.web.access import public
@@ -72,7 +72,11 @@ def _require_signature() -> dict[str, str]:
 @bp.post("/sms")
 @public
 def inbound_sms() -> Response:
-    """An inbound text. Stored, answered through the outbox; the TwiML itself is empty."""
+    """An inbound text. Stored, answered through the outbox; the TwiML itself is empty.
+
+    One transaction, then the answer: the replies leave through this process's fast lane
+    (``send_soon``), so Twilio's own speed never holds this request or this worker.
+    """
     params = _require_signature()
     if "From" not in params or "Body" not in params or not params["From"].strip():
         abort(400)
@@ -92,7 +96,7 @@ def inbound_sms() -> Response:
         region=current_app.config["DEFAULT_REGION"],
         hooks=HOOKS,
     )
-    send_now(send, now)
+    send_soon(send)
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from companion.extensions import db
 from companion.models import Direction
-from companion.runtime import HOOKS, send_now
+from companion.runtime import HOOKS, fast_lane, send_soon
 from companion.services import webhooks
 from companion.services.clients import caseload_clients
 from companion.web import clock
@@ -55,7 +55,8 @@ def phone(client_id: int) -> Response | str:
             region=current_app.config["DEFAULT_REGION"],
             hooks=HOOKS,
         )
-        send_now(send, now)
+        send_soon(send)  # the webhook's lane; waited for here so the phone shows the answer
+        fast_lane().wait_idle(timeout=5.0)
         return redirect(url_for("simulator.phone", client_id=client.id))
     # What the phone shows: texts that actually went out, and what the client sent.
     thread = webhooks.phone_thread(db.session, client.id)
