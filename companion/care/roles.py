@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 
 from companion.care.ladder import Reason
-from companion.models import Role
+from companion.models import AppointmentKind, Role
 
 # Alerts whose content is clinical: only a clinician closes them.
 CLINICAL = frozenset({Reason.SELF_HARM, Reason.HIGH_URGE, Reason.THREAT, Reason.LIFE_EVENT})
@@ -105,6 +105,22 @@ POLICY: dict[Action, dict[Role, bool | Condition]] = {
     Action.READ_ALERT_REASON:     _cells(YES, YES, NOT_CLINICAL, NOT_CLINICAL),
     Action.CLOSE_ALERT:           _cells(YES, SUPERVISION_ONLY, NO, NO),
 }  # fmt: skip
+
+
+# The appointments each role sees (None: every kind). A polygraph examiner sees the exams
+# of their examinees and whether they were kept, never treatment sessions, supervision
+# meetings or court dates: those say more about the client than an exam needs.
+APPOINTMENTS_SEEN: dict[Role, frozenset[AppointmentKind] | None] = {
+    Role.PROVIDER: None,
+    Role.OFFICER: None,
+    Role.EXAMINER: frozenset({AppointmentKind.POLYGRAPH}),
+    Role.ADMIN: None,
+}
+
+
+def appointment_kinds_seen(role: Role) -> frozenset[AppointmentKind] | None:
+    """The kinds of appointment ``role`` may see, or None for every kind."""
+    return APPOINTMENTS_SEEN.get(role, frozenset())
 
 
 class NotAllowed(PermissionError):

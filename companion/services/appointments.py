@@ -292,15 +292,19 @@ class AppointmentsPage:
     recorded: dict[int, Recorded]
 
 
-def appointments_page(session: Session, client_id: int, now: datetime) -> AppointmentsPage:
-    """The client's latest 200 appointments, open ones first, with their notices."""
+def appointments_page(
+    session: Session,
+    client_id: int,
+    now: datetime,
+    kinds: frozenset[AppointmentKind] | None = None,
+) -> AppointmentsPage:
+    """The client's latest 200 appointments (of ``kinds``, or every kind), open ones first,
+    with their notices."""
+    query = select(Appointment).where(Appointment.client_id == client_id)
+    if kinds is not None:
+        query = query.where(Appointment.kind.in_(sorted(kinds)))
     appointments = list(
-        session.scalars(
-            select(Appointment)
-            .where(Appointment.client_id == client_id)
-            .order_by(Appointment.starts_at.desc())
-            .limit(200)
-        )
+        session.scalars(query.order_by(Appointment.starts_at.desc()).limit(200))
     )
     upcoming = sorted((a for a in appointments if is_open(a, now)), key=lambda a: a.starts_at)
     past = [a for a in appointments if not is_open(a, now)]

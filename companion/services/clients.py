@@ -359,8 +359,14 @@ class CareSummary:
     upcoming: list[Appointment]
 
 
-def care_summary(session: Session, client_id: int, now: datetime) -> CareSummary:
-    """Open tasks, the check-ins of lately and the next two days, the next 5 appointments."""
+def care_summary(
+    session: Session,
+    client_id: int,
+    now: datetime,
+    kinds: frozenset[AppointmentKind] | None = None,
+) -> CareSummary:
+    """Open tasks, the check-ins of lately and the next two days, the next 5 appointments
+    (of ``kinds``, or every kind)."""
     open_tasks = session.scalars(
         select(Task)
         .where(Task.client_id == client_id, Task.status == TaskStatus.OPEN)
@@ -375,5 +381,5 @@ def care_summary(session: Session, client_id: int, now: datetime) -> CareSummary
     return CareSummary(
         task_rows(session, list(open_tasks)),
         list(check_ins),
-        upcoming_appointments(session, client_id, now)[:5],
+        upcoming_appointments(session, client_id, now, kinds)[:5],
     )

@@ -41,6 +41,7 @@ from companion.care.topics import DEFAULT_TIMES, TOPICS
 from companion.messaging.outbox import enqueue_from, enqueue_many, outbox_row
 from companion.models import (
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     CheckIn,
     CheckInStatus,
@@ -371,11 +372,18 @@ def replan(session: Session, client: Client, now: datetime, reason: str) -> None
 # -- appointments -----------------------------------------------------------------
 
 
-def upcoming_appointments(session: Session, client_id: int, now: datetime) -> list[Appointment]:
+def upcoming_appointments(
+    session: Session,
+    client_id: int,
+    now: datetime,
+    kinds: frozenset[AppointmentKind] | None = None,
+) -> list[Appointment]:
+    """The client's appointments still to come (of ``kinds``, or every kind), soonest first."""
     return list(
         session.scalars(
             select(Appointment)
             .where(
+                Appointment.kind.in_(sorted(kinds)) if kinds is not None else true(),
                 Appointment.client_id == client_id,
                 Appointment.starts_at > now,
                 Appointment.status.in_(

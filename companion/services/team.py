@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import Select, and_, func, literal, or_, select, true, type_coerce, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from companion.models import (
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     AuditEvent,
     CheckIn,
@@ -146,8 +147,14 @@ class Assigned:
     alerts: Counter[int]  # open alerts per client
 
 
-def assigned(session: Session, caseload: Select[tuple[Client]], now: datetime) -> Assigned:
-    """The caseload's clients by name, each one's next appointment and open alerts."""
+def assigned(
+    session: Session,
+    caseload: Select[tuple[Client]],
+    now: datetime,
+    kinds: frozenset[AppointmentKind] | None = None,
+) -> Assigned:
+    """The caseload's clients by name, each one's next appointment (of ``kinds``, or any)
+    and open alerts."""
     clients = list(session.scalars(caseload.order_by(Client.display_name)))
     ids = [c.id for c in clients]
     upcoming: dict[int, Appointment] = {}
@@ -159,6 +166,7 @@ def assigned(session: Session, caseload: Select[tuple[Client]], now: datetime) -
                 Appointment.client_id.in_(ids),
                 Appointment.starts_at > now,
                 Appointment.status != AppointmentStatus.CANCELLED,
+                Appointment.kind.in_(sorted(kinds)) if kinds is not None else true(),
             )
             .order_by(Appointment.starts_at)
         ):

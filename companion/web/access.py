@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
 
-from companion.care.roles import Action, allowed, ever_allowed
+from companion.care.roles import Action, allowed, appointment_kinds_seen, ever_allowed
 from companion.extensions import db
-from companion.models import Client
+from companion.models import AppointmentKind, Client
 from companion.services import caseload
 
 # The caseload rule itself is a query (services/caseload.py); pages import it from here.
@@ -36,6 +36,7 @@ __all__ = [
     "Action",
     "caseload_query",
     "client_or_403",
+    "kinds_seen",
     "may",
     "public",
     "record_view",
@@ -98,6 +99,11 @@ def refuse_undeclared() -> None:
 def may(action: Action, **facts: object) -> bool:
     """Whether the signed-in staff member may ``action`` (templates: ``may(Action.X)``)."""
     return current_user.is_authenticated and allowed(current_user.role, action, **facts)
+
+
+def kinds_seen() -> frozenset[AppointmentKind] | None:
+    """The kinds of appointment the signed-in staff member sees (None: every kind)."""
+    return appointment_kinds_seen(current_user.role)
 
 
 def client_or_403(client_id: int) -> Client:

@@ -25,6 +25,7 @@ from companion.care.ladder import Reason
 from companion.care.roles import POLICY, Action, NotAllowed
 from companion.extensions import db
 from companion.models import (
+    AppointmentKind,
     CheckInStatus,
     Client,
     Direction,
@@ -272,6 +273,28 @@ def test_admins_and_examiners_get_the_reduced_client_record(app: Flask, team, ro
         assert clinical not in page, clinical
     provider_page = sign_in(app, people["provider"]).get(f"/clients/{client.id}")
     assert "my private words" in provider_page.get_data(as_text=True)
+
+
+def test_an_examiner_sees_exams_only_and_the_provider_every_appointment(app: Flask, team) -> None:
+    """Exams and whether they were kept are the examiner's; sessions and court dates are not."""
+    people, ids, _supervision = team
+    client = db.session.get(Client, ids["client_id"])
+    AppointmentFactory(client=client, kind=AppointmentKind.POLYGRAPH, location="Room 7 exam",
+                       starts_at=MONDAY_9AM + timedelta(days=3))  # fmt: skip
+    AppointmentFactory(client=client, kind=AppointmentKind.COURT, location="Hall B",
+                       starts_at=MONDAY_9AM + timedelta(days=2))  # fmt: skip
+    db.session.commit()
+    pages = (f"/clients/{client.id}", f"/clients/{client.id}/appointments", "/assigned")
+    examiner = sign_in(app, people["examiner"])
+    for url in pages:
+        page = examiner.get(url).get_data(as_text=True)
+        assert "Room 7 exam" in page or url == "/assigned", url
+        assert "Hall B" not in page, url
+    assert "Polygraph" in examiner.get("/assigned").get_data(as_text=True)
+    provider = sign_in(app, people["provider"])
+    for url in pages[:2]:
+        page = provider.get(url).get_data(as_text=True)
+        assert "Room 7 exam" in page and "Hall B" in page, url
 
 
 def test_the_table_has_a_cell_for_every_role_and_action() -> None:

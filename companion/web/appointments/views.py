@@ -20,7 +20,7 @@ from companion.models import Appointment, AppointmentKind, Client
 from companion.runtime import escalation_settings
 from companion.services import appointments as service
 from companion.web import clock
-from companion.web.access import Action, client_or_403, may, record_view, requires
+from companion.web.access import Action, client_or_403, kinds_seen, may, record_view, requires
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
 from companion.web.appointments.wording import notices_words, texts_off_note
 from companion.web.language import _
@@ -47,7 +47,7 @@ def _appointment_or_404(client: Client, appointment_id: int) -> Appointment:
 def _render_appointments(
     client: Client, now: datetime, form: AppointmentForm, status: int = 200
 ) -> tuple[str, int]:
-    found = service.appointments_page(db.session, client.id, now)
+    found = service.appointments_page(db.session, client.id, now, kinds_seen())
     page = render_template(
         "appointments/appointments.html",
         client=client,

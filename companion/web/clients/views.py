@@ -16,7 +16,7 @@ from companion.runtime import escalation_settings, retention_settings
 from companion.services import clients
 from companion.services.planning import derived_level, latest_plan
 from companion.web import clock
-from companion.web.access import Action, caseload_query, client_or_403, may, requires
+from companion.web.access import Action, caseload_query, client_or_403, kinds_seen, may, requires
 from companion.web.clients.charts import answer_label, checkin_charts, week_label
 from companion.web.clients.forms import ClientForm, client_values
 from companion.web.clients.wording import (
@@ -170,7 +170,7 @@ def checkin_state(check_in: CheckIn, now: datetime) -> str:
 
 def client_overview(client: Client, now: datetime) -> dict[str, Any]:
     """What the client page shows of their care: plan, level, tasks, check-ins, appointments."""
-    summary = clients.care_summary(db.session, client.id, now)
+    summary = clients.care_summary(db.session, client.id, now, kinds_seen())
     return {
         "plan": latest_plan(db.session, client.id),
         "derived": derived_level(client, local_today(client, now)),

@@ -25,7 +25,14 @@ from companion.models import CheckInStatus, Direction, Role, Status
 from companion.services import team
 from companion.services.reports import reason_text
 from companion.web import clock
-from companion.web.access import Action, caseload_query, client_or_403, record_view, requires
+from companion.web.access import (
+    Action,
+    caseload_query,
+    client_or_403,
+    kinds_seen,
+    record_view,
+    requires,
+)
 from companion.web.team import bp
 from companion.web.team.wording import (
     APPOINTMENT_OUTCOMES,
@@ -96,7 +103,7 @@ def assigned() -> Response | str:
     if current_user.role != Role.EXAMINER:
         return redirect(url_for("clients.index"))
     now = clock.now()
-    found = team.assigned(db.session, caseload_query(current_user), now)
+    found = team.assigned(db.session, caseload_query(current_user), now, kinds_seen())
     return render_template(
         "team/assigned.html",
         clients=found.clients,
