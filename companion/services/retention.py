@@ -27,14 +27,17 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from companion.care.plan import empty_content
 from companion.messaging.outbox import cancel_pending
 from companion.models import (
+    Appointment,
     CheckIn,
     Client,
     ClientStatus,
     ConsentEvent,
     Escalation,
     Message,
+    PlanVersion,
     StaffUser,
     Status,
     WorkerHeartbeat,
@@ -154,7 +157,7 @@ def erased_name(client_id: int) -> str:
 def erase_client(
     session: Session, client: Client, reason: str, actor: StaffUser, now: datetime
 ) -> Erased:
-    """Erase one client's words, name and phone number at once (a legal request); commits.
+    """Erase one client's words, plan, name and phone number at once (a legal request); commits.
 
     Texts not yet sent are cancelled and the client is discharged, so nothing is sent
     again. Metadata (what was sent when, statuses, answers' values, alerts and tasks)
@@ -186,6 +189,20 @@ def erase_client(
         update(ConsentEvent)
         .where(ConsentEvent.client_id == client.id)
         .values(disclosure=None)
+        .execution_options(synchronize_session=False)
+    )
+    # The plan is the client's own words too, and names their supports (their numbers as
+    # well): every version is emptied. Appointment places can say where they live or work.
+    session.execute(
+        update(PlanVersion)
+        .where(PlanVersion.client_id == client.id)
+        .values(content=empty_content())
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Appointment)
+        .where(Appointment.client_id == client.id)
+        .values(location="")
         .execution_options(synchronize_session=False)
     )
     was = client.status

@@ -15,8 +15,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from companion.care.plan import empty_content
 from companion.extensions import db
 from companion.models import (
+    Appointment,
     AppointmentKind,
     AuditEvent,
     CheckIn,
@@ -27,6 +29,7 @@ from companion.models import (
     ConsentKind,
     Escalation,
     Message,
+    PlanVersion,
     Status,
     Task,
 )
@@ -36,7 +39,7 @@ from companion.services.reports import build_report
 from companion.services.retention import RetentionSettings
 from companion.settings import ConfigError, Settings
 
-from factories import CheckInFactory, MessageFactory
+from factories import AppointmentFactory, CheckInFactory, MessageFactory, PlanVersionFactory
 from helpers import MONDAY_9AM, sign_in, text_back
 
 CRISIS_WORDS = "Honestly I just want to die."
@@ -282,7 +285,10 @@ def test_erase_client_erases_everything_of_that_client_and_nothing_of_another(
                                 disclosure="Ana, you agreed to texts from Companion."))  # fmt: skip
     alert = db.session.scalars(select(Escalation).where(Escalation.message_id == ids["crisis"]))
     alert.one().note = "Called Ana at home, she is safe"
+    plan = PlanVersionFactory(client=client)
+    AppointmentFactory(client=client, location="Ana's workplace, 5th St")
     db.session.commit()
+    assert plan.content != empty_content()
     before = _metadata(client.id), _figures(client)
 
     result = _erase(app, str(client.id), "--reason", "Court order 26-CV-0042",
@@ -310,6 +316,15 @@ def test_erase_client_erases_everything_of_that_client_and_nothing_of_another(
     assert db.session.scalars(
         select(ConsentEvent.disclosure).where(ConsentEvent.client_id == client.id)
     ).all() == [None]
+    assert all(
+        content == empty_content()
+        for content in db.session.scalars(
+            select(PlanVersion.content).where(PlanVersion.client_id == client.id)
+        )
+    )
+    assert db.session.scalars(
+        select(Appointment.location).where(Appointment.client_id == client.id)
+    ).all() == [""]
     # The other client is untouched.
     assert sorted(_words(other.id)) == others_words
     assert db.session.scalars(select(Client.phone).where(Client.id == other.id)).one()
