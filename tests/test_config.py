@@ -108,6 +108,7 @@ def test_behind_a_proxy_the_forwarded_client_address_is_trusted_only_when_config
     from flask import request
 
     from companion import create_app
+    from companion.web.access import public
 
     seen = {}
     for hops in ("0", "1"):
@@ -115,6 +116,7 @@ def test_behind_a_proxy_the_forwarded_client_address_is_trusted_only_when_config
                           "PROXY_COUNT": hops})  # fmt: skip
 
         @app.get("/whoami")
+        @public  # every view says who may open it (web/access.py)
         def whoami() -> str:
             return request.remote_addr or ""
 
