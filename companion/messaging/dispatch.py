@@ -29,8 +29,7 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from companion.care.phones import display_phone
-from companion.messaging import audit
-from companion.messaging import gates
+from companion.messaging import audit, gates
 from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
