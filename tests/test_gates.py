@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
+from test_onboarding import walk
 
 from companion.extensions import db
 from companion.messaging import gates
@@ -20,7 +21,7 @@ from companion.models import Client, Message, RiskLevel, Status
 from companion.runtime import tick
 
 from factories import AppointmentFactory
-from helpers import post_sms, sent_bodies
+from helpers import post_sms, sent_bodies, sign_in
 
 GONE = {Status.SENT, Status.DELIVERED}  # the console transport delivers at once
 LA = ZoneInfo("America/Los_Angeles")
@@ -260,3 +261,17 @@ def test_direct_answers_are_the_reply_kinds():
         assert gates.is_direct_answer(kind)
     for kind in ("welcome", "checkin_prompt", "plan_reminder", "appt_day_before"):
         assert not gates.is_direct_answer(kind)
+
+
+def test_onboarding_at_night_says_when_the_welcome_will_go(app, provider, clock):
+    clock.set(local(LA, 2026, 11, 23, 23, 50))
+    web = sign_in(app, provider)
+    finish = walk(web, language="en")
+
+    welcome = db.session.scalars(db.select(Message).where(Message.kind == "welcome")).one()
+    assert welcome.status == Status.PENDING
+    assert welcome.send_after == local(LA, 2026, 11, 24, 8, 0)
+    page = web.get(finish.headers["Location"]).get_data(as_text=True)
+    assert "The welcome text waits for the client&#39;s texting hours" in page
+    assert "Tue 24 Nov 2026, 08:00 PST" in page
+    assert "The welcome text went out." not in page
