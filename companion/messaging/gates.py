@@ -124,10 +124,13 @@ def load_batch(
     now: datetime,
     caps: DailyCaps,
 ) -> GateBatch:
-    """Count each batch client's gated texts of their local day: one query for the batch."""
+    """Count each batch client's gated texts of their local day: one query for the batch,
+    none when the batch holds only direct answers (the fast lane's usual batch)."""
     batch = GateBatch(now, caps)
     rows = list(rows)
-    client_ids = {row.client_id for row in rows if row.client_id in clients}
+    client_ids = {
+        row.client_id for row in rows if row.client_id in clients and not is_direct_answer(row.kind)
+    }
     if not client_ids:
         return batch
     day_starts = {cid: _day_start(now, client_zone(clients[cid])) for cid in client_ids}
