@@ -78,6 +78,9 @@ _INTS = {
     "send_max_attempts": 1,
     "send_retry_base_seconds": 1,
     "sending_lease_seconds": 30,
+    "daily_text_cap_low": 1,
+    "daily_text_cap_moderate": 1,
+    "daily_text_cap_high": 1,
     "mail_port": 1,
     "worker_interval_seconds": 1,
     "heartbeat_stale_seconds": 10,
@@ -134,6 +137,11 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(5, ge=1)
     send_retry_base_seconds: int = Field(30, ge=1)
     sending_lease_seconds: int = Field(300, ge=30)
+    # Send-time gates (messaging/gates.py): most texts per client per local day, by
+    # risk level (I–II low, III moderate, IVa–IVb high); direct answers never count.
+    daily_text_cap_low: int = Field(4, ge=1)
+    daily_text_cap_moderate: int = Field(6, ge=1)
+    daily_text_cap_high: int = Field(8, ge=1)
     # Escalations: when "one business day" runs (urgent escalations ignore it).
     business_timezone: str = "America/Los_Angeles"
     business_hours: str = "09:00-17:00"
@@ -389,6 +397,7 @@ class Settings(BaseSettings):
     def dispatch(self, concurrency: int | None = None) -> DispatchSettings:
         """The dispatcher's settings (``concurrency`` narrows the pool for a few rows)."""
         from companion.messaging.dispatch import DispatchSettings
+        from companion.messaging.gates import DailyCaps
 
         return DispatchSettings(
             concurrency=self.dispatch_concurrency if concurrency is None else concurrency,
@@ -402,6 +411,11 @@ class Settings(BaseSettings):
             care_team_phone=self.care_team_phone,
             region=self.default_region,
             hold_unreviewed_languages=self.hold_unreviewed_languages,
+            daily_caps=DailyCaps(
+                low=self.daily_text_cap_low,
+                moderate=self.daily_text_cap_moderate,
+                high=self.daily_text_cap_high,
+            ),
         )
 
     def mail(self) -> MailSettings | None:
@@ -484,6 +498,9 @@ class Settings(BaseSettings):
             "SEND_MAX_ATTEMPTS": self.send_max_attempts,
             "SEND_RETRY_BASE_SECONDS": self.send_retry_base_seconds,
             "SENDING_LEASE_SECONDS": self.sending_lease_seconds,
+            "DAILY_TEXT_CAP_LOW": self.daily_text_cap_low,
+            "DAILY_TEXT_CAP_MODERATE": self.daily_text_cap_moderate,
+            "DAILY_TEXT_CAP_HIGH": self.daily_text_cap_high,
             "BUSINESS_TIMEZONE": self.business_timezone,
             "BUSINESS_HOURS": (opens, closes),
             "BUSINESS_DAYS": self.working_days,

@@ -50,7 +50,7 @@ def run_once(app: Flask) -> str | None:
             db.session.remove()
     # A quiet pass is not news: log it only when asked for detail.
     d = summary.dispatch
-    busy = any((d.sent, d.retried, d.failed, d.expired, d.cancelled, d.recovered))
+    busy = any((d.sent, d.retried, d.failed, d.expired, d.cancelled, d.recovered, d.held))
     log.log(logging.INFO if busy else logging.DEBUG, "%s", line)
     return line
 

@@ -7,10 +7,12 @@ One pass (``Dispatcher.run``):
 1. rows past ``expires_at`` are dropped as ``expired`` (never sent late);
 2. rows left ``sending`` by a crash are settled (see ``recover_interrupted``);
 3. due rows are claimed in batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
-   so several dispatchers share the load), rendered in the recipient's
-   language of this moment, and sent through the transport by a small thread
-   pool. Only the provider call runs in the pool; the database is touched
-   from the calling thread alone.
+   so several dispatchers share the load), passed through the send-time gates
+   (``messaging/gates.py``: quiet hours and the daily cap, for every text that
+   is not a direct answer; a held row goes back to ``pending`` in the same
+   transaction), rendered in the recipient's language of this moment, and sent
+   through the transport by a small thread pool. Only the provider call runs in
+   the pool; the database is touched from the calling thread alone.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from companion.care.phones import display_phone
-from companion.messaging import audit
+from companion.messaging import audit, gates
 from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import sending_language
 from companion.messaging.outbox import cancel_pending
@@ -68,6 +70,7 @@ class DispatchSettings:
     care_team_phone: str = ""
     region: str = "US"
     hold_unreviewed_languages: bool = False
+    daily_caps: gates.DailyCaps = field(default_factory=gates.DailyCaps)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -83,12 +86,14 @@ class DispatchSummary:
     expired: int = 0
     cancelled: int = 0
     recovered: int = 0
+    held: int = 0  # by a send-time gate, to a later send_after
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"sent {self.sent}, retrying {self.retried}, failed {self.failed}, "
-            f"expired {self.expired}, withdrawn {self.cancelled}, recovered {self.recovered}"
+            f"expired {self.expired}, withdrawn {self.cancelled}, recovered {self.recovered}, "
+            f"held {self.held}"
         )
 
 
@@ -122,6 +127,7 @@ _Batch = list[tuple[_Prepared, "Future[SendResult]"]]
 class _Recipients:
     clients: dict[int, Client]
     staff: dict[int, StaffUser]
+    gate_batch: gates.GateBatch
     phones: dict[str, str] = field(default_factory=dict)  # E.164 -> as written locally
 
 
@@ -383,8 +389,9 @@ class Dispatcher:
             )
         )
 
-    def _load_recipients(self, rows: list[Message]) -> _Recipients:
-        """Everyone this batch texts, and their providers, in two queries (not two per row)."""
+    def _load_recipients(self, rows: list[Message], now: datetime) -> _Recipients:
+        """Everyone this batch texts, their providers, and what the send-time gates need:
+        a few queries per batch, never one per row."""
         client_ids = {row.client_id for row in rows if row.client_id is not None}
         clients = (
             {c.id: c for c in self.session.scalars(select(Client).where(Client.id.in_(client_ids)))}
@@ -402,21 +409,27 @@ class Dispatcher:
             if staff_ids
             else {}
         )
-        return _Recipients(clients, staff)
+        batch = gates.load_batch(self.session, rows, clients, now, self.settings.daily_caps)
+        return _Recipients(clients, staff, batch)
 
     def _start_batch(self, rows: list[Message], now: datetime, summary: DispatchSummary) -> _Batch:
         """Render the claimed rows, commit, and hand them to the pool."""
-        recipients = self._load_recipients(rows)
+        recipients = self._load_recipients(rows, now)
         prepared: list[_Prepared] = []
         # One flush for the batch at the commit below, not one per row whenever
         # a look-up (a resolver's query, _known_sids) would trigger autoflush.
         with self.session.no_autoflush:
             for row in rows:
                 item = self._prepare(row, now, recipients)
-                if item is None:
-                    summary.cancelled += 1
-                else:
+                if item is not None:
                     prepared.append(item)
+                    recipients.gate_batch.note_sending(row)
+                elif row.status == Status.PENDING:
+                    summary.held += 1
+                elif row.status == Status.EXPIRED:
+                    summary.expired += 1
+                else:
+                    summary.cancelled += 1
         # The claim, bodies and numbers are stored before the provider call, so
         # a crash in between can be settled by asking the provider (recover_interrupted).
         self._store_rendered(prepared)
@@ -507,6 +520,13 @@ class Dispatcher:
             reason = _why_not_send(client, spec.reply, spec.after_opt_out)
             if reason:
                 return self._withdraw(row, reason, now)
+            # The one place send-time gates apply (messaging/gates.py), before the
+            # resolver's look-ups: a held text is not rendered.
+            decision = gates.decide(row, client, recipients.gate_batch)
+            if isinstance(decision, gates.Hold):
+                return self._hold(row, decision, now)
+            if isinstance(decision, gates.Expire):
+                return self._withdraw(row, decision.reason, now, Status.EXPIRED)
             to = client.phone
             language = sending_language(
                 client.language, hold_unreviewed=self.settings.hold_unreviewed_languages
@@ -551,6 +571,18 @@ class Dispatcher:
         return _Prepared(
             row.id, row.claim_token, to, rendered.body, callback, since, known, rendered
         )
+
+    def _hold(self, row: Message, hold: gates.Hold, now: datetime) -> None:
+        """Back to ``pending`` until ``hold.until``; stored with the claim's commit."""
+        row.status = Status.PENDING
+        row.send_after = hold.until
+        row.status_reason = hold.reason
+        row.held_reason = hold.reason
+        row.claim_token = None
+        row.attempts -= 1  # the claim counted an attempt that never reached the provider
+        row.updated_at = now
+        log.info("outbox: message %d held to %s", row.id, hold.until.isoformat())
+        return None
 
     def _withdraw(
         self, row: Message, reason: str, now: datetime, status: Status = Status.CANCELLED

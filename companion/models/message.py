@@ -107,6 +107,8 @@ class Message(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[Status] = mapped_column(enum_column(Status, 20))
     status_reason: Mapped[str | None] = mapped_column(String(200))
+    # Why a send-time gate held the text (quiet hours, daily cap); kept once it is sent.
+    held_reason: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The last attempt may have reached the provider (it timed out): look before resending.

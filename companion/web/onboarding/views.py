@@ -35,7 +35,7 @@ from companion.web.clients.forms import client_values
 from companion.web.clients.wording import consent_disclosure, right_to_left
 from companion.web.language import L_, _, ngettext
 from companion.web.onboarding.forms import NavForm, OnboardForm
-from companion.web.shared import COMMON_TIMEZONES
+from companion.web.shared import COMMON_TIMEZONES, localtime
 
 bp = Blueprint("onboarding", __name__, url_prefix="/clients/onboard")
 
@@ -253,6 +253,15 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
         db.session.refresh(welcome)
         if welcome.status in (Status.SENT, Status.DELIVERED):
             words.append(_("The welcome text went out."))
+        elif welcome.status == Status.PENDING and welcome.held_reason:
+            # Quiet hours (or the daily cap) at the client's end: it goes at the next chance.
+            words.append(
+                _(
+                    "The welcome text waits for the client's texting hours: "
+                    "it is queued for %(when)s.",
+                    when=localtime(welcome.send_after, client.timezone),
+                )
+            )
         else:
             words.append(
                 _("The welcome text could not go yet: it stays queued and is sent shortly.")
