@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 # Texts that ask the client something and wait for the answer. Only one may be open
 # per client at a time; the others wait their turn in the outbox.
@@ -144,3 +145,33 @@ def waits_for(kind: str, own: tuple[int | None, int | None], open_now: list[Aske
         )
         for q in open_now
     )
+
+
+# -- what each offered option does ------------------------------------------------
+
+# Every option a text offers, and what it does (tests/test_conversation.py checks each
+# "Reply X ..." in the catalogs against this table). Check-in answers are recorded;
+# these do more.
+OPTIONS: dict[tuple[str, str], str] = {
+    ("stuck", "1"): "tips",  # a line of the client's own plan, at once
+    ("stuck", "2"): "call_back",  # a call-back task for the team, due in business hours
+}
+
+# When the team calls back: business hours in the client's time zone, weekdays.
+BUSINESS_OPENS, BUSINESS_CLOSES = time(9), time(17)
+# Asked this late in a business day, the call is due by noon of the next one.
+SAME_DAY_BEFORE = time(13)
+
+
+def call_back_due(now: datetime, zone: str) -> datetime:
+    """When a call-back asked for at ``now`` is due: by the end of today's business hours
+    if asked on a weekday before 13:00, otherwise by noon of the next weekday.
+    (Public holidays are not known here: staff see the task either way.)"""
+    local = now.astimezone(ZoneInfo(zone))
+    if local.weekday() < 5 and local.time() < SAME_DAY_BEFORE:
+        due = datetime.combine(local.date(), BUSINESS_CLOSES, local.tzinfo)
+        return due.astimezone(now.tzinfo)
+    day = local.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(12), local.tzinfo).astimezone(now.tzinfo)

@@ -51,6 +51,10 @@ log = logging.getLogger(__name__)
 # current time, the next line of the current plan), or returns None when the
 # text no longer applies. Supplied by the layer above (companion.services.planning).
 Resolver = Callable[[Session, Message, Client], dict[str, Any] | None]
+# Whether a text must wait its turn (an asking text while the client has another question
+# open: services.conversation.waits_for_open_question). It stays pending, it is not dropped.
+Hold = Callable[[Session, Message, datetime], bool]
+HOLD_RETRY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -151,11 +155,13 @@ class Dispatcher:
         transport: Transport,
         settings: DispatchSettings,
         resolve: Resolver | None = None,
+        hold: Hold | None = None,
     ) -> None:
         self.session = session
         self.transport = transport
         self.settings = settings
         self.resolve = resolve
+        self.hold = hold
         self._pool = ThreadPoolExecutor(
             max_workers=settings.concurrency, thread_name_prefix="dispatch"
         )
@@ -414,7 +420,7 @@ class Dispatcher:
             for row in rows:
                 item = self._prepare(row, now, recipients)
                 if item is None:
-                    summary.cancelled += 1
+                    summary.cancelled += row.status != Status.PENDING  # a held row waits
                 else:
                     prepared.append(item)
         # The claim, bodies and numbers are stored before the provider call, so
@@ -520,6 +526,10 @@ class Dispatcher:
                 if phone not in recipients.phones:
                     recipients.phones[phone] = display_phone(phone, self.settings.region)
                 params.setdefault("phone", recipients.phones[phone])
+            if self.hold is not None and self.hold(self.session, row, now):
+                row.status, row.claim_token, row.attempts = Status.PENDING, None, row.attempts - 1
+                row.send_after, row.status_reason = now + HOLD_RETRY, "waiting its turn"
+                return None
             if self.resolve is not None:
                 extra = self.resolve(self.session, row, client)
                 if extra is None:

@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from companion.care.conversation import Asked, Binding, Decision, Purpose, open_questions
+from companion.care.conversation import (
+    OPTIONS,
+    Asked,
+    Binding,
+    Decision,
+    Purpose,
+    call_back_due,
+    open_questions,
+)
 from companion.care.ladder import Reason
 from companion.care.plan import crisis_contact
 from companion.messaging.acute import SEVERITY, Acute, detect
@@ -297,10 +305,39 @@ def _answer(session: Session, check_in: CheckIn, message: Message, now: datetime
     if parsed.problem is None or check_in.clarified:
         # Read, or already asked once to clarify: keep it (as free text if unreadable).
         _close(session, check_in, message, parsed.value if parsed.problem is None else None, now)
-        return Outcome([("checkin_thanks", {})], "check_in", _acute_answer(check_in), check_in)
+        replies = _option(session, check_in, message, now) or [("checkin_thanks", {})]
+        return Outcome(replies, "check_in", _acute_answer(check_in), check_in)
     check_in.clarified = True
     check_in.answer_text = (message.body or "")[:2000]
     return Outcome([_clarify(question, parsed.problem)], "check_in", check_in=check_in)
+
+
+def _option(
+    session: Session, check_in: CheckIn, message: Message, now: datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    """What an answer that picks an offered option does (care.conversation.OPTIONS), as
+    the texts back; none for an ordinary answer."""
+    action = OPTIONS.get((check_in.topic, str(check_in.answer_value)))
+    if action == "tips":
+        # The thanks, then a line of the client's own plan (resolved when it is sent).
+        return [("checkin_thanks", {}), ("plan_reminder", {"tip": True})]
+    if action == "call_back":
+        client = check_in.client
+        due = call_back_due(now, client.timezone)
+        session.add(
+            Task(
+                client_id=client.id,
+                kind="call_back",
+                status=TaskStatus.OPEN,
+                message_id=message.id,
+                note="The client asked for a call (check-in: stuck on something)",
+                created_at=now,
+                due_at=due,
+            )
+        )
+        # Truthful: when the team will call, that texts are not watched, and 988 meanwhile.
+        return [("call_back", {"at": due.isoformat(), "timezone": client.timezone})]
+    return []
 
 
 def _close(
