@@ -101,8 +101,10 @@ def asked_of(
         message_id, kind, status, sent_at, claimed_at, check_in_id, appointment_id,
         check_in_status, check_in_closes, topic, appointment_status, starts_at, answer_id,
     ) in session.execute(query):  # fmt: skip
-        if status == Status.SENDING and before is not None and message_id > before.id:
-            continue  # claimed with or after it: it waits for this one, not the reverse
+        if status == Status.SENDING and before is not None and _turn(kind, message_id) > _turn(
+            before.kind, before.id
+        ):
+            continue  # claimed with it but after it in turn: it waits for this one
         at = sent_at or claimed_at
         if check_in_id is not None and check_in_status is not None:
             topics[check_in_id] = topic
@@ -128,6 +130,12 @@ def asked_of(
                 )
             )  # fmt: skip
     return asked, topics
+
+
+def _turn(kind: str, message_id: int) -> tuple[int, int]:
+    """Which of two asking texts due together goes first: a check-in (its window is
+    hours) before a confirm request (it can wait until the appointment), then the older."""
+    return (0 if kind.startswith("checkin_") else 1, message_id)
 
 
 def waits_for_open_question(session: Session, message: Message, now: datetime) -> bool:
