@@ -22,12 +22,14 @@ from companion.care.conversation import (
     Decision,
     Purpose,
     decide,
+    most_likely_answered,
     open_questions,
     waits_for,
 )
 from companion.care.topics import TOPICS
 from companion.messaging.answers import Expects, Question, parse_answer
 from companion.messaging.keywords import words_for
+from companion.messaging.texts import KINDS
 from companion.messaging.words import fold
 from companion.models import (
     Appointment,
@@ -143,6 +145,8 @@ def waits_for_open_question(session: Session, message: Message, now: datetime) -
     it stays pending and goes once that one is answered or closed (or expires unsent)."""
     if message.client_id is None or message.kind not in ASKING_KINDS:
         return False
+    if KINDS[message.kind].reply:
+        return False  # a clarification answers the client's own text: it goes at once
     asked, _ = asked_of(session, message.client_id, now, before=message)
     return waits_for(
         message.kind, (message.check_in_id, message.appointment_id), open_questions(asked, now)
@@ -185,6 +189,11 @@ def bind(
         return Decision(Binding.BOUND, clarifying[0]), open_now, topics
     candidates = [q for q in open_now if q.purpose != Purpose.CLARIFICATION]
     fitting = [q for q in candidates if fits(q, body, language, topics)]
+    closed = [a for a in asked if a not in open_now and a.purpose != Purpose.CLARIFICATION]
+    late = most_likely_answered(closed, now)
+    if not fitting and late is not None and fits(late, body, language, topics):
+        # It answers the question before, already closed: late, never the open one's answer.
+        return Decision(Binding.LATE, late), open_now, topics
     if not fitting and len(candidates) == 1 and candidates[0].purpose == Purpose.CHECK_IN:
         # The only question is a check-in: an unreadable answer is its answer, asked
         # once to clarify, then kept as words (services.replies._answer).
