@@ -200,7 +200,9 @@ def test_an_asking_text_waits_while_another_question_is_open_and_informing_ones_
     assert waits_for_open_question(db.session, notice, MONDAY_9AM)
     assert not waits_for_open_question(db.session, two_hours, MONDAY_9AM)  # asks nothing
     # The check-in's own reminder never waits for its own question.
-    reminder = _sent(client, "checkin_reminder", MONDAY_9AM, Status.PENDING, check_in_id=check_in.id)
+    reminder = _sent(
+        client, "checkin_reminder", MONDAY_9AM, Status.PENDING, check_in_id=check_in.id
+    )
     assert not waits_for_open_question(db.session, reminder, MONDAY_9AM)
 
     send_now([notice.id, two_hours.id], MONDAY_9AM)
