@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from companion.care.conversation import OPTIONS, Binding, call_back_due
+from companion.care.plan import normalise
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.messaging.compose import render
@@ -25,6 +26,7 @@ from companion.models import (
     CheckInStatus,
     Direction,
     Message,
+    PlanVersion,
     Status,
     Task,
 )
@@ -325,6 +327,26 @@ def test_two_for_a_call_makes_a_call_back_task_due_in_business_hours(
     [told] = sent_bodies(fake_twilio, client.phone)
     assert "will call you" in told and "not watched around the clock" in told
     assert "5:00" in told  # when, in the client's time
+
+
+def test_one_for_tips_sends_a_line_of_the_clients_own_plan(
+    twilio_app, fake_twilio, make_client
+):
+    client = make_client()
+    content, errors = normalise(
+        {"thinking_errors": [{"error": "nobody cares", "replacement": "people do show up for me",
+                              "ok_to_text": True}]}
+    )  # fmt: skip
+    assert errors == {}
+    db.session.add(
+        PlanVersion(client_id=client.id, version=1, content=content, created_at=MONDAY_9AM)
+    )
+    asked(client, "stuck")
+    post_sms(twilio_app, fake_twilio, client.phone, "1")
+    bodies = sent_bodies(fake_twilio, client.phone)  # sent together, in either order
+    assert len(bodies) == 2
+    assert any(b.startswith("Thanks") for b in bodies)
+    assert any("people do show up for me" in b for b in bodies)
 
 
 def test_a_call_back_asked_for_on_friday_evening_is_due_monday_noon():
