@@ -151,7 +151,7 @@ def test_the_webhook_is_one_transaction_of_a_handful_of_statements(
     assert commits == 1
     assert len(statements) <= 6, statements
     updates = [s for s in statements if "UPDATE messages" in s]
-    one_row = re.compile(r"WHERE messages\.id = (\?|%\(\w+\)s)\s*$")
+    one_row = re.compile(r"WHERE messages\.id = (\?|%\(\w+\)s(::\w+)?)\s*$")
     assert all(one_row.search(s) for s in updates), updates
 
     # A crisis text opens an alert as well (its rungs, tasks and audit): still one commit.
