@@ -36,7 +36,7 @@ from companion.services.conversation import WHICH, question_for, waits_for_open_
 from companion.services.inbound import _from_shared_number, receive
 from companion.services.planning import close_check_ins
 
-from helpers import MONDAY_9AM, OUR_NUMBER, post_sms, sent_bodies
+from helpers import MONDAY_9AM, OUR_NUMBER, post_sms, sent_bodies, sign_in
 
 
 def asked(client, topic="people", *, at=MONDAY_9AM, ago=timedelta(hours=1)):
@@ -313,7 +313,7 @@ def test_every_option_a_client_text_offers_has_a_handler():
 
 
 def test_two_for_a_call_makes_a_call_back_task_due_in_business_hours(
-    twilio_app, fake_twilio, make_client
+    twilio_app, fake_twilio, make_client, provider
 ):
     client = make_client()
     check_in = asked(client, "stuck")
@@ -327,6 +327,9 @@ def test_two_for_a_call_makes_a_call_back_task_due_in_business_hours(
     [told] = sent_bodies(fake_twilio, client.phone)
     assert "will call you" in told and "not watched around the clock" in told
     assert "5:00" in told  # when, in the client's time
+    # The team sees the call-back and when it is due.
+    page = sign_in(twilio_app, provider).get("/tasks").get_data(as_text=True)
+    assert "Call-back asked for by text" in page and "Due by" in page
 
 
 def test_one_for_tips_sends_a_line_of_the_clients_own_plan(
