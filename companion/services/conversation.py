@@ -108,6 +108,8 @@ def asked_of(
         ):
             continue  # claimed with it but after it in turn: it waits for this one
         at = sent_at or claimed_at
+        if at is None:
+            continue  # never went out: asks nothing yet
         if check_in_id is not None and check_in_status is not None:
             topics[check_in_id] = topic
             asked.append(
