@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from companion.care.conversation import OPTIONS, Binding, call_back_due
+from companion.care.conversation import ASKING_KINDS, OPTIONS, Binding, call_back_due
 from companion.care.plan import normalise
 from companion.care.topics import TOPICS
 from companion.extensions import db
@@ -310,6 +311,18 @@ def test_every_option_a_client_text_offers_has_a_handler():
                     assert option in {"YES", "NO"}, (kind, option)
                 else:
                     raise AssertionError(f"{kind} offers {option} with no handler")
+
+
+@pytest.mark.parametrize("simple", [False, True])
+def test_every_asking_text_says_how_to_answer(simple):
+    appointment = {"at": "2026-11-24T18:00:00+00:00", "timezone": "America/Los_Angeles"}
+    for kind in sorted(ASKING_KINDS):
+        for topic in TOPICS if kind.startswith("checkin_") else [None]:
+            params = {"name": "Ana", "team": "your care team", "simple": simple, **appointment}
+            if topic:
+                params["topic"] = topic
+            body = render(kind, "en", params).body
+            assert re.search(r"\b(Reply|Send) ", body), (kind, topic, body)
 
 
 def test_two_for_a_call_makes_a_call_back_task_due_in_business_hours(
