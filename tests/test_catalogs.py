@@ -53,6 +53,8 @@ PARAMS_FOR = {
     "staff_ack": {"code": "4821"},
     "staff_channel_change": {"link": "https://companion.example.org/clients/123456"},
     **{kind: APPOINTMENT for kind in KINDS if kind.startswith("appt_")},
+    # The call-back's due time: the longest weekday and month names (no place).
+    "call_back": {"at": APPOINTMENT["at"], "timezone": APPOINTMENT["timezone"]},
 }
 # Per language: its own discretion words and English ones (translations/<lang>/words.json).
 DISCRETION = words.section("discretion")

@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 # current time, the next line of the current plan), or returns None when the
 # text no longer applies. Supplied by the layer above (companion.services.planning).
 Resolver = Callable[[Session, Message, Client], dict[str, Any] | None]
+# Whether a text must wait its turn (an asking text while the client has another question
+# open: services.conversation.waits_for_open_question). It stays pending, it is not dropped.
+Hold = Callable[[Session, Message, datetime], bool]
+HOLD_RETRY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -157,11 +161,13 @@ class Dispatcher:
         transport: Transport,
         settings: DispatchSettings,
         resolve: Resolver | None = None,
+        hold: Hold | None = None,
     ) -> None:
         self.session = session
         self.transport = transport
         self.settings = settings
         self.resolve = resolve
+        self.hold = hold
         self._pool = ThreadPoolExecutor(
             max_workers=settings.concurrency, thread_name_prefix="dispatch"
         )
@@ -527,6 +533,11 @@ class Dispatcher:
                 return self._hold(row, decision, now)
             if isinstance(decision, gates.Expire):
                 return self._withdraw(row, decision.reason, now, Status.EXPIRED)
+            # One question at a time (services/conversation.py): an asking text waits
+            # while the client has another open question, and is looked at again soon.
+            if self.hold is not None and self.hold(self.session, row, now):
+                waiting = gates.Hold(now + HOLD_RETRY, "waiting its turn: another question is open")
+                return self._hold(row, waiting, now)
             to = client.phone
             language = sending_language(
                 client.language, hold_unreviewed=self.settings.hold_unreviewed_languages

@@ -97,6 +97,23 @@ KINDS: dict[str, TextKind] = {
     "clarify_choice": TextKind(
         N_("Sorry, we could not read that. Please reply with one of: %(choices)s."), reply=True
     ),
+    # Asked when a reply could answer both open questions ("yes" to a check-in and to an
+    # appointment notice): nothing is recorded until the client says which (docs/conversation.md).
+    "clarify_which": TextKind(
+        N_(
+            "Sorry, which did you answer? Reply 1 for the check-in question "
+            "or 2 for the appointment."
+        ),
+        reply=True,
+    ),
+    # "Reply 2 if you want a call": what happens next, truthfully (a task due in business hours).
+    "call_back": TextKind(
+        N_(
+            "Thanks, %(name)s. Your team will call you in business hours, by %(when)s. "
+            "Texts are not watched around the clock. If you need help now, call or text 988."
+        ),
+        reply=True,
+    ),
     # -- plan reminders (the line comes from PLAN_LINES, chosen at send time) --
     "plan_reminder": TextKind(N_("%(name)s, from your plan: %(line)s")),
     # -- appointments: time and place only, never what the appointment is --

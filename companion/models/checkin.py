@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,8 @@ class CheckIn(Base):
         ForeignKey("messages.id", use_alter=True)  # messages also point at check_ins
     )
     clarified: Mapped[bool] = mapped_column(default=False)
+    # Answered with words that needed a person now (self-harm...): an answer, never a miss.
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When retention or a legal request erased ``answer_text`` (``answer_value`` stays).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -98,6 +98,11 @@ class Message(Base):
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
 
+    # An inbound reply: the asking text it answers (or most likely answers) and how it
+    # was bound to it, a ``care.conversation.Binding`` (docs/conversation.md).
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    binding: Mapped[str | None] = mapped_column(String(12))
+
     # What the message is for, e.g. kind "welcome", dedupe key "welcome:12".
     kind: Mapped[str] = mapped_column(String(40))
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
@@ -135,7 +140,7 @@ class Message(Base):
     # When retention or a legal request erased the body (and params); the pages say so.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    client: Mapped[Client | None] = relationship()
+    client: Mapped[Client | None] = relationship(foreign_keys=[client_id])
     staff_user: Mapped[StaffUser | None] = relationship()
 
     def __repr__(self) -> str:

@@ -33,6 +33,8 @@ class Task(Base):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When it should be done by (a call-back the client asked for: the next business hours).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 

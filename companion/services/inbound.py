@@ -18,11 +18,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from companion.care.consent import decide
+from companion.care.consent import ConsentDecision, decide
 from companion.care.phones import to_e164
 from companion.messaging.keywords import Keyword, classify
 from companion.messaging.outbox import cancel_pending, enqueue
-from companion.models import Client, Consent, Direction, Message, StaffUser, Status
+from companion.models import (
+    Client,
+    Consent,
+    Direction,
+    Message,
+    StaffUser,
+    Status,
+    Task,
+    TaskStatus,
+)
 from companion.services import audit
 
 log = logging.getLogger(__name__)
@@ -75,7 +84,9 @@ def receive(
     go on") says besides the keyword. Without them a reply is only acknowledged.
     """
     sender = to_e164(from_number, region) or from_number.strip()[:20]
-    client = session.scalars(select(Client).where(Client.phone == sender)).first()
+    # Two clients may share a phone (a couple, a family phone): never guess who wrote.
+    matches = list(session.scalars(select(Client).where(Client.phone == sender).limit(2)))
+    client = matches[0] if len(matches) == 1 else None
     values: dict[str, Any] = {
         "direction": Direction.INBOUND,
         "kind": "inbound",
@@ -113,6 +124,8 @@ def receive(
         session.add(message)
         session.flush()
 
+    if len(matches) > 1:
+        return _from_shared_number(session, matches, message, now, on_consent, on_keyword)
     if client is None:
         staff = None
         if staff_router is not None:
@@ -137,6 +150,27 @@ def receive(
         return Received(message, None, None, reply_ids=[reply.id] if reply else [])
 
     keyword = classify(body, opted_out=client.consent == Consent.OPTED_OUT)
+    decision = _keyword(session, client, keyword, message, now, on_consent, on_keyword)
+    replies: list[tuple[str, dict[str, Any]]] = []
+    if decision.reply_kind == "received" and router is not None:
+        replies = router(session, client, message, now)
+    elif decision.reply_kind:
+        message.binding = "keyword"  # care.conversation.Binding.KEYWORD
+        replies = [(decision.reply_kind, {})]
+    reply_ids = _queue(session, client, message, replies, now)
+    return Received(message, client, keyword, reply_ids=reply_ids)
+
+
+def _keyword(
+    session: Session,
+    client: Client,
+    keyword: Keyword | None,
+    message: Message,
+    now: datetime,
+    on_consent: ConsentHook | None,
+    on_keyword: AlertHook | None,
+) -> ConsentDecision:
+    """Apply a compliance keyword (STOP, START, HELP) to the client's consent, first."""
     decision = decide(client.consent, keyword)
     if decision.changed:
         client.consent = decision.new_consent
@@ -158,11 +192,52 @@ def receive(
         # The keyword is honoured (an opt-out gets its one confirmation and
         # nothing else), but alarming words in the same text still reach a person.
         on_keyword(session, client, message, now)
-    replies: list[tuple[str, dict[str, Any]]] = []
-    if decision.reply_kind == "received" and router is not None:
-        replies = router(session, client, message, now)
-    elif decision.reply_kind:
-        replies = [(decision.reply_kind, {})]
+    return decision
+
+
+def _from_shared_number(
+    session: Session,
+    clients: list[Client],
+    message: Message,
+    now: datetime,
+    on_consent: ConsentHook | None,
+    on_keyword: AlertHook | None,
+) -> Received:
+    """A text from a number two clients share: it is kept, bound to no one, and staff are
+    asked who wrote it. STOP or START counts for the number, so for each of them; any
+    words that need a person now still alert their teams (on_keyword)."""
+    message.binding = "shared"  # care.conversation.Binding.SHARED
+    keyword = classify(message.body or "", opted_out=False)
+    reply_kind = "received"
+    for client in clients:
+        decision = _keyword(session, client, keyword, message, now, on_consent, on_keyword)
+        if keyword is None:
+            if on_keyword is not None:
+                on_keyword(session, client, message, now)
+            session.add(
+                Task(
+                    client_id=client.id,
+                    kind="shared_number",
+                    status=TaskStatus.OPEN,
+                    message_id=message.id,
+                    note="A text from a number two clients share: who wrote it?",
+                    created_at=now,
+                )
+            )
+        else:
+            reply_kind = decision.reply_kind or reply_kind
+    replies = [(reply_kind, {})]
+    return Received(message, None, keyword, _queue(session, clients[0], message, replies, now))
+
+
+def _queue(
+    session: Session,
+    client: Client,
+    message: Message,
+    replies: list[tuple[str, dict[str, Any]]],
+    now: datetime,
+) -> list[int]:
+    """Queue the texts back (each once per received text, however often it is retried)."""
     reply_ids: list[int] = []
     for n, (kind, params) in enumerate(replies):
         reply = enqueue(
@@ -176,7 +251,7 @@ def receive(
         )
         if reply is not None:
             reply_ids.append(reply.id)
-    return Received(message, client, keyword, reply_ids=reply_ids)
+    return reply_ids
 
 
 def _insert(session: Session) -> Any:

@@ -17,13 +17,19 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from companion.care.conversation import (
+    OPTIONS,
+    Asked,
+    Binding,
+    Decision,
+    Purpose,
+    call_back_due,
+    open_questions,
+)
 from companion.care.ladder import Reason
 from companion.care.plan import crisis_contact
-from companion.care.topics import TOPICS
 from companion.messaging.acute import SEVERITY, Acute, detect
 from companion.messaging.answers import Expects, Parsed, Problem, Question, parse_answer
-from companion.messaging.keywords import words_for
-from companion.messaging.words import fold
 from companion.models import (
     Appointment,
     AppointmentStatus,
@@ -39,7 +45,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.services import audit
+from companion.services import audit, conversation
 from companion.services.escalations import (
     EscalationSettings,
     consent_changed,
@@ -47,9 +53,6 @@ from companion.services.escalations import (
     staff_reply,
 )
 from companion.services.planning import latest_plan
-
-ASKING_KINDS = ("checkin_prompt", "checkin_reminder", "appt_day_before", "appt_same_day")
-
 
 # The crisis reply for each acute signal (DOMAIN.md, "Replies that need a person now").
 CRISIS_REPLY = {
@@ -72,6 +75,8 @@ class Outcome:
     matched: str = "none"  # "check_in" | "appointment" | "none"
     acute: list[Acute] = field(default_factory=list)
     check_in: CheckIn | None = None
+    # The client's open check-in when the reply came (an acute reply closes it, flagged).
+    open_check_in: Asked | None = None
 
 
 def router(
@@ -139,25 +144,6 @@ def hooks(settings: EscalationSettings) -> dict[str, Callable[..., Any]]:
     }
 
 
-def question_for(topic: str) -> Question:
-    spec = TOPICS[topic]
-    return Question(Expects(spec.expects), spec.low, spec.high, spec.choices)
-
-
-def _last_question(session: Session, client: Client) -> Message | None:
-    return session.scalars(
-        select(Message)
-        .where(
-            Message.client_id == client.id,
-            Message.direction == Direction.OUTBOUND,
-            Message.kind.in_(ASKING_KINDS),
-            Message.status.in_([Status.SENT, Status.DELIVERED]),
-        )
-        .order_by(Message.sent_at.desc(), Message.id.desc())
-        .limit(1)
-    ).first()
-
-
 def route(
     session: Session, client: Client, message: Message, now: datetime, settings: EscalationSettings
 ) -> Outcome:
@@ -171,6 +157,7 @@ def route(
     signals = detect(message.body or "", client.language)
     signals = [a for a in SEVERITY if a in set(signals) | set(outcome.acute)]
     if signals:
+        _flag_check_in(session, outcome, message, now)
         for signal in signals:
             open_escalation(
                 session, client, Reason(signal.value), now, settings, message_id=message.id,
@@ -194,75 +181,163 @@ def _crisis_reply(session: Session, client: Client, signal: Acute) -> tuple[str,
 
 
 def outcome_check_in(outcome: Outcome) -> int | None:
-    return getattr(outcome, "check_in_id", None)
+    return outcome.check_in.id if outcome.check_in is not None else None
+
+
+def _flag_check_in(session: Session, outcome: Outcome, message: Message, now: datetime) -> None:
+    """An acute reply to a check-in answers it, flagged: never a miss (issue 13, item 4).
+
+    The check-in it was bound to, or else the one open when it came, unless the reply
+    answered an appointment.
+    """
+    check_in = outcome.check_in
+    if check_in is None and outcome.matched != "appointment" and outcome.open_check_in:
+        check_in = session.get(CheckIn, outcome.open_check_in.check_in_id)
+        if check_in is not None and check_in.status == CheckInStatus.OPEN:
+            _bind(message, Binding.BOUND, outcome.open_check_in)
+    if check_in is None:
+        return
+    if check_in.status == CheckInStatus.OPEN:
+        _close(session, check_in, message, None, now)
+    if check_in.answer_message_id == message.id:
+        check_in.flagged = True
+        outcome.check_in = check_in
 
 
 def _route(session: Session, client: Client, message: Message, now: datetime) -> Outcome:
-    body = message.body or ""
-    asked = _last_question(session, client)
-    if asked is not None and asked.appointment_id is not None:
-        appointment = session.get(Appointment, asked.appointment_id)
-        word = fold(body)
-        if (
-            appointment is not None
-            and appointment.starts_at > now
-            and (word in words_for("confirm") or word in words_for("reschedule"))
-        ):
-            confirm = word in words_for("confirm")
-            return _appointment_reply(session, appointment, message, confirm, now)
+    """Bind the reply to the open question it fits (docs/conversation.md) and apply it."""
+    decision, open_now, _ = conversation.bind(
+        session, client.id, message.body or "", client.language, now
+    )
+    _bind(message, decision.binding, decision.question)
+    outcome = _apply(session, client, message, decision, now)
+    outcome.open_check_in = next((q for q in open_now if q.purpose == Purpose.CHECK_IN), None)
+    return outcome
 
-    check_in = session.scalars(
-        select(CheckIn)
-        .where(
-            CheckIn.client_id == client.id,
-            CheckIn.status == CheckInStatus.OPEN,
-            CheckIn.due_at <= now,
-            CheckIn.closes_at > now,
-        )
-        .order_by(CheckIn.due_at.desc())
-        .limit(1)
-    ).first()
-    if check_in is not None and _was_asked(session, check_in):
-        return _answer(session, check_in, message, now)
 
+def _bind(message: Message, binding: Binding, question: Asked | None) -> None:
+    message.binding = binding.value
+    message.in_reply_to_id = question.message_id if question is not None else None
+
+
+def _apply(
+    session: Session, client: Client, message: Message, decision: Decision, now: datetime
+) -> Outcome:
+    question = decision.question
+    if decision.binding == Binding.BOUND and question is not None:
+        if question.purpose == Purpose.CLARIFICATION:
+            return _which(session, client, message, question, now)
+        return _answer_question(session, client, message, question, now)
+    if decision.binding == Binding.AMBIGUOUS:
+        if {q.purpose for q in decision.candidates} == {Purpose.CHECK_IN, Purpose.APPOINTMENT}:
+            # "Reply 1 for the check-in question or 2 for the appointment": nothing is
+            # recorded until the client says which.
+            options = [q.message_id for q in decision.candidates]
+            return Outcome([("clarify_which", {"options": options, "reply": message.id})])
+        # Two check-ins (or two appointments) open at once, from before the one-question
+        # rule: a text cannot tell them apart in a few words. Staff decide.
+        _task(session, client, message, "A reply that could answer two open questions", now)
+        return Outcome([("received", {})])
+    note = {
+        Binding.LATE: "A late reply: its question had already closed",
+        Binding.UNBOUND: "A reply with no open question",
+    }[decision.binding]
+    _task(session, client, message, note, now)
+    return Outcome([("received", {})])
+
+
+def _task(session: Session, client: Client, message: Message, note: str, now: datetime) -> None:
+    """A reply that answers nothing it can be recorded against: staff read it."""
     session.add(
         Task(
             client_id=client.id,
             kind="unmatched_reply",
             status=TaskStatus.OPEN,
             message_id=message.id,
-            note="A reply with no open question",
+            note=note,
             created_at=now,
         )
     )
-    return Outcome([("received", {})], "none")
 
 
-def _was_asked(session: Session, check_in: CheckIn) -> bool:
-    return (
-        session.scalar(
-            select(Message.id).where(
-                Message.check_in_id == check_in.id,
-                Message.kind == "checkin_prompt",
-                Message.status.in_([Status.SENT, Status.DELIVERED]),
-            )
-        )
-        is not None
-    )
+def _answer_question(
+    session: Session, client: Client, message: Message, question: Asked, now: datetime
+) -> Outcome:
+    """Record ``message`` as the answer to ``question`` (a check-in or a confirm request)."""
+    if question.purpose == Purpose.CHECK_IN:
+        check_in = session.get(CheckIn, question.check_in_id)
+        assert check_in is not None
+        return _answer(session, check_in, message, now)
+    appointment = session.get(Appointment, question.appointment_id)
+    assert appointment is not None
+    confirm = conversation.appointment_answer(message.body or "", client.language)
+    return _appointment_reply(session, appointment, message, bool(confirm), now)
+
+
+def _which(
+    session: Session, client: Client, message: Message, question: Asked, now: datetime
+) -> Outcome:
+    """The answer to "Reply 1 for ... or 2 for ...": the earlier reply counts for that one."""
+    clarification = session.get(Message, question.message_id)
+    assert clarification is not None
+    params = clarification.params or {}
+    picked = parse_answer(message.body or "", conversation.WHICH, client.language).value
+    earlier = session.get(Message, params.get("reply"))
+    options = params.get("options") or []
+    if earlier is None or picked is None or not 1 <= int(picked) <= len(options):
+        return Outcome([("received", {})])
+    asked, _ = conversation.asked_of(session, client.id, now)
+    chosen = next((a for a in asked if a.message_id == options[int(picked) - 1]), None)
+    if chosen is None or chosen not in open_questions(asked, now):
+        # It closed while the client was choosing: kept with it, late, for staff.
+        _bind(earlier, Binding.LATE, chosen)
+        _task(session, client, earlier, "A late reply: its question had already closed", now)
+        return Outcome([("received", {})])
+    _bind(earlier, Binding.BOUND, chosen)
+    return _answer_question(session, client, earlier, chosen, now)
 
 
 def _answer(session: Session, check_in: CheckIn, message: Message, now: datetime) -> Outcome:
-    question = question_for(check_in.topic)
+    question = conversation.question_for(check_in.topic)
     parsed: Parsed = parse_answer(
         message.body or "", question, message.client.language if message.client else "en"
     )
     if parsed.problem is None or check_in.clarified:
         # Read, or already asked once to clarify: keep it (as free text if unreadable).
         _close(session, check_in, message, parsed.value if parsed.problem is None else None, now)
-        return Outcome([("checkin_thanks", {})], "check_in", _acute_answer(check_in), check_in)
+        replies = _option(session, check_in, message, now) or [("checkin_thanks", {})]
+        return Outcome(replies, "check_in", _acute_answer(check_in), check_in)
     check_in.clarified = True
     check_in.answer_text = (message.body or "")[:2000]
     return Outcome([_clarify(question, parsed.problem)], "check_in", check_in=check_in)
+
+
+def _option(
+    session: Session, check_in: CheckIn, message: Message, now: datetime
+) -> list[tuple[str, dict[str, Any]]]:
+    """What an answer that picks an offered option does (care.conversation.OPTIONS), as
+    the texts back; none for an ordinary answer."""
+    action = OPTIONS.get((check_in.topic, str(check_in.answer_value)))
+    if action == "tips":
+        # The thanks, then a line of the client's own plan (resolved when it is sent).
+        return [("checkin_thanks", {}), ("plan_reminder", {"tip": True})]
+    if action == "call_back":
+        client = check_in.client
+        due = call_back_due(now, client.timezone)
+        session.add(
+            Task(
+                client_id=client.id,
+                kind="call_back",
+                status=TaskStatus.OPEN,
+                message_id=message.id,
+                note="The client asked for a call (check-in: stuck on something)",
+                created_at=now,
+                due_at=due,
+            )
+        )
+        # Truthful: when the team will call, that texts are not watched, and 988 meanwhile.
+        return [("call_back", {"at": due.isoformat(), "timezone": client.timezone})]
+    return []
 
 
 def _close(

@@ -18,6 +18,7 @@ from companion.messaging.dispatch import Dispatcher, DispatchSettings, DispatchS
 from companion.messaging.mail import MailSettings, send_due_emails
 from companion.messaging.transports import Transport
 from companion.models import WorkerHeartbeat
+from companion.services.conversation import waits_for_open_question
 from companion.services.escalations import (
     EscalationSettings,
     climb_due,
@@ -78,7 +79,9 @@ def tick(
     escalated += review_delivery(session, now, ladder)
     escalated += climb_due(session, now, ladder)
     planned = plan_clients(session, now)
-    with Dispatcher(session, transport, settings.dispatch, resolve_params) as dispatcher:
+    with Dispatcher(
+        session, transport, settings.dispatch, resolve_params, waits_for_open_question
+    ) as dispatcher:
         summary = dispatcher.run(now)
     queued_alerts(session)  # sent just now by the dispatcher
     emails = send_due_emails(session, now, settings.mail)
@@ -117,7 +120,7 @@ def send_now(
 def dispatcher(session: Session, settings: DispatchSettings, transport: Transport) -> Dispatcher:
     """A dispatcher that renders texts as a tick does (each plan's words resolved at send
     time); the caller closes it. The fast lane keeps one for the life of its process."""
-    return Dispatcher(session, transport, settings, resolve_params)
+    return Dispatcher(session, transport, settings, resolve_params, waits_for_open_question)
 
 
 def write_heartbeat(session: Session, name: str, now: datetime, summary: str) -> None:

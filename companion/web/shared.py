@@ -125,6 +125,8 @@ TEXT_LABELS = {
 TASK_LABELS = {
     "reschedule_request": L_("Reschedule request"),
     "unmatched_reply": L_("Reply with no open question"),
+    "call_back": L_("Call-back asked for by text"),
+    "shared_number": L_("Text from a number two clients share"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 

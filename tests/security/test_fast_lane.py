@@ -9,6 +9,7 @@ wall-clock thresholds.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -144,10 +145,14 @@ def test_the_webhook_is_one_transaction_of_a_handful_of_statements(
     client = make_client()
     statements, commits = statements_of_webhook(twilio_app, fake_twilio, client.phone, "hello")
     # Find the sender, store the text, look for the question it answers, note it for the
-    # team, queue the reply: one commit, no sweep of the outbox, no provider call.
+    # team, queue the reply, note on the text what it was bound to (docs/conversation.md):
+    # one commit, no sweep of the outbox (only the text's own row is updated), no provider
+    # call.
     assert commits == 1
     assert len(statements) <= 6, statements
-    assert not any("UPDATE messages" in s for s in statements)
+    updates = [s for s in statements if "UPDATE messages" in s]
+    one_row = re.compile(r"WHERE messages\.id = (\?|%\(\w+\)s(::\w+)?)\s*$")
+    assert all(one_row.search(s) for s in updates), updates
 
     # A crisis text opens an alert as well (its rungs, tasks and audit): still one commit.
     statements, commits = statements_of_webhook(twilio_app, fake_twilio, client.phone, URGE)

@@ -44,6 +44,8 @@ MESSAGE_KINDS = {
     "clarify_rating": L_("Asked to clarify a check-in answer"),
     "clarify_yes_no": L_("Asked to clarify a check-in answer"),
     "clarify_choice": L_("Asked to clarify a check-in answer"),
+    "clarify_which": L_("Asked which question a reply answers"),
+    "call_back": L_("Call-back promised"),
     "plan_reminder": L_("Plan reminder"),
     "appt_day_before": L_("Appointment notice, the day before"),
     "appt_same_day": L_("Appointment notice, the same day"),
