@@ -46,7 +46,7 @@ from companion.services.escalations import (
     open_escalation,
     staff_reply,
 )
-from companion.services.planning import latest_plan
+from companion.services.planning import latest_plan, still_announced
 
 ASKING_KINDS = ("checkin_prompt", "checkin_reminder", "appt_day_before", "appt_same_day")
 
@@ -203,13 +203,16 @@ def _route(session: Session, client: Client, message: Message, now: datetime) ->
     if asked is not None and asked.appointment_id is not None:
         appointment = session.get(Appointment, asked.appointment_id)
         word = fold(body)
-        if (
-            appointment is not None
-            and appointment.starts_at > now
-            and (word in words_for("confirm") or word in words_for("reschedule"))
+        if appointment is not None and (
+            word in words_for("confirm") or word in words_for("reschedule")
         ):
-            confirm = word in words_for("confirm")
-            return _appointment_reply(session, appointment, message, confirm, now)
+            # The reply answers the notice it follows, about the time that notice gave:
+            # moved or cancelled since, it confirms nothing (a person looks at it).
+            if not still_announced(asked, appointment):
+                return _stale_appointment_reply(session, appointment, message, now)
+            if appointment.starts_at > now:
+                confirm = word in words_for("confirm")
+                return _appointment_reply(session, appointment, message, confirm, now)
 
     check_in = session.scalars(
         select(CheckIn)
@@ -319,6 +322,30 @@ def _appointment_reply(
         subject=appointment,
     )
     return Outcome([(kind, {"appointment_id": appointment.id})], "appointment")
+
+
+def _stale_appointment_reply(
+    session: Session, appointment: Appointment, message: Message, now: datetime
+) -> Outcome:
+    """C or R to a notice whose appointment has since moved or been cancelled: kept,
+    and a task for the provider, who knows what the client meant."""
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    session.add(
+        Task(
+            client_id=appointment.client_id,
+            kind="stale_appointment_reply",
+            status=TaskStatus.OPEN,
+            message_id=message.id,
+            appointment_id=appointment.id,
+            note=(
+                "A reply to a notice about an appointment since cancelled"
+                if cancelled
+                else "A reply to a notice about an appointment since moved"
+            ),
+            created_at=now,
+        )
+    )
+    return Outcome([("received", {})], "none")
 
 
 def _acute_answer(check_in: CheckIn) -> list[Acute]:

@@ -118,6 +118,7 @@ TEXT_LABELS = {
     "appt_day_before": L_("Day before"),
     "appt_same_day": L_("Same day"),
     "appt_2h": L_("2 hours before"),
+    "appt_moved": L_("Moved (new time)"),
     "appt_cancelled": L_("Cancellation"),
     "appt_confirmed": L_("Confirmation (reply)"),
     "appt_reschedule": L_("Reschedule answer (reply)"),
@@ -125,6 +126,7 @@ TEXT_LABELS = {
 TASK_LABELS = {
     "reschedule_request": L_("Reschedule request"),
     "unmatched_reply": L_("Reply with no open question"),
+    "stale_appointment_reply": L_("Reply about an appointment since moved or cancelled"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 
