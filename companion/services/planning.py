@@ -483,13 +483,14 @@ def reschedule_appointment(
     appointment.status = AppointmentStatus.SCHEDULED
     appointment.updated_at = now
     session.flush()
+    texted = told is not None and told != agenda.announces(starts_at)
+    if texted:
+        # One moved text per move (the revision counts moves), never one per re-plan;
+        # queued before the new notices, so it goes first when both are due at once.
+        key = f"appt:{appointment.id}:r{appointment.revision}:moved"
+        _tell(session, appointment, "appt_moved", key, now)
     plan_appointment(session, appointment, now)
-    if told is None or told == agenda.announces(starts_at):
-        return False
-    # One moved text per move (the revision counts moves), never one per re-plan.
-    key = f"appt:{appointment.id}:r{appointment.revision}:moved"
-    _tell(session, appointment, "appt_moved", key, now)
-    return True
+    return texted
 
 
 def cancel_appointment(session: Session, appointment: Appointment, now: datetime) -> bool:
