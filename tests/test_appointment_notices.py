@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from companion.care.local_time import local_instant
 from companion.extensions import db
+from companion.messaging.outbox import cancel_pending
 from companion.models import (
     Appointment,
     AppointmentKind,
@@ -152,6 +153,23 @@ def test_a_new_place_alone_re_plans_nothing(app, clock, provider, make_client):
     ).all()
     assert {m.id for m in after} == before
     assert {m.status for m in after} == {Status.PENDING}
+
+
+def test_a_notice_withdrawn_by_a_pause_is_planned_again_when_it_ends(
+    app, clock, provider, make_client
+):
+    client = make_client(risk_level=RiskLevel.III)
+    add(client, provider, la(25, 15), clock.now())
+    # What a pause (or an opt-out) does to what is queued, then what its end does.
+    cancel_pending(
+        db.session, client_id=client.id, reason="texts stopped by staff", now=clock.now()
+    )
+    db.session.commit()
+    clock.advance(timedelta(hours=2))
+    planning.replan(db.session, client, clock.now(), "pause ended")
+    db.session.commit()
+    run(clock, la(25, 9))
+    assert [m.kind for m in sent(client)] == ["appt_day_before", "appt_same_day"]
 
 
 # -- moved ---------------------------------------------------------------------------------

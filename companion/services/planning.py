@@ -407,6 +407,19 @@ def plan_appointment(session: Session, appointment: Appointment, now: datetime) 
     schedule = schedule_for(client, overrides, agenda.local_date(now, zone))
     slot = agenda.AppointmentSlot(appointment.id, appointment.starts_at)
     notices = agenda.plan_notices(schedule, slot, now)
+    # A notice withdrawn by any path (an opt-out, a pause, staff stopping texts) went to
+    # nobody: it must not hold the key of the notice planned now.
+    session.execute(
+        update(Message)
+        .where(
+            Message.appointment_id == appointment.id,
+            Message.status == Status.CANCELLED,
+            Message.kind.in_(NOTICE_KINDS),
+            Message.dedupe_key.not_like("%:withdrawn:%"),
+        )
+        .values(dedupe_key=_withdrawn_key())
+        .execution_options(synchronize_session=False)
+    )
     enqueue_many(session, [_queued(now, n, client.id, appointment.id) for n in notices])
     return len(notices)
 
