@@ -184,7 +184,7 @@ def test_plan_until_is_a_local_midnight_at_least_a_day_ahead():
     ],
 )
 def test_appointment_notices_by_level(level, expected):
-    slot = agenda.AppointmentSlot(5, 1, la(2026, 11, 25, 14))
+    slot = agenda.AppointmentSlot(5, la(2026, 11, 25, 14))
     notices = agenda.plan_notices(schedule(level), slot, now=la(2026, 11, 23, 9))
     assert [n.kind for n in notices] == expected
     day_before = notices[0]
@@ -196,7 +196,7 @@ def test_appointment_notices_by_level(level, expected):
 
 
 def test_no_notice_is_planned_in_the_past():
-    slot = agenda.AppointmentSlot(5, 1, la(2026, 11, 24, 9))
+    slot = agenda.AppointmentSlot(5, la(2026, 11, 24, 9))
     notices = agenda.plan_notices(schedule("IVb"), slot, now=la(2026, 11, 23, 22))
     # Day-before moment (10:00 yesterday) passed and the window closed at 21:00: none.
     assert [n.kind for n in notices] == []

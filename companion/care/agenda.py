@@ -10,7 +10,7 @@ quiet hours. Appointment notices are planned when an appointment is saved
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -140,8 +140,13 @@ def plan_window(s: ClientSchedule, start: datetime, end: datetime) -> Plan:
 @dataclass(frozen=True)
 class AppointmentSlot:
     id: int
-    revision: int
     starts_at: datetime
+
+
+def announces(starts_at: datetime) -> str:
+    """How a text records the appointment time it tells (ISO, UTC): a notice is one
+    purpose per appointment, kind and time, whatever re-plans it."""
+    return starts_at.astimezone(UTC).isoformat()
 
 
 def plan_notices(
@@ -155,11 +160,13 @@ def plan_notices(
       least two hours later;
     - 2 hours before: if that moment is inside the texting window.
     Every notice expires when the appointment begins: never a reminder of the past.
+    Its dedupe key names the appointment, the kind and the time it announces, so
+    planning the same appointment again finds a notice already sent or queued.
     """
     start = appointment.starts_at
     day = local_date(start, s.zone)
-    key = f"appt:{appointment.id}:r{appointment.revision}"
-    params = {"appointment_id": appointment.id}
+    key = f"appt:{appointment.id}:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    params = {"appointment_id": appointment.id, "starts_at": announces(start)}
     planned: list[PlannedText] = []
     if "day_before" in s.cadence.notices:
         moment = local_instant(day - timedelta(days=1), DAY_BEFORE_NOTICE_TIME, s.zone)

@@ -131,13 +131,15 @@ KINDS: dict[str, TextKind] = {
         ),
         budget=2,
     ),
-    "appt_2h": TextKind(
-        N_("Reminder: your appointment is today at %(time)s.%(where)s"), budget=2
+    "appt_2h": TextKind(N_("Reminder: your appointment is today at %(time)s.%(where)s"), budget=2),
+    # Sent only when an earlier text had told the client the old time (services/planning.py).
+    "appt_moved": TextKind(
+        N_("Update from %(team)s: your appointment has moved to %(when)s.%(where)s"),
+        budget=2,
     ),
     "appt_cancelled": TextKind(
         N_(
-            "Your appointment on %(when)s is cancelled. "
-            "%(team)s will contact you about a new time."
+            "Your appointment on %(when)s is cancelled. %(team)s will contact you about a new time."
         ),
         budget=2,
     ),
@@ -231,8 +233,7 @@ KINDS: dict[str, TextKind] = {
     ),
     "staff_channel_change": TextKind(
         N_(
-            "Companion: a client on your caseload changed how they can be reached by text. "
-            "%(link)s"
+            "Companion: a client on your caseload changed how they can be reached by text. %(link)s"
         ),
     ),
     "staff_ack": TextKind(

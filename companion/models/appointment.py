@@ -44,7 +44,8 @@ class Appointment(Base):
     # Exactly as the provider typed it; texts show nothing more.
     location: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[AppointmentStatus] = mapped_column(enum_column(AppointmentStatus))
-    # Bumped on every edit of the time: notices are keyed by it, so an edit re-plans them.
+    # Counts moves (edits of the time): one moved text per move is keyed by it. Notices are
+    # keyed by the time they announce instead (services/planning.py).
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -133,11 +133,13 @@ def add_planned(
 
 @dataclass
 class Changed:
-    """What an edit changed, and (if moved) the old start and the notices now queued."""
+    """What an edit changed, and (if moved) the old start, the notices now queued and
+    whether the client is texted the new time (they had been told the old one)."""
 
     fields: list[str]
     before: datetime | None = None
     queued: int = 0
+    moved_text: bool = False
 
 
 def change_appointment(
@@ -149,8 +151,10 @@ def change_appointment(
     actor: StaffUser,
     now: datetime,
 ) -> Changed:
-    """Change an open appointment; a new time withdraws unsent notices and plans new ones.
-    Commits when something changed."""
+    """Change an open appointment; a new time withdraws unsent notices, plans new ones
+    and texts the client the new time if they had been told the old one. Other fields
+    re-plan nothing (notices read the place when they are sent). Commits when something
+    changed."""
     check(actor.role, Action.MANAGE_APPOINTMENTS)  # the role policy (care/roles.py)
     changed = Changed(fields=[])
     if kind != appointment.kind:
@@ -162,13 +166,15 @@ def change_appointment(
         changed.fields.append("location")
     if starts != appointment.starts_at:
         changed.before = appointment.starts_at
-        planning.reschedule_appointment(session, appointment, starts, now)
+        changed.moved_text = planning.reschedule_appointment(session, appointment, starts, now)
         changed.fields.append("time")
         # The old notices are withdrawn, so what is pending now is the new ones.
         changed.queued = len(
             session.scalars(
                 select(Message.id).where(
-                    Message.appointment_id == appointment.id, Message.status == Status.PENDING
+                    Message.appointment_id == appointment.id,
+                    Message.status == Status.PENDING,
+                    Message.kind.in_(planning.NOTICE_KINDS),
                 )
             ).all()
         )
@@ -181,7 +187,11 @@ def change_appointment(
         now=now,
         actor=actor,
         subject=appointment,
-        details={"client_id": appointment.client_id, "fields": changed.fields},
+        details={
+            "client_id": appointment.client_id,
+            "fields": changed.fields,
+            "moved_text": changed.moved_text,
+        },
     )
     session.commit()
     return changed
@@ -191,7 +201,7 @@ def cancel_appointment(
     session: Session, appointment: Appointment, actor: StaffUser, now: datetime
 ) -> bool:
     """Cancel: unsent notices withdrawn; True if a cancellation text was queued (a notice
-    had already gone). Audited; commits."""
+    or a moved text had already gone). Audited; commits."""
     check(actor.role, Action.MANAGE_APPOINTMENTS)  # the role policy (care/roles.py)
     texted = planning.cancel_appointment(session, appointment, now)
     audit.record(

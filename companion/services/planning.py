@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    ColumnElement,
     String,
     and_,
     case,
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from companion.care import agenda
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
+from companion.care.local_time import next_allowed
 from companion.care.plan import next_line, reminder_lines
 from companion.care.topics import DEFAULT_TIMES, TOPICS
 from companion.messaging.outbox import enqueue_from, enqueue_many, outbox_row
@@ -57,6 +59,12 @@ from companion.models import (
 from companion.services import audit
 
 PLANNING_BATCH = 2000
+# An appointment's notices, planned from the client's level (care/agenda.py).
+NOTICE_KINDS = ("appt_day_before", "appt_same_day", "appt_2h")
+# The texts that tell the client an appointment's time.
+TELLING_KINDS = (*NOTICE_KINDS, "appt_moved")
+# A text in these states has reached the client, or may have.
+TOLD = (Status.SENDING, Status.SENT, Status.DELIVERED, Status.UNDELIVERED)
 
 log = logging.getLogger(__name__)
 
@@ -322,38 +330,32 @@ def replan(session: Session, client: Client, now: datetime, reason: str) -> None
     """Throw away what is planned but not yet asked, and plan again from now.
 
     Used when the schedule, topics, timezone, texting window or status change.
-    Appointment notices are re-planned for every upcoming appointment too.
+    Appointment notices are re-planned for every upcoming appointment too: those
+    not sent yet are queued again, those already sent or on their way are not (their
+    dedupe keys stay taken), so a re-plan never texts a notice twice.
     """
     future = select(CheckIn.id).where(
         CheckIn.client_id == client.id,
         CheckIn.status == CheckInStatus.OPEN,
         CheckIn.due_at > now,
     )
+    # Plan reminders and notices name their day or time in their key: free it, so
+    # re-planning queues them again instead of finding the key taken. A moved or
+    # cancelled text is not planned from the schedule, so it stays as it is.
+    freed = or_(Message.kind == "plan_reminder", Message.kind.in_(NOTICE_KINDS))
     session.execute(
         update(Message)
         .where(
             Message.client_id == client.id,
             Message.direction == Direction.OUTBOUND,
             Message.status == Status.PENDING,
-            or_(
-                Message.check_in_id.in_(future),
-                Message.kind == "plan_reminder",
-                Message.appointment_id.is_not(None),
-            ),
+            or_(Message.check_in_id.in_(future), freed),
         )
         .values(
             status=Status.CANCELLED,
             status_reason=reason,
             updated_at=now,
-            # A plan reminder's key names its day: free it, so re-planning that
-            # day queues the reminder again instead of finding it taken.
-            dedupe_key=case(
-                (
-                    Message.kind == "plan_reminder",
-                    Message.dedupe_key + ":withdrawn:" + cast(Message.id, String),
-                ),
-                else_=Message.dedupe_key,
-            ),
+            dedupe_key=case((freed, _withdrawn_key()), else_=Message.dedupe_key),
         )
         .execution_options(synchronize_session=False)
     )
@@ -365,8 +367,12 @@ def replan(session: Session, client: Client, now: datetime, reason: str) -> None
     )
     client.planned_until = None
     for appointment in upcoming_appointments(session, client.id, now):
-        appointment.revision += 1
         plan_appointment(session, appointment, now)
+
+
+def _withdrawn_key() -> ColumnElement[str]:
+    """A withdrawn row's dedupe key, set aside so the same purpose can be queued again."""
+    return Message.dedupe_key + ":withdrawn:" + cast(Message.id, String)
 
 
 # -- appointments -----------------------------------------------------------------
@@ -400,89 +406,154 @@ def upcoming_appointments(
 
 
 def plan_appointment(session: Session, appointment: Appointment, now: datetime) -> int:
-    """Queue the notices an appointment gets at the client's level; return how many."""
+    """Queue the notices an appointment gets at the client's level; return how many were
+    planned (a notice already sent or queued for this time is not queued again)."""
     client = session.get(Client, appointment.client_id)
     assert client is not None
     overrides = overrides_for(session, [client.id]).get(client.id, {})
     zone = ZoneInfo(client.timezone)
     schedule = schedule_for(client, overrides, agenda.local_date(now, zone))
-    slot = agenda.AppointmentSlot(appointment.id, appointment.revision, appointment.starts_at)
+    slot = agenda.AppointmentSlot(appointment.id, appointment.starts_at)
     notices = agenda.plan_notices(schedule, slot, now)
+    # A notice withdrawn by any path (an opt-out, a pause, staff stopping texts) went to
+    # nobody: it must not hold the key of the notice planned now.
+    session.execute(
+        update(Message)
+        .where(
+            Message.appointment_id == appointment.id,
+            Message.status == Status.CANCELLED,
+            Message.kind.in_(NOTICE_KINDS),
+            Message.dedupe_key.not_like("%:withdrawn:%"),
+        )
+        .values(dedupe_key=_withdrawn_key())
+        .execution_options(synchronize_session=False)
+    )
     enqueue_many(session, [_queued(now, n, client.id, appointment.id) for n in notices])
     return len(notices)
 
 
 def withdraw_notices(session: Session, appointment: Appointment, now: datetime, reason: str) -> int:
-    """Cancel an appointment's notices that have not gone out; return how many."""
+    """Cancel an appointment's texts that tell its time and have not gone out (notices,
+    a moved text); return how many. Their keys are freed: should the appointment come
+    back to that time before anything was sent, its notices are planned again."""
     return (
         session.execute(
             update(Message)
             .where(
                 Message.appointment_id == appointment.id,
                 Message.status == Status.PENDING,
-                Message.kind.in_(["appt_day_before", "appt_same_day", "appt_2h"]),
+                Message.kind.in_(TELLING_KINDS),
             )
-            .values(status=Status.CANCELLED, status_reason=reason, updated_at=now)
+            .values(
+                status=Status.CANCELLED,
+                status_reason=reason,
+                updated_at=now,
+                dedupe_key=_withdrawn_key(),
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0
     )
 
 
-def notice_already_sent(session: Session, appointment: Appointment) -> bool:
-    return (
-        session.scalar(
-            select(Message.id)
-            .where(
-                Message.appointment_id == appointment.id,
-                Message.kind.in_(["appt_day_before", "appt_same_day", "appt_2h"]),
-                Message.status.in_([Status.SENT, Status.DELIVERED, Status.UNDELIVERED]),
-            )
-            .limit(1)
+def told_time(session: Session, appointment: Appointment) -> str | None:
+    """The appointment time the client was last told (``agenda.announces``), "" when a
+    text told them a time no longer on record, None when nothing has told them yet.
+
+    A text being sent counts as told: better one text too many about a move than none.
+    """
+    told = session.execute(
+        select(Message.params)
+        .where(
+            Message.appointment_id == appointment.id,
+            Message.kind.in_(TELLING_KINDS),
+            Message.status.in_(TOLD),
         )
-        is not None
-    )
+        .order_by(func.coalesce(Message.sent_at, Message.updated_at).desc(), Message.id.desc())
+        .limit(1)
+    ).first()
+    if told is None:
+        return None
+    return str((told.params or {}).get("starts_at", ""))
+
+
+def still_announced(row: Message, appointment: Appointment) -> bool:
+    """Whether ``row`` (a notice or moved text about ``appointment``) still tells its
+    time: not cancelled since, not moved since (rows from before times were recorded
+    on them are taken at their word)."""
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return False
+    announced = (row.params or {}).get("starts_at")
+    return announced is None or announced == agenda.announces(appointment.starts_at)
 
 
 def reschedule_appointment(
     session: Session, appointment: Appointment, starts_at: datetime, now: datetime
-) -> None:
-    """Move an appointment: old notices withdrawn, new ones planned for the new time."""
+) -> bool:
+    """Move an appointment: unsent texts about the old time withdrawn, notices planned for
+    the new one, and one "moved" text if the client had been told another time.
+
+    Returns whether a moved text was queued. Moving again before it went withdraws it
+    too, so the client hears of the latest time once, and of nothing if the time is
+    back to the one they were told.
+    """
+    told = told_time(session, appointment)
     withdraw_notices(session, appointment, now, "appointment moved")
     appointment.starts_at = starts_at
     appointment.revision += 1
     appointment.status = AppointmentStatus.SCHEDULED
     appointment.updated_at = now
     session.flush()
+    texted = told is not None and told != agenda.announces(starts_at)
+    if texted:
+        # One moved text per move (the revision counts moves), never one per re-plan;
+        # queued before the new notices, so it goes first when both are due at once.
+        key = f"appt:{appointment.id}:r{appointment.revision}:moved"
+        _tell(session, appointment, "appt_moved", key, now)
     plan_appointment(session, appointment, now)
+    return texted
 
 
 def cancel_appointment(session: Session, appointment: Appointment, now: datetime) -> bool:
-    """Cancel: unsent notices withdrawn; a cancellation text if a notice already went out.
-
-    Returns whether a cancellation text was queued.
-    """
+    """Cancel: unsent notices withdrawn; a cancellation text if the client had been told
+    of it (a notice or a moved text went out). Returns whether one was queued."""
+    told = told_time(session, appointment)
     withdraw_notices(session, appointment, now, "appointment cancelled")
     appointment.status = AppointmentStatus.CANCELLED
     appointment.updated_at = now
-    if not notice_already_sent(session, appointment):
+    if told is None:
         return False
+    _tell(session, appointment, "appt_cancelled", f"appt:{appointment.id}:cancelled", now)
+    return True
+
+
+def _tell(
+    session: Session, appointment: Appointment, kind: str, dedupe_key: str, now: datetime
+) -> None:
+    """Queue a text telling the client what became of ``appointment``, at the first
+    moment of their texting window, until the appointment would have begun."""
+    client = session.get(Client, appointment.client_id)
+    assert client is not None
+    zone = ZoneInfo(client.timezone)
+    send = next_allowed(now, zone, client.send_window_start, client.send_window_end)
     enqueue_many(
         session,
         [
             outbox_row(
                 now,
-                kind="appt_cancelled",
-                dedupe_key=f"appt:{appointment.id}:cancelled",
+                kind=kind,
+                dedupe_key=dedupe_key,
                 client_id=appointment.client_id,
                 appointment_id=appointment.id,
-                send_after=now,
+                send_after=send,
                 expires_at=appointment.starts_at,
-                params={"appointment_id": appointment.id},
+                params={
+                    "appointment_id": appointment.id,
+                    "starts_at": agenda.announces(appointment.starts_at),
+                },
             )
         ],
     )
-    return True
 
 
 # -- what a text says, decided when it is sent ----------------------------------------
@@ -498,6 +569,8 @@ def resolve_params(session: Session, row: Message, client: Client) -> dict[str, 
         appointment = session.get(Appointment, row.appointment_id)
         if appointment is None:
             return None
+        if row.kind in TELLING_KINDS and not still_announced(row, appointment):
+            return None  # moved or cancelled since: the text about that says what is new
         if row.kind != "appt_cancelled" and appointment.status == AppointmentStatus.CANCELLED:
             return None
         return {

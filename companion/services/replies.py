@@ -52,7 +52,7 @@ from companion.services.escalations import (
     open_escalation,
     staff_reply,
 )
-from companion.services.planning import latest_plan
+from companion.services.planning import latest_plan, still_announced
 
 # The crisis reply for each acute signal (DOMAIN.md, "Replies that need a person now").
 CRISIS_REPLY = {
@@ -269,7 +269,12 @@ def _answer_question(
         assert check_in is not None
         return _answer(session, check_in, message, now)
     appointment = session.get(Appointment, question.appointment_id)
-    assert appointment is not None
+    asked = session.get(Message, question.message_id)
+    assert appointment is not None and asked is not None
+    # The reply answers the notice it follows, about the time that notice gave: moved or
+    # cancelled since, it confirms nothing (a person looks at it).
+    if not still_announced(asked, appointment):
+        return _stale_appointment_reply(session, appointment, message, now)
     confirm = conversation.appointment_answer(message.body or "", client.language)
     return _appointment_reply(session, appointment, message, bool(confirm), now)
 
@@ -394,6 +399,30 @@ def _appointment_reply(
         subject=appointment,
     )
     return Outcome([(kind, {"appointment_id": appointment.id})], "appointment")
+
+
+def _stale_appointment_reply(
+    session: Session, appointment: Appointment, message: Message, now: datetime
+) -> Outcome:
+    """C or R to a notice whose appointment has since moved or been cancelled: kept,
+    and a task for the provider, who knows what the client meant."""
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    session.add(
+        Task(
+            client_id=appointment.client_id,
+            kind="stale_appointment_reply",
+            status=TaskStatus.OPEN,
+            message_id=message.id,
+            appointment_id=appointment.id,
+            note=(
+                "A reply to a notice about an appointment since cancelled"
+                if cancelled
+                else "A reply to a notice about an appointment since moved"
+            ),
+            created_at=now,
+        )
+    )
+    return Outcome([("received", {})], "none")
 
 
 def _acute_answer(check_in: CheckIn) -> list[Acute]:

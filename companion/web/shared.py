@@ -118,6 +118,7 @@ TEXT_LABELS = {
     "appt_day_before": L_("Day before"),
     "appt_same_day": L_("Same day"),
     "appt_2h": L_("2 hours before"),
+    "appt_moved": L_("Moved (new time)"),
     "appt_cancelled": L_("Cancellation"),
     "appt_confirmed": L_("Confirmation (reply)"),
     "appt_reschedule": L_("Reschedule answer (reply)"),
@@ -127,6 +128,7 @@ TASK_LABELS = {
     "unmatched_reply": L_("Reply with no open question"),
     "call_back": L_("Call-back asked for by text"),
     "shared_number": L_("Text from a number two clients share"),
+    "stale_appointment_reply": L_("Reply about an appointment since moved or cancelled"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 

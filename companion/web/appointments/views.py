@@ -104,7 +104,8 @@ def appointments(client_id: int) -> Response | tuple[str, int]:
 @bp.route("/clients/<int:client_id>/appointments/<int:appointment_id>", methods=["GET", "POST"])
 @requires(Action.MANAGE_APPOINTMENTS)
 def edit_appointment(client_id: int, appointment_id: int) -> Response | tuple[str, int]:
-    """Change an upcoming appointment. A new time withdraws unsent notices and plans new ones."""
+    """Change an upcoming appointment. A new time withdraws unsent notices, plans new ones
+    and, if the client had been told the old time, texts them the new one."""
     client = client_or_403(client_id)
     appointment = _appointment_or_404(client, appointment_id)
     now = clock.now()
@@ -147,7 +148,12 @@ def edit_appointment(client_id: int, appointment_id: int) -> Response | tuple[st
             before=localtime(changed.before, client.timezone),
             after=localtime(starts, client.timezone),
             notices=notices_words(changed.queued),
-        ) + texts_off_note(client)
+        )
+        if changed.moved_text:
+            message += " " + _(
+                "The client had been told the old time, so a text with the new time was queued."
+            )
+        message += texts_off_note(client)
     flash(message, "info")
     return back
 

@@ -76,6 +76,7 @@ APPOINTMENT_KINDS = (
     "appt_day_before",
     "appt_same_day",
     "appt_2h",
+    "appt_moved",
     "appt_cancelled",
     "appt_confirmed",
     "appt_reschedule",

@@ -50,6 +50,7 @@ MESSAGE_KINDS = {
     "appt_day_before": L_("Appointment notice, the day before"),
     "appt_same_day": L_("Appointment notice, the same day"),
     "appt_2h": L_("Appointment notice, 2 hours before"),
+    "appt_moved": L_("Appointment moved (new time)"),
     "appt_cancelled": L_("Appointment cancellation"),
     "appt_confirmed": L_("Appointment confirmed (answer to C)"),
     "appt_reschedule": L_("Reschedule request noted (answer to R)"),
