@@ -238,12 +238,27 @@ def _apply(
         # rule: a text cannot tell them apart in a few words. Staff decide.
         _task(session, client, message, "A reply that could answer two open questions", now)
         return Outcome([("received", {})])
+    if decision.binding == Binding.LATE and question is not None:
+        stale = _stale_notice(session, question)
+        if stale is not None:  # the appointment moved or was cancelled since the notice
+            return _stale_appointment_reply(session, stale, message, now)
     note = {
         Binding.LATE: "A late reply: its question had already closed",
         Binding.UNBOUND: "A reply with no open question",
     }[decision.binding]
     _task(session, client, message, note, now)
     return Outcome([("received", {})])
+
+
+def _stale_notice(session: Session, question: Asked) -> Appointment | None:
+    """The appointment a notice asked about, if it has moved or been cancelled since."""
+    if question.purpose != Purpose.APPOINTMENT:
+        return None
+    appointment = session.get(Appointment, question.appointment_id)
+    asked = session.get(Message, question.message_id)
+    if appointment is None or asked is None or still_announced(asked, appointment):
+        return None
+    return appointment
 
 
 def _task(session: Session, client: Client, message: Message, note: str, now: datetime) -> None:
@@ -268,13 +283,13 @@ def _answer_question(
         check_in = session.get(CheckIn, question.check_in_id)
         assert check_in is not None
         return _answer(session, check_in, message, now)
-    appointment = session.get(Appointment, question.appointment_id)
-    asked = session.get(Message, question.message_id)
-    assert appointment is not None and asked is not None
     # The reply answers the notice it follows, about the time that notice gave: moved or
     # cancelled since, it confirms nothing (a person looks at it).
-    if not still_announced(asked, appointment):
-        return _stale_appointment_reply(session, appointment, message, now)
+    stale = _stale_notice(session, question)
+    if stale is not None:
+        return _stale_appointment_reply(session, stale, message, now)
+    appointment = session.get(Appointment, question.appointment_id)
+    assert appointment is not None
     confirm = conversation.appointment_answer(message.body or "", client.language)
     return _appointment_reply(session, appointment, message, bool(confirm), now)
 
