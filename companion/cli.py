@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import secrets
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -285,7 +286,7 @@ def simulate_command(  # noqa: PLR0913 - one option each
     import logging
     import tempfile
 
-    from sqlalchemy import create_engine, func
+    from sqlalchemy import create_engine, event, func
     from sqlalchemy.orm import Session
 
     from companion.models.base import Base
@@ -314,6 +315,13 @@ def simulate_command(  # noqa: PLR0913 - one option each
     with tempfile.TemporaryDirectory(prefix="companion-simulate-") as folder:
         # Never the app's database: a throwaway one unless another empty one is named.
         engine = create_engine(database or f"sqlite:///{folder}/simulate.db")
+        if database is None:
+            # A throwaway file: nothing to keep safe from a crash, so no waiting on the disk.
+            @event.listens_for(engine, "connect")
+            def _unsynced(connection: Any, _record: Any) -> None:
+                connection.execute("PRAGMA synchronous=OFF")
+                connection.execute("PRAGMA journal_mode=MEMORY")
+
         try:
             Base.metadata.create_all(engine)
             with Session(engine) as session:
