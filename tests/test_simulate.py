@@ -27,7 +27,11 @@ from factories import (
 )
 from helpers import MONDAY_9AM, base_env
 
-SMALL = ["simulate", "--clients", "4", "--days", "2", "--start", "2026-12-14", "--seed", "3"]
+SMALL = ["simulate", "--clients", "4", "--days", "2", "--start", "2026-12-14", "--step", "20"]
+SMALL += ["--seed", "3"]
+# The command simulates in its own throwaway SQLite file whatever the app's database: once is
+# enough. The service and the invariants run on both kinds (below).
+COMMAND_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def run(app, *args: str):
@@ -37,6 +41,7 @@ def run(app, *args: str):
 # -- the command ------------------------------------------------------------------------------
 
 
+@COMMAND_ONLY
 def test_simulate_prints_each_day_and_a_summary(app):
     result = run(app, *SMALL)
     out = result.output
@@ -56,20 +61,24 @@ def test_simulate_prints_each_day_and_a_summary(app):
     assert result.exit_code == (1 if listed else 0), out
 
 
+@COMMAND_ONLY
 def test_the_same_seed_gives_the_same_days_and_another_seed_others(app):
-    first, again = run(app, *SMALL), run(app, *SMALL)
+    day = ["simulate", "--clients", "3", "--days", "1", "--start", "2026-12-14", "--step", "30"]
+    first, again = run(app, *day, "--seed", "3"), run(app, *day, "--seed", "3")
     assert first.output == again.output
-    other = run(app, *SMALL[:-1], "4")
+    other = run(app, *day, "--seed", "4")
     assert other.output.splitlines()[1:] != first.output.splitlines()[1:]
 
 
+@COMMAND_ONLY
 def test_without_a_start_it_simulates_from_today_on_the_development_clock(app, clock):
-    result = run(app, "simulate", "--clients", "1", "--days", "1")
-    assert "for 1 day(s) from 2026-11-23" in result.output  # the clock's Monday
+    one_day = ["simulate", "--clients", "1", "--days", "1", "--step", "60"]
+    assert "for 1 day(s) from 2026-11-23" in run(app, *one_day).output  # the clock's Monday
     clock.advance(timedelta(days=3))
-    assert "from 2026-11-26" in run(app, "simulate", "--clients", "1", "--days", "1").output
+    assert "from 2026-11-26" in run(app, *one_day).output
 
 
+@COMMAND_ONLY
 def test_simulate_is_refused_in_production(app):
     prod = create_app(base_env(app.config["SQLALCHEMY_DATABASE_URI"], COMPANION_ENV="production"))
     with prod.app_context():
@@ -78,6 +87,7 @@ def test_simulate_is_refused_in_production(app):
     assert "simulate is refused in production" in result.output
 
 
+@COMMAND_ONLY
 def test_simulate_never_writes_into_a_database_that_holds_clients(app):
     ClientFactory()
     before = db.session.scalar(db.select(db.func.count()).select_from(invariants.Client))
@@ -88,6 +98,7 @@ def test_simulate_never_writes_into_a_database_that_holds_clients(app):
     assert db.session.scalar(db.select(db.func.count()).select_from(invariants.Client)) == before
 
 
+@COMMAND_ONLY
 def test_bad_options_are_refused_with_an_example(app):
     assert "I=1,II=3" in run(app, *SMALL, "--risk-mix", "high=1").output
     assert "2026-12-14" in run(app, "simulate", "--start", "next monday").output
@@ -97,18 +108,26 @@ def test_bad_options_are_refused_with_an_example(app):
 def test_a_simulation_runs_on_this_database(app):
     """The service on the test's own database (SQLite and PostgreSQL): replies are
     answered, alerts counted, and every invariant runs on what was stored."""
-    options = Options(start=date(2026, 12, 14), days=2, clients=6, seed=2, answer_rate=0.9)
+    options = Options(
+        start=date(2026, 12, 14),
+        days=2,
+        clients=4,
+        seed=2,
+        answer_rate=0.9,
+        step=timedelta(minutes=30),
+    )
     report = simulate(db.session, settings_of(app).tick(), options)
     assert len(report.days) == 2
     assert sum(d.replies for d in report.days) > 0
     assert sum(d.answered for d in report.days) > 0
-    assert sum(d.texts["welcome"] for d in report.days) == 6
+    assert sum(d.texts["welcome"] for d in report.days) == 4
     found = invariants.check_all(db.session)
     assert {v.key for v in found} == {v.key for v in report.violations}
     assert lines(report)[-1]
 
 
 @pytest.mark.slow
+@COMMAND_ONLY
 def test_fifty_clients_for_a_week(app):
     result = run(app, "simulate", "--clients", "50", "--days", "7", "--start", "2026-12-14")
     assert "day 2026-12-20 (Sun)" in result.output
