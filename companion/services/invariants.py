@@ -16,6 +16,7 @@ weeks. They are written against today's data model; where a later change stores 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -224,40 +225,66 @@ def replies_bound_once(session: Session) -> list[Violation]:
         .join(Message, Message.id == CheckIn.answer_message_id)
         .order_by(CheckIn.id)
     ).all()
+    asked = asked_by_client(session)
     for check_in, reply in answered:
-        found.extend(_fits(session, check_in, reply))
+        found.extend(_fits(check_in, reply, asked.get(reply.client_id or 0, [])))
     return found
 
 
-def _fits(session: Session, check_in: CheckIn, reply: Message) -> list[Violation]:
+@dataclass(frozen=True)
+class _Asked:
+    """An asking text as the binding check needs it."""
+
+    sent_at: datetime
+    id: int
+    kind: str
+    check_in_id: int | None
+    appointment_id: int | None
+
+
+def asked_by_client(session: Session) -> dict[int, list[_Asked]]:
+    """Every asking text that reached a client, oldest first: one query for all replies."""
+    asked: dict[int, list[_Asked]] = defaultdict(list)
+    for client_id, *row in session.execute(
+        select(
+            Message.client_id,
+            Message.sent_at,
+            Message.id,
+            Message.kind,
+            Message.check_in_id,
+            Message.appointment_id,
+        )
+        .where(
+            Message.direction == Direction.OUTBOUND,
+            Message.kind.in_(ASKING_KINDS),
+            Message.status.in_(REACHED),
+            Message.sent_at.is_not(None),
+        )
+        .order_by(Message.sent_at, Message.id)
+    ):
+        asked[client_id].append(_Asked(*row))
+    return asked
+
+
+def _fits(check_in: CheckIn, reply: Message, asked: list[_Asked]) -> list[Violation]:
     at = reply.created_at
-    spec = TOPICS.get(check_in.topic)
     problems = []
-    if spec is not None:
+    if check_in.topic in TOPICS:
         parsed = parse_answer(reply.body or "", question_for(check_in.topic), _language(reply))
         if parsed.problem is not None:
             problems.append(f"does not read as an answer to {check_in.topic!r}")
     if not check_in.due_at <= at < check_in.closes_at:
         problems.append("arrived while the check-in was not open")
-    last = session.scalars(
-        select(Message)
-        .where(
-            Message.client_id == reply.client_id,
-            Message.direction == Direction.OUTBOUND,
-            Message.kind.in_(ASKING_KINDS),
-            Message.status.in_(REACHED),
-            Message.sent_at <= at,
-        )
-        .order_by(Message.sent_at.desc(), Message.id.desc())
-        .limit(1)
-    ).first()
+    # The last question asked at or before the reply.
+    before = bisect_right([a.sent_at for a in asked], at)
+    last = asked[before - 1] if before else None
     if last is not None and last.check_in_id != check_in.id:
-        asked = (
+        what = (
             f"check-in #{last.check_in_id}"
             if last.check_in_id is not None
             else f"{last.kind} of appointment #{last.appointment_id}"
         )
-        problems.append(f"the last question asked was {asked}")
+        problems.append(f"the last question asked was {what}")
     return [
         Violation(
             "replies_bound_once",

@@ -289,11 +289,11 @@ def simulate(
                 )
                 # The webhook's fast lane: the answer goes at once.
                 ticking.send_now(session, ids, reply.at, settings.dispatch, transport)
-                _react(session, caseload, phones, reply.at, reply.at)
+                _read_texts(session, caseload, phones, reply.at)
             if t <= edit_at < t + options.step:
                 _edit(session, rng, options, staff, phones, settings, t)
             ticking.tick(session, t, settings, transport)
-            _react(session, caseload, phones, t, t)
+            _read_texts(session, caseload, phones, t)
             t += options.step
         now = t
         report.days.append(_day(session, day_start.date(), day_start, day_end))
@@ -398,18 +398,18 @@ def _plan(n: int) -> dict[str, Any]:
 # -- what happens during a day -----------------------------------------------------------------
 
 
-def _react(
-    session: Session, caseload: _Caseload, phones: dict[int, str], since: datetime, until: datetime
+def _read_texts(
+    session: Session, caseload: _Caseload, phones: dict[int, str], at: datetime
 ) -> None:
-    """The clients read the texts sent from ``since`` to ``until`` and decide what to do."""
+    """The clients read the texts sent at ``at`` (a pass, or the answer to a reply) and
+    decide what to do."""
     sent = session.scalars(
         select(Message)
         .where(
             Message.direction == Direction.OUTBOUND,
             Message.client_id.is_not(None),
             Message.status.in_(REACHED),
-            Message.sent_at >= since,
-            Message.sent_at <= until,
+            Message.sent_at == at,
         )
         .order_by(Message.sent_at, Message.id)
     ).all()
