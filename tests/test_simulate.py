@@ -226,7 +226,7 @@ def test_a_reply_taken_for_an_older_question_is_caught(app):
     _answered(check_in, _reply(client, "yes"), "yes")
     found = invariants.replies_bound_once(db.session)
     assert len(found) == 1
-    assert "the last question asked was appt_day_before" in found[0].description
+    assert "could answer appt_day_before of appointment" in found[0].description
 
 
 def test_a_reply_that_does_not_answer_the_question_is_caught(app):

@@ -16,7 +16,6 @@ weeks. They are written against today's data model; where a later change stores 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -204,10 +203,10 @@ def replies_bound_once(session: Session) -> list[Violation]:
 
     - at most one binding per inbound text (``bindings``);
     - a reply recorded as a check-in's answer must read as an answer to that check-in's
-      question (``parse_answer`` finds no problem), arrive while it was open, and the
-      last question asked before it (an asking text) must be that check-in's: a reply
-      that follows a newer question (an appointment notice, a newer check-in) may be
-      meant for that one and must not be taken as this answer.
+      question (``parse_answer`` finds no problem), arrive while it was open, after the
+      check-in was asked, and no other question (an appointment notice, another
+      check-in) may have been asked between the check-in's first text and the reply:
+      the reply could be meant for that one, so it is not this check-in's alone.
     """
     found = []
     for message_id, bound in sorted(bindings(session).items()):
@@ -275,16 +274,21 @@ def _fits(check_in: CheckIn, reply: Message, asked: list[_Asked]) -> list[Violat
             problems.append(f"does not read as an answer to {check_in.topic!r}")
     if not check_in.due_at <= at < check_in.closes_at:
         problems.append("arrived while the check-in was not open")
-    # The last question asked at or before the reply.
-    before = bisect_right([a.sent_at for a in asked], at)
-    last = asked[before - 1] if before else None
-    if last is not None and last.check_in_id != check_in.id:
-        what = (
-            f"check-in #{last.check_in_id}"
-            if last.check_in_id is not None
-            else f"{last.kind} of appointment #{last.appointment_id}"
-        )
-        problems.append(f"the last question asked was {what}")
+    # Other questions asked between this check-in's first text and the reply: the reply
+    # could answer those too (several asked in one pass count), so it is not this one's alone.
+    own = [a for a in asked if a.check_in_id == check_in.id and a.sent_at <= at]
+    if not own:
+        problems.append("its question was never asked before it")
+    else:
+        since = own[0].sent_at
+        others = [a for a in asked if since <= a.sent_at <= at and a.check_in_id != check_in.id]
+        for other in others[:1]:
+            what = (
+                f"check-in #{other.check_in_id}"
+                if other.check_in_id is not None
+                else f"{other.kind} of appointment #{other.appointment_id}"
+            )
+            problems.append(f"could answer {what}, asked since")
     return [
         Violation(
             "replies_bound_once",
