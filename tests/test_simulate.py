@@ -282,3 +282,16 @@ def test_options_are_read_from_what_a_text_offers():
     assert invariants.offered_options("Reply 0 (none) to 10 (a lot).") == {"0", "10"}
     assert invariants.offered_options("Send YES or NO.") == {"YES", "NO"}
     assert invariants.offered_options("Hi %(name)s, this is %(team)s.") == set()
+
+
+def test_a_reply_after_two_questions_asked_at_once_is_not_one_questions_alone(app):
+    client = ClientFactory()
+    stress = CheckInFactory(client=client, topic="stress")
+    urges = CheckInFactory(client=client, topic="urges")
+    for check_in in (stress, urges):  # one pass asked both
+        MessageFactory(client=client, kind="checkin_prompt", check_in_id=check_in.id)
+    _answered(stress, _reply(client, "3"), "3")
+    found = invariants.replies_bound_once(db.session)
+    assert [v.description.split(" but it ")[1] for v in found] == [
+        f"could answer check-in #{urges.id}, asked since"
+    ]
