@@ -23,7 +23,7 @@ import random
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -263,8 +263,7 @@ def simulate(
         settings, dispatch=replace(settings.dispatch, concurrency=1), mail=None, retention=None
     )
     hooks = replies.hooks(settings.escalation)
-    first = datetime.combine(options.start, time(0), REPORT_ZONE)
-    now = datetime.combine(options.start, time(9), REPORT_ZONE)  # staff enrol at nine
+    now = _local(options.start, time(9))  # staff enrol at nine
     staff = _enrol_staff(session, options.clients, now)
     phones = _enrol_clients(session, rng, options, staff, now)
     caseload = _Caseload(rng, options)
@@ -272,9 +271,10 @@ def simulate(
     seen: set[tuple[str, tuple[int, ...], str]] = set()
 
     for number in range(options.days):
-        day_start = first + timedelta(days=number)
-        day_end = first + timedelta(days=number + 1)
-        edit_at = day_start + timedelta(hours=11)
+        day = options.start + timedelta(days=number)
+        # In UTC: steps stay ten minutes apart across a change to or from daylight time.
+        day_start, day_end = _local(day, time(0)), _local(day + timedelta(days=1), time(0))
+        edit_at = _local(day, time(11))
         t = max(now, day_start)
         while t < day_end:
             for reply in caseload.due(t):
@@ -296,13 +296,18 @@ def simulate(
             _read_texts(session, caseload, phones, t)
             t += options.step
         now = t
-        report.days.append(_day(session, day_start.date(), day_start, day_end))
+        report.days.append(_day(session, day, day_start, day_end))
         for violation in check_all(session):
             if violation.key not in seen:
                 seen.add(violation.key)
                 report.violations.append(violation)
                 report.days[-1].violations[violation.invariant] += 1
     return report
+
+
+def _local(day: date, at: time) -> datetime:
+    """``at`` on ``day`` in ``REPORT_ZONE``, as an instant in UTC."""
+    return datetime.combine(day, at, REPORT_ZONE).astimezone(UTC)
 
 
 # -- enrolment ------------------------------------------------------------------------------
