@@ -1,11 +1,12 @@
 """Commands under ``flask --app companion``: create-user, seed-demo, worker, tick, clock,
-erase-client."""
+erase-client, simulate."""
 
 from __future__ import annotations
 
 import getpass
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from companion.care.phones import to_e164
 from companion.clock import app_clock, parse_duration, read_offset
 from companion.extensions import db
-from companion.models import Client, Role, StaffUser
+from companion.models import Client, RiskLevel, Role, StaffUser
 from companion.runtime import tick
 
 
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tick_command)
     app.cli.add_command(clock_group)
     app.cli.add_command(erase_client_command)
+    app.cli.add_command(simulate_command)
 
 
 @click.command("create-user")
@@ -217,3 +219,145 @@ def clock_reset() -> None:
     app_clock(current_app).reset()  # type: ignore[attr-defined]
     db.session.commit()
     _show()
+
+
+# -- the caseload simulation -------------------------------------------------------------------
+
+
+@click.command("simulate")
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
+@click.option("--clients", type=click.IntRange(1, 800), default=200, show_default=True)
+@click.option(
+    "--answer-rate",
+    type=click.FloatRange(0, 1),
+    default=0.75,
+    show_default=True,
+    help="Chance that a check-in question gets an answer.",
+)
+@click.option(
+    "--late-rate",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="Chance that an answer comes after its check-in closed.",
+)
+@click.option(
+    "--edit-rate",
+    type=click.FloatRange(0, 1),
+    default=0.02,
+    show_default=True,
+    help="Chance per client and day that staff change the risk level or move an appointment.",
+)
+@click.option(
+    "--risk-mix", default=None, help="Weights of the risk levels, e.g. I=1,II=3,III=3,IVa=2,IVb=1."
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--step",
+    "step_minutes",
+    type=click.IntRange(1, 60),
+    default=10,
+    show_default=True,
+    help="Minutes of simulated time between worker passes.",
+)
+@click.option(
+    "--start", default=None, help="First day (YYYY-MM-DD); default today on the development clock."
+)
+@click.option(
+    "--database",
+    default=None,
+    help="An empty database to simulate in (default: a throwaway SQLite file).",
+)
+def simulate_command(  # noqa: PLR0913 - one option each
+    days: int,
+    clients: int,
+    answer_rate: float,
+    late_rate: float,
+    edit_rate: float,
+    risk_mix: str | None,
+    seed: int,
+    step_minutes: int,
+    start: str | None,
+    database: str | None,
+) -> None:
+    """Live DAYS days of a synthetic caseload through the real planning, dispatch and
+    webhook paths, and print per day the texts, answers, alerts and invariant violations
+    (refused in production; exits 1 if an invariant is violated)."""
+    import logging
+    import tempfile
+
+    from sqlalchemy import create_engine, event, func
+    from sqlalchemy.orm import Session
+
+    from companion.models.base import Base
+    from companion.runtime import settings
+    from companion.services.simulation import REPORT_ZONE, Options, lines, simulate
+
+    if current_app.config["COMPANION_ENV"] == "production":
+        raise click.ClickException(
+            "simulate is refused in production: it is for development and testing only"
+        )
+    # Not read from the clock when given: the app's own database need not exist then.
+    first = _start_day(start) if start else now().astimezone(REPORT_ZONE).date()
+    options = Options(
+        start=first,
+        days=days,
+        clients=clients,
+        answer_rate=answer_rate,
+        late_rate=late_rate,
+        edit_rate=edit_rate,
+        seed=seed,
+        step=timedelta(minutes=step_minutes),
+        **({"risk_mix": _risk_mix(risk_mix)} if risk_mix else {}),
+    )
+    # Thousands of texts and alerts: the table says what happened, not a log line each.
+    logging.getLogger("companion").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="companion-simulate-") as folder:
+        # Never the app's database: a throwaway one unless another empty one is named.
+        engine = create_engine(database or f"sqlite:///{folder}/simulate.db")
+        if database is None:
+            # A throwaway file: nothing to keep safe from a crash, so no waiting on the disk.
+            @event.listens_for(engine, "connect")
+            def _unsynced(connection: Any, _record: Any) -> None:
+                connection.execute("PRAGMA synchronous=OFF")
+                connection.execute("PRAGMA journal_mode=MEMORY")
+
+        try:
+            Base.metadata.create_all(engine)
+            with Session(engine) as session:
+                if session.scalar(select(func.count()).select_from(Client)):
+                    raise click.ClickException(
+                        "that database already holds clients: simulate only into an empty one"
+                    )
+                report = simulate(
+                    session, settings().tick(), options, current_app.config["DEFAULT_REGION"]
+                )
+        finally:
+            engine.dispose()
+    for line in lines(report):
+        click.echo(line)
+    if report.violated:
+        raise SystemExit(1)
+
+
+def _start_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date such as 2026-12-14") from None
+
+
+def _risk_mix(value: str) -> dict[RiskLevel, float]:
+    """``I=1,II=3,...`` as weights by risk level."""
+    mix: dict[RiskLevel, float] = {}
+    try:
+        for part in value.split(","):
+            name, _, weight = part.partition("=")
+            mix[RiskLevel(name.strip())] = float(weight)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: give weights such as I=1,II=3,III=3,IVa=2,IVb=1"
+        ) from None
+    if not any(w > 0 for w in mix.values()) or any(w < 0 for w in mix.values()):
+        raise click.BadParameter("the weights must be positive")
+    return mix
