@@ -271,10 +271,17 @@ def test_an_offered_option_without_an_action_is_caught():
     )
 
 
-def test_today_only_the_stuck_question_offers_options_nothing_handles(app):
-    found = invariants.every_option_has_an_action(db.session)
-    assert found, "issue 13 item 5 fixed? then this test and OFFERS say so"
-    assert all(v.description.startswith("question:stuck offers") for v in found)
+def test_every_option_offered_today_has_an_action_and_a_missing_one_is_caught(app):
+    assert invariants.every_option_has_an_action(db.session) == []
+    # "2 for a call" with nothing behind it (as before issue 13): caught.
+    offers = [
+        o if (o.where, o.option) != ("question:stuck", "2") else replace(o, handler=None)
+        for o in invariants.OFFERS
+    ]
+    found = invariants.every_option_has_an_action(db.session, offers)
+    assert [v.description for v in found] == [
+        "question:stuck offers '2' (a call from the team) but nothing does it"
+    ]
 
 
 def test_options_are_read_from_what_a_text_offers():

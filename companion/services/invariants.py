@@ -38,7 +38,7 @@ from companion.models import (
     Status,
     Task,
 )
-from companion.services.replies import question_for
+from companion.services.conversation import question_for
 
 
 @dataclass(frozen=True)
@@ -182,19 +182,40 @@ def no_text_in_quiet_hours(session: Session) -> list[Violation]:
 def bindings(session: Session) -> dict[int, list[tuple[str, int]]]:
     """Which questions each inbound text was bound to: message id -> [(what, id)].
 
-    Today a binding is a check-in's ``answer_message_id`` (an answer) or a task's
-    ``message_id`` (a reply kept for staff: unmatched, or a reschedule request). When
-    replies carry their own binding column, read it here.
+    A reply names the question it answers (``Message.in_reply_to_id``, with ``binding``
+    bound, late, unbound or ambiguous: docs/conversation.md); a check-in's
+    ``answer_message_id`` records an answer. A reply recorded against two different
+    questions, answering a check-in other than the question it was bound to, or both an
+    answer and a task for a reply that answered nothing, is bound twice. (A late or unbound
+    reply becomes a task by design: that alone is one binding.)
     """
     bound: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    asked_check_in = dict(
+        session.execute(
+            select(Message.id, Message.check_in_id).where(Message.check_in_id.is_not(None))
+        ).all()
+    )
+    for message_id, question_id in session.execute(
+        select(Message.id, Message.in_reply_to_id).where(
+            Message.direction == Direction.INBOUND, Message.in_reply_to_id.is_not(None)
+        )
+    ):
+        bound[message_id].append(("question", question_id))
     for check_in_id, message_id in session.execute(
         select(CheckIn.id, CheckIn.answer_message_id).where(CheckIn.answer_message_id.is_not(None))
     ):
+        questions = bound.get(message_id, [])
+        if any(asked_check_in.get(q) == check_in_id for _, q in questions):
+            continue  # the answer to the check-in its question asked: one binding
         bound[message_id].append(("check_in", check_in_id))
-    for task_id, kind, message_id in session.execute(
-        select(Task.id, Task.kind, Task.message_id).where(Task.message_id.is_not(None))
+    # A reply kept for staff because it answered nothing must not also be an answer.
+    for task_id, message_id in session.execute(
+        select(Task.id, Task.message_id).where(
+            Task.kind == "unmatched_reply", Task.message_id.is_not(None)
+        )
     ):
-        bound[message_id].append((f"task:{kind}", task_id))
+        if any(what == "check_in" for what, _ in bound.get(message_id, [])):
+            bound[message_id].append(("task:unmatched_reply", task_id))
     return bound
 
 
@@ -400,10 +421,17 @@ OFFERS: tuple[Offer, ...] = (
             else (str(spec.low), str(spec.high))
         )
     ),
-    # "Reply 1 for tips or 2 if you want a call": today both are only recorded as an
-    # answer; no tips are sent and no call-back task is made (issue 13, item 5).
-    Offer("question:stuck", "1", "tips", None),
-    Offer("question:stuck", "2", "a call from the team", None),
+    # "Reply 1 for tips or 2 if you want a call" (care.conversation.OPTIONS): a line of
+    # the client's own plan at once, or a call-back task due in business hours.
+    Offer("question:stuck", "1", "tips", "companion.services.replies._option"),
+    Offer("question:stuck", "2", "a call from the team", "companion.services.replies._option"),
+    # "Reply 1 for the check-in question or 2 for the appointment": the earlier reply
+    # then counts for that one.
+    *(
+        Offer("clarify_which", option, "the earlier reply counts for that one",
+              "companion.services.replies._which")
+        for option in ("1", "2")
+    ),  # fmt: skip
 )
 
 # "Reply C to confirm or R ...", "Send YES or NO", "Reply 0 (none) to 10 ...": the
