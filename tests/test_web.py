@@ -205,6 +205,30 @@ def test_phone_simulator_shows_texts_and_replies_take_the_inbound_path(app, prov
     assert client.consent == Consent.OPTED_OUT
 
 
+def test_jump_to_the_next_planned_text_moves_the_clock_and_the_phone_shows_it(
+    app, clock, provider, make_client
+):
+    from datetime import timedelta
+
+    from factories import MessageFactory
+
+    client = make_client(display_name="Ana")
+    tomorrow = MONDAY_9AM + timedelta(days=1, hours=1)
+    MessageFactory(client=client, kind="welcome", status=Status.PENDING, send_after=tomorrow)
+    web = sign_in(app, provider)
+    page = web.get(f"/simulator/{client.id}").get_data(as_text=True)
+    assert "Next planned text" in page and "Hi Ana" not in page
+
+    response = web.post(f"/simulator/{client.id}/next", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert clock.now() == tomorrow  # a day on: the one who jumped is still signed in
+    assert response.status_code == 200 and "Hi Ana" in page
+    assert "No text is planned for this client." in page
+    # Nothing planned: the clock stays where it is.
+    web.post(f"/simulator/{client.id}/next")
+    assert clock.now() == tomorrow
+
+
 def test_phone_simulator_is_only_there_with_the_console_transport(twilio_app, provider):
     assert sign_in(twilio_app, provider).get("/simulator/").status_code == 404
 

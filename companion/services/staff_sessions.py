@@ -81,6 +81,17 @@ def check(
     return True
 
 
+def carry(session: Session, token: str | None, moved: timedelta) -> None:
+    """Move this session along with the development clock (the phone simulator's jump):
+    the person who moved the clock stays signed in; every other session ages as if the
+    time had passed. Never called in production, where the clock cannot move. Commits."""
+    row = session.get(StaffSession, _key(token)) if token else None
+    if row is not None and row.ended_at is None and moved > timedelta(0):
+        row.created_at += moved
+        row.last_seen_at += moved
+        session.commit()
+
+
 def end(session: Session, token: str | None, now: datetime, reason: str = SIGNED_OUT) -> None:
     """End the session of ``token`` (sign-out). Commits."""
     if not token:

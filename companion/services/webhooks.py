@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.messaging.dispatch import apply_provider_status
@@ -83,3 +83,15 @@ def phone_thread(session: Session, client_id: int) -> list[Message]:
         .order_by(Message.sent_at.is_(None), Message.created_at, Message.id)
     ).all()
     return sorted(thread, key=lambda m: (m.sent_at or m.created_at, m.id))
+
+
+def next_planned(session: Session, client_id: int, now: datetime) -> datetime | None:
+    """When the client's next planned text is due (the phone simulator's "jump"): the
+    earliest pending text to them, or None when nothing is planned."""
+    return session.scalar(
+        select(func.min(Message.send_after)).where(
+            Message.client_id == client_id,
+            Message.direction == Direction.OUTBOUND,
+            Message.status == Status.PENDING,
+        )
+    )

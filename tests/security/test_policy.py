@@ -101,6 +101,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "previews.send_test": CLINICAL,
     "simulator.index": CLINICAL,
     "simulator.phone": CLINICAL,
+    "simulator.jump": CLINICAL,  # moves the development clock to the next planned text
     # plan and schedule
     "plans.plan": CLINICAL,
     "plans.plan_version": CLINICAL,

@@ -10,3 +10,7 @@ from companion.web.language import L_, StaffForm
 
 class ReplyForm(StaffForm):
     body = TextAreaField(L_("Reply as the client"), validators=[Length(max=1600)])
+
+
+class JumpForm(StaffForm):
+    """"Jump to the next planned text": a button, with its CSRF token."""
