@@ -91,19 +91,21 @@ def purpose_of(message: Message) -> tuple[Any, ...] | None:
     own to repeat, so it is left out (None).
 
     - check-in prompt or reminder: the check-in and the kind;
-    - appointment notice: the appointment and the kind (issue 13: each notice of an
-      appointment reaches the client at most once, whatever is re-planned or edited);
+    - appointment notice: the appointment, the kind and the time it announces (issue 13:
+      each notice reaches the client at most once, whatever is re-planned or edited);
     - plan reminder: the client and the local day its key names;
     - anything else (the welcome): the client and the kind.
     """
     kind = message.kind
     spec = KINDS.get(kind)
-    if spec is not None and spec.reply:
-        return None
+    if (spec is not None and spec.reply) or (message.dedupe_key or "").startswith("reply:"):
+        return None  # an answer to the client's own text (a tip they asked for, too)
     if kind in ("checkin_prompt", "checkin_reminder") and message.check_in_id is not None:
         return ("check_in", message.check_in_id, kind)
     if kind in APPOINTMENT_NOTICES and message.appointment_id is not None:
-        return ("appointment", message.appointment_id, kind)
+        # A notice announces a time: after a move, the notice for the new time is another.
+        announced = (message.params or {}).get("starts_at")
+        return ("appointment", message.appointment_id, kind, announced)
     if kind == "plan_reminder":
         day = (message.dedupe_key or "").split(":")[2:3]
         return ("plan", message.client_id, tuple(day))
@@ -246,8 +248,13 @@ def replies_bound_once(session: Session) -> list[Violation]:
         .order_by(CheckIn.id)
     ).all()
     asked = asked_by_client(session)
+    for_staff = set(
+        session.scalars(select(Task.message_id).where(Task.message_id.is_not(None)))
+    )
     for check_in, reply in answered:
-        found.extend(_fits(check_in, reply, asked.get(reply.client_id or 0, [])))
+        found.extend(
+            _fits(check_in, reply, asked.get(reply.client_id or 0, []), reply.id in for_staff)
+        )
     return found
 
 
@@ -286,12 +293,16 @@ def asked_by_client(session: Session) -> dict[int, list[_Asked]]:
     return asked
 
 
-def _fits(check_in: CheckIn, reply: Message, asked: list[_Asked]) -> list[Violation]:
+def _fits(
+    check_in: CheckIn, reply: Message, asked: list[_Asked], read_by_staff: bool = False
+) -> list[Violation]:
     at = reply.created_at
     problems = []
     if check_in.topic in TOPICS:
         parsed = parse_answer(reply.body or "", question_for(check_in.topic), _language(reply))
-        if parsed.problem is not None:
+        # Words that could not be read even after asking once more are kept, with no value,
+        # for a person to read (a task): kept, not taken as an answer they are not.
+        if parsed.problem is not None and (check_in.answer_value is not None or not read_by_staff):
             problems.append(f"does not read as an answer to {check_in.topic!r}")
     if not check_in.due_at <= at < check_in.closes_at:
         problems.append("arrived while the check-in was not open")

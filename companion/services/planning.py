@@ -55,6 +55,8 @@ from companion.models import (
     PlanVersion,
     ScheduleOverride,
     Status,
+    Task,
+    TaskStatus,
 )
 from companion.services import audit
 
@@ -309,6 +311,33 @@ def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
         Client.consent == Consent.OPTED_IN,
     )
     due = and_(CheckIn.status == CheckInStatus.OPEN, CheckIn.closes_at <= now)
+    # The client answered, but in words that could not be read and the clarifying question
+    # went unanswered: answered (they did reply), its words kept, and a person reads them.
+    unread = session.execute(
+        update(CheckIn)
+        .where(due, CheckIn.answer_text.is_not(None))
+        .values(status=CheckInStatus.ANSWERED, answered_at=now)
+        .returning(CheckIn.id, CheckIn.client_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for check_in_id, client_id in unread:
+        asked = select(Message.id).where(Message.check_in_id == check_in_id)
+        reply = session.scalar(
+            select(Message.id)
+            .where(Message.direction == Direction.INBOUND, Message.in_reply_to_id.in_(asked))
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
+        )
+        session.add(
+            Task(
+                client_id=client_id,
+                kind="unread_answer",
+                status=TaskStatus.OPEN,
+                message_id=reply,
+                note="A check-in answer that could not be read; the client did not clarify",
+                created_at=now,
+            )
+        )
     missed = session.scalars(
         update(CheckIn)
         .where(due, prompt_reached, client_reachable)

@@ -250,6 +250,10 @@ def _apply(
     return Outcome([("received", {})])
 
 
+# The note on the task for a check-in answer kept as words because it could not be read.
+UNREAD = "A check-in answer that could not be read, even after asking once more"
+
+
 def _stale_notice(session: Session, question: Asked) -> Appointment | None:
     """The appointment a notice asked about, if it has moved or been cancelled since."""
     if question.purpose != Purpose.APPOINTMENT:
@@ -261,12 +265,20 @@ def _stale_notice(session: Session, question: Asked) -> Appointment | None:
     return appointment
 
 
-def _task(session: Session, client: Client, message: Message, note: str, now: datetime) -> None:
-    """A reply that answers nothing it can be recorded against: staff read it."""
+def _task(
+    session: Session,
+    client: Client,
+    message: Message,
+    note: str,
+    now: datetime,
+    kind: str = "unmatched_reply",
+) -> None:
+    """A reply that answers nothing it can be recorded against (or could not be read):
+    staff read it."""
     session.add(
         Task(
             client_id=client.id,
-            kind="unmatched_reply",
+            kind=kind,
             status=TaskStatus.OPEN,
             message_id=message.id,
             note=note,
@@ -323,8 +335,11 @@ def _answer(session: Session, check_in: CheckIn, message: Message, now: datetime
         message.body or "", question, message.client.language if message.client else "en"
     )
     if parsed.problem is None or check_in.clarified:
-        # Read, or already asked once to clarify: keep it (as free text if unreadable).
+        # Read, or already asked once to clarify: keep it (as free text if unreadable),
+        # and words nobody could read go to a person (nothing unclear is dropped).
         _close(session, check_in, message, parsed.value if parsed.problem is None else None, now)
+        if parsed.problem is not None:
+            _task(session, check_in.client, message, UNREAD, now, kind="unread_answer")
         replies = _option(session, check_in, message, now) or [("checkin_thanks", {})]
         return Outcome(replies, "check_in", _acute_answer(check_in), check_in)
     check_in.clarified = True

@@ -126,6 +126,7 @@ TEXT_LABELS = {
 TASK_LABELS = {
     "reschedule_request": L_("Reschedule request"),
     "unmatched_reply": L_("Reply with no open question"),
+    "unread_answer": L_("Check-in answer that could not be read"),
     "call_back": L_("Call-back asked for by text"),
     "shared_number": L_("Text from a number two clients share"),
     "stale_appointment_reply": L_("Reply about an appointment since moved or cancelled"),
