@@ -269,6 +269,31 @@ def test_an_acute_reply_to_a_check_in_is_an_answer_flagged_never_a_miss(
     assert [c.status for c in counted] == [CheckInStatus.ANSWERED]
 
 
+@pytest.mark.parametrize("clarifies", [False, True])
+def test_words_nobody_could_read_are_an_answer_kept_for_a_person_never_a_miss(
+    twilio_app, fake_twilio, make_client, clock, clarifies
+):
+    """Asked once more, then either more unreadable words or silence: the client did
+    reply, so the check-in is answered (adherence counts it), and staff get a task."""
+    client = make_client()
+    check_in = asked(client, "stress")  # a 1-10 rating
+    post_sms(twilio_app, fake_twilio, client.phone, "the thing with the car again")
+    db.session.expire_all()
+    assert check_in.status == CheckInStatus.OPEN and check_in.clarified
+    if clarifies:
+        post_sms(twilio_app, fake_twilio, client.phone, "same as before honestly")
+    close_check_ins(db.session, MONDAY_9AM + timedelta(hours=8))
+    db.session.expire_all()
+    assert (check_in.status, check_in.answer_value) == (CheckInStatus.ANSWERED, None)
+    assert check_in.answer_text
+    [task] = db.session.scalars(select(Task).where(Task.kind == "unread_answer")).all()
+    assert task.client_id == client.id and task.message_id is not None
+    counted = counted_check_ins(
+        db.session, client.id, MONDAY_9AM - timedelta(days=1), MONDAY_9AM + timedelta(days=1)
+    )
+    assert [c.status for c in counted] == [CheckInStatus.ANSWERED]
+
+
 # -- every offered option does what it says (item 5) ------------------------------------
 
 OFFER = re.compile(r"\b(?:Reply|Send|reply|or)\s+([A-Z0-9]+|YES|NO)\b")
