@@ -313,7 +313,9 @@ def _fits(
         problems.append("its question was never asked before it")
     else:
         since = own[0].sent_at
-        others = [a for a in asked if since <= a.sent_at <= at and a.check_in_id != check_in.id]
+        # Strictly before the reply: a question sent at the reply's own instant went after
+        # it (the one-question hold let it go once the reply closed this check-in).
+        others = [a for a in asked if since <= a.sent_at < at and a.check_in_id != check_in.id]
         for other in others[:1]:
             what = (
                 f"check-in #{other.check_in_id}"

@@ -313,31 +313,31 @@ def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
     due = and_(CheckIn.status == CheckInStatus.OPEN, CheckIn.closes_at <= now)
     # The client answered, but in words that could not be read and the clarifying question
     # went unanswered: answered (they did reply), its words kept, and a person reads them.
-    unread = session.execute(
-        update(CheckIn)
-        .where(due, CheckIn.answer_text.is_not(None))
-        .values(status=CheckInStatus.ANSWERED, answered_at=now)
-        .returning(CheckIn.id, CheckIn.client_id)
-        .execution_options(synchronize_session=False)
+    unread = session.scalars(
+        select(CheckIn).where(due, CheckIn.answer_text.is_not(None))
     ).all()
-    for check_in_id, client_id in unread:
-        asked = select(Message.id).where(Message.check_in_id == check_in_id)
-        reply = session.scalar(
-            select(Message.id)
+    for check_in in unread:
+        asked = select(Message.id).where(Message.check_in_id == check_in.id)
+        reply = session.scalars(
+            select(Message)
             .where(Message.direction == Direction.INBOUND, Message.in_reply_to_id.in_(asked))
             .order_by(Message.created_at.desc(), Message.id.desc())
             .limit(1)
-        )
+        ).first()
+        check_in.status = CheckInStatus.ANSWERED
+        check_in.answered_at = reply.created_at if reply is not None else now
+        check_in.answer_message_id = reply.id if reply is not None else None
         session.add(
             Task(
-                client_id=client_id,
+                client_id=check_in.client_id,
                 kind="unread_answer",
                 status=TaskStatus.OPEN,
-                message_id=reply,
+                message_id=reply.id if reply is not None else None,
                 note="A check-in answer that could not be read; the client did not clarify",
                 created_at=now,
             )
         )
+    session.flush()
     missed = session.scalars(
         update(CheckIn)
         .where(due, prompt_reached, client_reachable)
