@@ -301,8 +301,12 @@ def _fits(
     if check_in.topic in TOPICS:
         parsed = parse_answer(reply.body or "", question_for(check_in.topic), _language(reply))
         # Words that could not be read even after asking once more are kept, with no value,
-        # for a person to read (a task): kept, not taken as an answer they are not.
-        if parsed.problem is not None and (check_in.answer_value is not None or not read_by_staff):
+        # for a person to read (a task); an acute reply closes its check-in answered and
+        # flagged, and an alert reaches a person. Neither is taken as an answer it is not.
+        read_by_a_person = read_by_staff or check_in.flagged
+        if parsed.problem is not None and (
+            check_in.answer_value is not None or not read_by_a_person
+        ):
             problems.append(f"does not read as an answer to {check_in.topic!r}")
     if not check_in.due_at <= at < check_in.closes_at:
         problems.append("arrived while the check-in was not open")
