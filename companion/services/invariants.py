@@ -102,6 +102,9 @@ def purpose_of(message: Message) -> tuple[Any, ...] | None:
         return None  # an answer to the client's own text (a tip they asked for, too)
     if kind in ("checkin_prompt", "checkin_reminder") and message.check_in_id is not None:
         return ("check_in", message.check_in_id, kind)
+    if kind == "appt_moved" and message.appointment_id is not None:
+        # One per move (its key names the move): the same new time after two moves is two.
+        return ("appointment", message.appointment_id, kind, message.dedupe_key)
     if kind in APPOINTMENT_NOTICES and message.appointment_id is not None:
         # A notice announces a time: after a move, the notice for the new time is another.
         announced = (message.params or {}).get("starts_at")
