@@ -144,7 +144,7 @@ def _empty_database(request, database_url: str) -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no long shrink: the case is printed
