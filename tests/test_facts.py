@@ -42,7 +42,7 @@ from companion.services.escalations import (
 )
 from companion.settings import database_url as normalise_url
 
-from helpers import MONDAY_9AM, PG_URL, base_env
+from helpers import MONDAY_9AM, PG_URL, REQUIRE_POSTGRES, base_env
 
 BEFORE = "b7d41c0e9a11"  # the revision before the facts moved into columns
 
@@ -153,6 +153,8 @@ def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'before.sqlite3'}"
         return
     if not PG_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL half skipped")
     server = make_url(normalise_url(PG_URL, "."))
     name = f"companion_facts_{uuid.uuid4().hex[:10]}"
@@ -161,6 +163,8 @@ def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
         pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {type(exc).__name__}")
     yield server.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
