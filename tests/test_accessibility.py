@@ -51,7 +51,7 @@ from companion.models import (
     StaffUser,
 )
 from companion.runtime import HOOKS, escalation_settings, tick
-from companion.services.demo import load_demo
+from companion.services.demo import load_bare_demo as load_demo
 from companion.services.escalations import open_escalation
 from companion.services.inbound import receive
 

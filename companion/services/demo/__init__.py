@@ -81,6 +81,35 @@ def load_demo(session: Session, password: str, now: datetime, settings: TickSett
     return Loaded(logins, already=False, clients=len(PEOPLE))
 
 
+# The bare demo: the three clients the browser tests enrol from scratch (no plan, no history).
+BARE = PEOPLE[:3]
+
+
+def load_bare_demo(session: Session, password: str, now: datetime) -> list[tuple[str, str]]:
+    """The demo staff and three clients with nothing but a welcome text; commits.
+
+    For walk-throughs that start where a provider does (the browser tests write the
+    first plan). Safe to run again: nothing is added twice.
+    """
+    staff = _staff(session, password, now)
+    for person in BARE:
+        client = session.scalars(select(Client).where(Client.phone == person.phone)).first()
+        if client is None:
+            values = {
+                "display_name": person.name,
+                "phone": person.phone,
+                "language": person.language,
+                "timezone": person.timezone,
+                "risk_level": person.level,
+                "provider_id": staff["provider"].id,
+                "officer_id": staff["officer"].id,
+                "examiner_id": staff["examiner"].id if person is PEOPLE[0] else None,
+            }
+            clients.add_client(session, values, True, staff["provider"], now, DISCLOSURE)
+    session.commit()
+    return [(role, email) for role, email, *_ in STAFF]
+
+
 def _staff(session: Session, password: str, now: datetime) -> dict[str, StaffUser]:
     """The demo staff (created once); their password set to ``password``."""
     staff: dict[str, StaffUser] = {}

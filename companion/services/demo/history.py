@@ -535,6 +535,8 @@ def _alert_and_acknowledge(ctx: Context, reason: Reason, at: datetime, **about: 
 def _acknowledge(
     ctx: Context, ids: set[int], at: datetime, role: str, outcome: Outcome, note: str
 ) -> None:
+    if at >= ctx.now:
+        return  # nobody has got to it yet: it stays open
     for escalation_id in sorted(ids):
         escalation = ctx.session.get(Escalation, escalation_id)
         assert escalation is not None
