@@ -256,3 +256,34 @@ def test_the_pages_show_the_demo(demo):
     examiner.post("/login", data={"email": "examiner@demo.invalid", "password": DEMO_PASSWORD})
     queue = examiner.get("/escalations").get_data(as_text=True)
     assert "Marcus" in queue and "Tyler" not in queue  # only their examinees
+
+
+def test_the_phone_simulator_walks_the_demo_forward_text_by_text(demo):
+    web = demo.test_client()
+    web.post("/login", data={"email": "provider@demo.invalid", "password": DEMO_PASSWORD})
+    tyler = db.session.scalars(select(Client).where(Client.display_name == "Tyler")).one()
+    phone = web.get(f"/simulator/{tyler.id}").get_data(as_text=True)
+    # The client's local time and the development clock, both named.
+    assert "Mon 23 Nov 2026, 09:00 PST" in phone
+    assert "Development clock" in phone
+    clock = demo.extensions["companion.clock"]
+    seen = []
+    for _ in range(4):
+        before = db.session.scalar(
+            select(db.func.count()).where(
+                Message.client_id == tyler.id, Message.status.in_([Status.SENT, Status.DELIVERED])
+            )
+        )
+        was = clock.now()
+        jumped = web.post(f"/simulator/{tyler.id}/next", data={})
+        assert jumped.status_code == 302
+        db.session.expire_all()
+        after = db.session.scalar(
+            select(db.func.count()).where(
+                Message.client_id == tyler.id, Message.status.in_([Status.SENT, Status.DELIVERED])
+            )
+        )
+        assert clock.now() > was, "the jump did not move the clock"
+        assert after > before, f"nothing reached the phone at {clock.now()}"
+        seen.append(clock.now())
+    assert seen == sorted(seen)
