@@ -33,7 +33,7 @@ from companion.models import (
     Status,
 )
 from companion.runtime import close_fast_lane, tick
-from companion.services.demo.history import answer_for
+from companion.services.demo.texts import answer_for
 from companion.services.invariants import check_all
 
 from helpers import MONDAY_9AM, base_env, post_sms, twilio_env

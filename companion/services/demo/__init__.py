@@ -30,12 +30,13 @@ from companion.models import (
     Client,
     Escalation,
     EscalationStatus,
+    Message,
     Outcome,
     Role,
     StaffUser,
 )
 from companion.services import appointments, clients, escalations, plans
-from companion.services.demo import history
+from companion.services.demo import history, texts
 from companion.services.demo.people import EXAM_ROOM, OFFICE, PEOPLE, STAFF, Person
 from companion.services.simulation import RecordingTransport
 from companion.services.tick import TickSettings
@@ -165,19 +166,19 @@ def _enrol(
         session, client, person.plan, first_day + timedelta(weeks=12), "0", provider,
         enrolled + timedelta(minutes=20),
     )  # fmt: skip
-    ctx = history.Context(session, client, person, staff, settings, rng, now, transport)
+    ctx = texts.Context(session, client, person, staff, settings, rng, now, transport)
     welcome = session.scalars(
-        select(history.Message).where(history.Message.dedupe_key == f"welcome:{client.id}")
+        select(Message).where(Message.dedupe_key == f"welcome:{client.id}")
     ).one()
     session.delete(welcome)  # queued by create_client; stored here as the phone got it
     session.flush()
-    history.sent(ctx, "welcome", enrolled + timedelta(minutes=1), dedupe_key=f"welcome:{client.id}")
+    texts.sent(ctx, "welcome", enrolled + timedelta(minutes=1), dedupe_key=f"welcome:{client.id}")
     history.live(ctx, enrolled)
     _past_appointments(ctx, enrolled)
     session.commit()
 
 
-def _past_appointments(ctx: history.Context, enrolled: datetime) -> None:
+def _past_appointments(ctx: texts.Context, enrolled: datetime) -> None:
     """A weekly session since enrolment, kept; the stories' missed session or exam."""
     session, client, person, now = ctx.session, ctx.client, ctx.person, ctx.now
     zone = ctx.zone
@@ -206,7 +207,7 @@ def _past_appointments(ctx: history.Context, enrolled: datetime) -> None:
             ctx.settings.escalation, what=missed_kind.value.replace("_", " ").capitalize(),
             when=starts.astimezone(zone).strftime("%a %b %d, %I:%M %p"),
         )  # fmt: skip
-        history.deliver_alerts(ctx, recorded_at)
+        texts.deliver_alerts(ctx, recorded_at)
         if acknowledger is not None:
             escalation = session.scalars(
                 select(Escalation).where(

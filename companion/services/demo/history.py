@@ -15,199 +15,37 @@ stepping the worker through eight weeks would take minutes.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from companion.care import agenda
 from companion.care.ladder import Reason
 from companion.care.plan import next_line, reminder_lines
-from companion.care.topics import TOPICS
-from companion.messaging.compose import render
-from companion.messaging.i18n import sending_language
 from companion.models import (
     CheckIn,
     CheckInStatus,
-    Client,
     Consent,
     ConsentEvent,
     ConsentKind,
     Direction,
-    Escalation,
     Message,
-    Outcome,
-    StaffUser,
     Status,
     Task,
     TaskStatus,
 )
 from companion.services import escalations, planning
-from companion.services.demo.people import Person
-from companion.services.simulation import RecordingTransport
-from companion.services.tick import TickSettings, send_now
-
-# The number the demo's texts come from (a fictional one, like every number here).
-OUR_NUMBER = "+12135550199"
-CANT_REACH_CODE = 30003  # "unreachable destination handset"
-
-
-@dataclass
-class Context:
-    """What every step of a client's history needs."""
-
-    session: Any
-    client: Client
-    person: Person
-    staff: dict[str, StaffUser]
-    settings: TickSettings
-    rng: random.Random
-    now: datetime
-    transport: RecordingTransport
-    misses_in_a_row: int = 0
-    alert_after_misses: int = 2  # the client's cadence says (``live`` sets it)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.client.timezone)
-
-
-# -- texts as the dispatcher leaves them ---------------------------------------------------
-
-
-def sent(
-    ctx: Context,
-    kind: str,
-    at: datetime,
-    *,
-    dedupe_key: str,
-    params: dict[str, Any] | None = None,
-    words: dict[str, Any] | None = None,
-    check_in_id: int | None = None,
-    appointment_id: int | None = None,
-    status: Status = Status.DELIVERED,
-    reason: str | None = None,
-) -> Message:
-    """An outbound text to the client, sent at ``at`` (or withdrawn, with ``reason``)."""
-    client = ctx.client
-    row = Message(
-        direction=Direction.OUTBOUND,
-        client_id=client.id,
-        check_in_id=check_in_id,
-        appointment_id=appointment_id,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        params=params or {},
-        send_after=at,
-        status=status,
-        status_reason=reason,
-        attempts=0,
-        created_at=at - timedelta(hours=1),
-        updated_at=at,
-    )
-    if status in (Status.DELIVERED, Status.UNDELIVERED):
-        language = sending_language(
-            client.language, hold_unreviewed=ctx.settings.dispatch.hold_unreviewed_languages
-        )
-        values = {
-            "name": client.display_name,
-            "phone": ctx.settings.dispatch.care_team_phone or "",
-            **(params or {}),
-            **(words or {}),
-        }
-        provider_phone = ctx.staff["provider"].public_phone
-        if provider_phone:
-            values["phone"] = provider_phone
-        rendered = render(kind, language, values)
-        row.body = rendered.body
-        row.locale = rendered.language
-        row.encoding = rendered.encoding
-        row.segments = rendered.segments
-        row.to_number = client.phone
-        row.from_number = OUR_NUMBER
-        row.transport = "demo"
-        row.attempts = 1
-        row.sent_at = at
-        row.provider_sid = f"DEMO{client.id:03d}{int(at.timestamp())}{kind[:6]}"[:64]
-        if status == Status.DELIVERED:
-            row.provider_status = "delivered"
-            row.delivered_at = at + timedelta(seconds=4)
-        else:
-            row.provider_status = "undelivered"
-            row.error_code = CANT_REACH_CODE
-            row.updated_at = at + timedelta(minutes=1)
-    ctx.session.add(row)
-    ctx.session.flush()
-    return row
-
-
-def received(
-    ctx: Context, body: str, at: datetime, answers: Message | None, binding: str | None
-) -> Message:
-    """A text from the client at ``at``, bound (or not) to the asking text it answers."""
-    row = Message(
-        direction=Direction.INBOUND,
-        client_id=ctx.client.id,
-        kind="inbound",
-        params={},
-        status=Status.RECEIVED,
-        in_reply_to_id=answers.id if answers else None,
-        binding=binding,
-        from_number=ctx.client.phone,
-        to_number=OUR_NUMBER,
-        body=body,
-        provider_sid=f"SMDEMO{ctx.client.id:03d}{int(at.timestamp())}",
-        attempts=0,
-        created_at=at,
-        updated_at=at,
-    )
-    ctx.session.add(row)
-    ctx.session.flush()
-    return row
-
-
-def deliver_alerts(ctx: Context, at: datetime) -> None:
-    """Send the staff alerts just queued, at ``at``, as the worker's pass would have."""
-    ids = escalations.queued_alerts(ctx.session)
-    if ids:
-        send_now(ctx.session, ids, at, ctx.settings.dispatch, ctx.transport)
-
-
-# -- answers ---------------------------------------------------------------------------------
-
-
-def answer_for(topic: str, rng: random.Random, hard_day: bool) -> str:
-    """What a client types for ``topic``: calm most days, worse on a hard one. Never an
-    answer that would need a person (those are the story's, told on purpose)."""
-    spec = TOPICS[topic]
-    if spec.expects == "rating":
-        if topic == "connected":  # high is good here
-            return str(rng.randint(2, 4) if hard_day else rng.randint(6, 9))
-        if topic == "urges":
-            return str(rng.randint(4, 5) if hard_day else rng.randint(0, 2))
-        return str(rng.randint(6, 8) if hard_day else rng.randint(1, 4))
-    if spec.expects == "yes_no":
-        good = "yes" if topic == "supports" else "no"
-        if hard_day and topic in ("supports", "people"):
-            return "no" if good == "yes" else "yes"
-        return rng.choice((good, good.capitalize(), good.upper()))
-    if topic == "stuck":
-        return "1"  # tips from their own plan; "2" (a call) is a task for staff
-    return rng.choice(spec.choices)
-
-
-def value_of(topic: str, body: str) -> Any:
-    """The answer's value as ``replies`` stores it (its words, read)."""
-    spec = TOPICS[topic]
-    if spec.expects == "rating":
-        return str(int(body))
-    if spec.expects == "yes_no":
-        return body.strip().lower()
-    return body.strip().upper()
-
+from companion.services.demo.alerts import alert_and_acknowledge, review_misses
+from companion.services.demo.texts import (
+    Context,
+    answer_for,
+    deliver_alerts,
+    received,
+    sent,
+    value_of,
+)
 
 # -- the weeks ---------------------------------------------------------------------------------
 
@@ -405,7 +243,7 @@ def _check_in(ctx: Context, asked: Asked) -> None:
         ctx.misses_in_a_row += 1
         if ctx.misses_in_a_row >= ctx.alert_after_misses:
             # Only a run long enough can open an alert: the rule itself decides then.
-            _review_misses(ctx, planned.closes_at)
+            review_misses(ctx, planned.closes_at)
         return
     if reply_at is None:
         return  # still open
@@ -428,7 +266,7 @@ def _check_in(ctx: Context, asked: Asked) -> None:
     words = _contact(ctx)
     kind = "crisis_urge_contact" if special[1] == "crisis_urge" and words else special[1]
     sent(ctx, kind, back, dedupe_key=f"reply:{answer.id}", params=words or {})
-    _alert_and_acknowledge(ctx, special[2], reply_at, check_in_id=row.id, message_id=answer.id)
+    alert_and_acknowledge(ctx, special[2], reply_at, check_in_id=row.id, message_id=answer.id)
 
 
 def _contact(ctx: Context) -> dict[str, str] | None:
@@ -489,59 +327,6 @@ def _late_reply(ctx: Context, check_in: CheckIn, prompt: Message) -> None:
         )
     )  # fmt: skip
     sent(ctx, "received", at + timedelta(seconds=3), dedupe_key=f"reply:{reply.id}")
-
-
-def _review_misses(ctx: Context, at: datetime) -> None:
-    """The worker's rule for runs of misses, at the moment the check-in closed."""
-    before = _open_ids(ctx)
-    escalations.review_misses(ctx.session, [ctx.client.id], at, ctx.settings.escalation)
-    deliver_alerts(ctx, at)
-    opened = _open_ids(ctx) - before
-    if opened and "missed_run" not in ctx.person.story:
-        # Someone on the team followed up the next morning.
-        _acknowledge(ctx, opened, at + timedelta(hours=15), "provider", Outcome.CONTACTED,
-                     "Called: phone was off for a few days. Back on track.")  # fmt: skip
-
-
-def _open_ids(ctx: Context) -> set[int]:
-    return set(
-        ctx.session.scalars(
-            select(Escalation.id).where(
-                Escalation.client_id == ctx.client.id, Escalation.status == "open"
-            )
-        )
-    )
-
-
-NOTES = {
-    Reason.HIGH_URGE: "Talked it through by phone the same hour; used his plan. Session moved up.",
-    Reason.LIFE_EVENT: "Lost his job last week; relapse talk in session. Referred to job center.",
-    Reason.SELF_HARM: "Reached him within the hour; safe, with his mother. Safety plan reviewed.",
-}
-
-
-def _alert_and_acknowledge(ctx: Context, reason: Reason, at: datetime, **about: int) -> None:
-    """An answer that needs a person: the alert, and the provider's acknowledgement."""
-    escalation = escalations.open_escalation(
-        ctx.session, ctx.client, reason, at, ctx.settings.escalation,
-        details={"answer": "the client's reply"}, **about,
-    )  # fmt: skip
-    deliver_alerts(ctx, at)
-    if escalation is not None:
-        _acknowledge(ctx, {escalation.id}, at + timedelta(minutes=40), "provider",
-                     Outcome.CONTACTED, NOTES[reason])  # fmt: skip
-
-
-def _acknowledge(
-    ctx: Context, ids: set[int], at: datetime, role: str, outcome: Outcome, note: str
-) -> None:
-    if at >= ctx.now:
-        return  # nobody has got to it yet: it stays open
-    for escalation_id in sorted(ids):
-        escalation = ctx.session.get(Escalation, escalation_id)
-        assert escalation is not None
-        escalations.acknowledge(ctx.session, escalation, ctx.staff[role], outcome, note, at, "web")
-    ctx.session.flush()
 
 
 def _opt_out(ctx: Context, at: datetime) -> None:
