@@ -39,7 +39,7 @@ from companion.services.invariants import check_all
 from helpers import MONDAY_9AM, base_env, post_sms, twilio_env
 
 DAYS = 3
-STEP = timedelta(minutes=30)
+STEP = timedelta(hours=1)
 REACHED = (Status.SENT, Status.DELIVERED)
 # Texts that ask the client something, and what an engaged client answers.
 CONFIRMS = ("appt_day_before", "appt_same_day")

@@ -116,8 +116,7 @@ def sent(
             row.provider_status = "undelivered"
             row.error_code = CANT_REACH_CODE
             row.updated_at = at + timedelta(minutes=1)
-    ctx.session.add(row)
-    ctx.session.flush()
+    ctx.session.add(row)  # flushed with the next query: its id is rarely needed at once
     return row
 
 
@@ -125,6 +124,8 @@ def received(
     ctx: Context, body: str, at: datetime, answers: Message | None, binding: str | None
 ) -> Message:
     """A text from the client at ``at``, bound (or not) to the asking text it answers."""
+    if answers is not None and answers.id is None:
+        ctx.session.flush()
     row = Message(
         direction=Direction.INBOUND,
         client_id=ctx.client.id,
