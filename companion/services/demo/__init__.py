@@ -19,15 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from companion.care import agenda
 from companion.models import (
+    AlertEmail,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
     Client,
+    EmailStatus,
     Escalation,
     EscalationStatus,
     Message,
@@ -73,6 +75,12 @@ def load_demo(session: Session, password: str, now: datetime, settings: TickSett
         rng = random.Random(SEED * 1000 + index)
         _enrol(session, person, staff, now, settings, rng, transport)
     _catch_up_ladder(session, now, settings, transport)
+    # Alert emails of the invented past (with mail set up): never sent weeks late.
+    session.execute(
+        update(AlertEmail)
+        .where(AlertEmail.status == EmailStatus.PENDING, AlertEmail.send_after < now)
+        .values(status=EmailStatus.CANCELLED, error="demo history")
+    )
     for person in PEOPLE:
         client = session.scalars(select(Client).where(Client.phone == person.phone)).one()
         # The worker plans from here on, as for any client.

@@ -44,14 +44,17 @@ NOTES = {
 }
 
 
-def alert_and_acknowledge(ctx: Context, reason: Reason, at: datetime, **about: int) -> None:
-    """An answer that needs a person: the alert, and the provider's acknowledgement."""
+def alert_and_acknowledge(
+    ctx: Context, reason: Reason, at: datetime, acknowledged: bool = True, **about: int
+) -> None:
+    """An answer that needs a person: the alert, and (unless not yet) the provider's
+    acknowledgement."""
     escalation = escalations.open_escalation(
         ctx.session, ctx.client, reason, at, ctx.settings.escalation,
         details={"answer": "the client's reply"}, **about,
     )  # fmt: skip
     deliver_alerts(ctx, at)
-    if escalation is not None:
+    if escalation is not None and acknowledged:
         _acknowledge(ctx, {escalation.id}, at + timedelta(minutes=40), "provider",
                      Outcome.CONTACTED, NOTES[reason])  # fmt: skip
 
@@ -66,3 +69,17 @@ def _acknowledge(
         assert escalation is not None
         escalations.acknowledge(ctx.session, escalation, ctx.staff[role], outcome, note, at, "web")
     ctx.session.flush()
+
+
+def acknowledge_open(ctx: Context, reason: Reason, at: datetime, note: str) -> None:
+    """The provider acknowledges the client's open alert for ``reason`` (they were reached)."""
+    ids = set(
+        ctx.session.scalars(
+            select(Escalation.id).where(
+                Escalation.client_id == ctx.client.id,
+                Escalation.reason == reason,
+                Escalation.status == "open",
+            )
+        )
+    )
+    _acknowledge(ctx, ids, at, "provider", Outcome.CONTACTED, note)

@@ -37,7 +37,7 @@ from companion.models import (
     TaskStatus,
 )
 from companion.services import escalations, planning
-from companion.services.demo.alerts import alert_and_acknowledge, review_misses
+from companion.services.demo.alerts import acknowledge_open, alert_and_acknowledge, review_misses
 from companion.services.demo.texts import (
     Context,
     answer_for,
@@ -78,10 +78,15 @@ def live(ctx: Context, enrolled: datetime) -> None:
     events += [(t.send_after, 1, t) for t in reminders]
     if away:
         events += [(away[0], 2, "stop"), (away[1], 2, "start")]
+    if "undelivered" in ctx.person.story:
+        events += [(now - CUT_OFF[1] + timedelta(hours=3), 2, "reached")]
     for at, _, what in sorted(events, key=lambda e: (e[0], e[1])):
         if at >= now:
             continue
-        if what == "stop":
+        if what == "reached":
+            acknowledge_open(ctx, Reason.CANT_REACH, at, "Visited: the phone was cut off for "
+                             "an unpaid bill. Paid now; texts arrive again.")  # fmt: skip
+        elif what == "stop":
             _opt_out(ctx, at)
         elif what == "start":
             _opt_in(ctx, at)
@@ -106,9 +111,17 @@ def _opted_out_between(
     return stop, start
 
 
+# The phone that stopped taking texts, for two days, ten days ago (the bill unpaid); the
+# provider reached the client at home and the number works again. Older than the week
+# ``review_delivery`` looks back over, so the worker finds nothing new in it.
+CUT_OFF = (timedelta(days=10), timedelta(days=8))
+
+
 def _undeliverable(ctx: Context, at: datetime) -> bool:
-    """The phone that stopped taking texts: the last two days of texts never arrive."""
-    return "undelivered" in ctx.person.story and at >= ctx.now - timedelta(days=2)
+    """Whether a text at ``at`` did not reach the client's phone."""
+    if "undelivered" not in ctx.person.story:
+        return False
+    return ctx.now - CUT_OFF[0] <= at < ctx.now - CUT_OFF[1]
 
 
 def _fates(
@@ -156,6 +169,8 @@ def _fates(
         asked.fate, asked.special = "answered", "high_urge"
     if "life_event_acknowledged" in story and (asked := pick(2, "substances")) is not None:
         asked.fate, asked.special = "answered", "life_event"
+    if "life_event_open" in story and (asked := pick(0, "substances")) is not None:
+        asked.fate, asked.special = "answered", "life_event_open"  # the newest: nobody yet
     if "self_harm_acknowledged" in story and (asked := pick(4, "stress")) is not None:
         asked.fate, asked.special = "answered", "self_harm"
     if "undelivered" in story:
@@ -169,6 +184,7 @@ SPECIAL_WORDS = {
     # (the answer typed, the crisis reply, the escalation's reason)
     "high_urge": ("8", "crisis_urge", Reason.HIGH_URGE),
     "life_event": ("yes", "crisis_life_event", Reason.LIFE_EVENT),
+    "life_event_open": ("yes, lost my job", "crisis_life_event", Reason.LIFE_EVENT),
     "self_harm": ("9 whats the point anymore", "crisis_self_harm", Reason.SELF_HARM),
 }
 
@@ -266,7 +282,10 @@ def _check_in(ctx: Context, asked: Asked) -> None:
     words = _contact(ctx)
     kind = "crisis_urge_contact" if special[1] == "crisis_urge" and words else special[1]
     sent(ctx, kind, back, dedupe_key=f"reply:{answer.id}", params=words or {})
-    alert_and_acknowledge(ctx, special[2], reply_at, check_in_id=row.id, message_id=answer.id)
+    alert_and_acknowledge(
+        ctx, special[2], reply_at, acknowledged=not asked.special.endswith("_open"),
+        check_in_id=row.id, message_id=answer.id,
+    )  # fmt: skip
 
 
 def _contact(ctx: Context) -> dict[str, str] | None:

@@ -42,7 +42,8 @@ class Person:
     examined: bool = False  # the polygraph examiner's examinee
     # What happened to them (history.py acts each one out at its moment):
     # "late_reply", "opt_out_and_return", "undelivered", "missed_run",
-    # "high_urge_acknowledged", "life_event_acknowledged", "self_harm_acknowledged",
+    # "high_urge_acknowledged", "life_event_acknowledged", "life_event_open",
+    # "self_harm_acknowledged",
     # "missed_polygraph", "missed_session_acknowledged", "missed_checkins_acknowledged".
     story: tuple[str, ...] = ()
     # Upcoming appointments: (kind, days from now, local hour, location).
@@ -286,7 +287,7 @@ PEOPLE: tuple[Person, ...] = (
             [("inner peace", "آرامش بیشتر", "هر صبح ده دقیقه مدیتیشن")],
             "dariush",
         ),
-        story=("life_event_acknowledged",),
+        story=("life_event_acknowledged", "life_event_open"),
         appointments=((GROUP, 4, 18, OFFICE), (MEETING, 2, 11, FIELD_OFFICE)),
     ),  # fmt: skip
     Person(
