@@ -69,7 +69,9 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
             raise click.ClickException("the passwords differ")
     if len(password) < 10:
         raise click.ClickException("use a password of at least 10 characters")
-    user = StaffUser(email=email, name=name, role=Role(role), phone=e164, created_at=now())
+    user = StaffUser(
+        email=email, name=name, role=Role(role), phone=e164, created_at=now()
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -83,6 +85,8 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
 def seed_demo(password: str | None) -> None:
     """Load the invented demo: staff of each role and a dozen clients with weeks of history
     (refused in production; run again, it only sets the demo passwords again)."""
+    import logging
+
     from companion.runtime import settings
     from companion.services.demo import load_demo
 
@@ -91,8 +95,6 @@ def seed_demo(password: str | None) -> None:
             "seed-demo is refused in production mode: the demo is invented data for "
             "development and trials only"
         )
-    import logging
-
     password = password or secrets.token_urlsafe(9)
     # Weeks of invented history: the summary says what was loaded, not a log line per alert.
     logging.getLogger("companion").setLevel(logging.WARNING)
@@ -187,8 +189,8 @@ def _show() -> None:
 def _words(delta: timedelta) -> str:
     days, rest = delta.days, int(delta.seconds)
     hours, minutes = rest // 3600, rest % 3600 // 60
-    parts = (
-        [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(minutes)
+    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(
+        minutes
     )
     return " ".join(parts) or "under a minute"
 

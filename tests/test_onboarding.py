@@ -170,10 +170,9 @@ def test_staff_removing_consent_or_changing_the_release_is_recorded(app, provide
     ]
     assert events[1].disclosure and events[1].roi_officer_contact is True
     assert events[2].roi_officer_contact is False
-    assert (
-        db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "client.created"))
-        is None
-    )  # edits, not creations
+    assert db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.action == "client.created")
+    ) is None  # edits, not creations
 
 
 # -- check-in topics (issue 17) -------------------------------------------------------------
