@@ -43,6 +43,9 @@ from companion.services.clients import counted_check_ins
 
 from helpers import DEMO_PASSWORD, MONDAY_9AM, base_env
 
+# A seeded SQLite file, not the database fixture: marked by hand (``make test-fast`` skips it).
+pytestmark = pytest.mark.db
+
 LANGUAGES = {"en", "es", "vi", "zh_Hant", "ko", "tl", "hy", "fa", "ru", "ar"}
 FICTIONAL = re.compile(r"^\+1\d{3}55501\d{2}$")
 

@@ -38,6 +38,9 @@ from companion.services.invariants import check_all
 
 from helpers import MONDAY_9AM, base_env, post_sms, twilio_env
 
+# A seeded SQLite file, not the database fixture: marked by hand (``make test-fast`` skips it).
+pytestmark = pytest.mark.db
+
 DAYS = 3
 STEP = timedelta(hours=1)
 REACHED = (Status.SENT, Status.DELIVERED)
