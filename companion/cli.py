@@ -83,15 +83,28 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
     "--password", default=None, help="Password for every demo login (random if not given)."
 )
 def seed_demo(password: str | None) -> None:
-    """Load invented demo staff and clients (refused in production)."""
+    """Load the invented demo: staff of each role and a dozen clients with weeks of history
+    (refused in production; run again, it only sets the demo passwords again)."""
+    import logging
+
+    from companion.runtime import settings
     from companion.services.demo import load_demo
 
     if current_app.config["COMPANION_ENV"] == "production":
-        raise click.ClickException("seed-demo is refused in production mode")
+        raise click.ClickException(
+            "seed-demo is refused in production mode: the demo is invented data for "
+            "development and trials only"
+        )
     password = password or secrets.token_urlsafe(9)
-    logins = load_demo(db.session, password, now())
+    # Weeks of invented history: the summary says what was loaded, not a log line per alert.
+    logging.getLogger("companion").setLevel(logging.WARNING)
+    loaded = load_demo(db.session, password, now(), settings().tick())
+    if loaded.already:
+        click.echo("The demo is already loaded: nothing added; the demo passwords were set again.")
+    else:
+        click.echo(f"Loaded the demo: {loaded.clients} clients with weeks of history.")
     click.echo(f"Demo staff logins (password: {password}):")
-    for role, email in logins:
+    for role, email in loaded.logins:
         click.echo(f"  {role:9} {email}")
 
 

@@ -36,6 +36,7 @@ from fake_twilio import FakeTwilio
 from helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DEMO_PASSWORD,
     MONDAY_9AM,
     OUR_NUMBER,
     PG_URL,
@@ -52,6 +53,21 @@ from helpers import (
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
     migrate_to(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the demo seeded at MONDAY_9AM (``seed-demo``), once a session:
+    tests copy it (seeding takes seconds)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(base_env(f"sqlite:///{path}"), clock=FrozenClock(MONDAY_9AM))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--password", DEMO_PASSWORD])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()
     return path
 
 

@@ -74,6 +74,7 @@ def sent_bodies(fake: FakeTwilio, to: str) -> list[str]:
 
 
 PASSWORD = "correct horse battery"  # every test staff member's
+DEMO_PASSWORD = "companion-demo"  # the seeded demo's logins (conftest.demo_template)
 
 
 def sign_in(app: Flask, user: StaffUser, password: str = PASSWORD):

@@ -8,8 +8,8 @@ README) runs on each: any violation of impact "serious" or "critical" fails, wit
 the element and the help address. At 375 px wide no page may scroll sideways, and the
 keyboard focus must be visible (an outline or a shadow) on each element Tab reaches first.
 
-The demo data (companion/services/demo.py) is filled in so the pages have something to show: a plan,
-check-ins, an appointment, a task, an alert, texts both ways.
+The bare demo (``load_bare_demo`` in companion/services/demo/) is filled in so the pages have
+something to show: a plan, check-ins, an appointment, a task, an alert, texts both ways.
 
 Needs /usr/bin/chromium: without it the tests skip, or fail when REQUIRE_BROWSER=1.
 """
@@ -51,7 +51,7 @@ from companion.models import (
     StaffUser,
 )
 from companion.runtime import HOOKS, escalation_settings, tick
-from companion.services.demo import load_demo
+from companion.services.demo import load_bare_demo as load_demo
 from companion.services.escalations import open_escalation
 from companion.services.inbound import receive
 

@@ -29,7 +29,7 @@ from companion import create_app
 from companion.clock import FrozenClock
 from companion.extensions import db
 from companion.runtime import tick
-from companion.services.demo import load_demo
+from companion.services.demo import load_bare_demo as load_demo
 
 from helpers import MONDAY_9AM, REQUIRE_BROWSER, base_env
 

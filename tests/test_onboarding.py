@@ -173,3 +173,63 @@ def test_staff_removing_consent_or_changing_the_release_is_recorded(app, provide
     assert db.session.scalar(
         db.select(AuditEvent).where(AuditEvent.action == "client.created")
     ) is None  # edits, not creations
+
+
+# -- check-in topics (issue 17) -------------------------------------------------------------
+
+
+def test_topics_are_suggested_from_the_needs_and_level_and_previewed_in_the_clients_language(
+    app, provider
+):
+    web = sign_in(app, provider)
+    web.post("/clients/onboard/profile", data=PROFILE)
+    web.post("/clients/onboard/language", data={"language": "es"})
+    web.post("/clients/onboard/consent", data={"consent": "y"})
+    web.post("/clients/onboard/risk", data={"risk_level": "IVa"})
+    page = web.get("/clients/onboard/topics").get_data(as_text=True)
+    # Nothing ticked yet: the defaults, and unwanted urges at IVa.
+    assert 'value="urges" checked' in page and 'value="stress" checked' in page
+    assert "Lupe, una pregunta rápida: ¿Tuvo impulsos no deseados hoy?" in page
+    suggested = web.post(
+        "/clients/onboard/topics",
+        data={"needs": ["substances", "social_influences"], "action": "suggest"},
+    ).get_data(as_text=True)
+    assert 'value="substances" checked' in suggested and 'value="people" checked' in suggested
+    assert 'value="stress" checked' not in suggested
+    # The provider changes them before saving: what they ticked is what is saved.
+    chosen = {"checkin_topics": ["substances", "supports"], "needs": ["substances"]}
+    assert web.post("/clients/onboard/topics", data=chosen).status_code == 302
+    web.post("/clients/onboard/plan", data={})
+    web.post("/clients/onboard/appointment", data={"action": "finish", "appt-day": ""})
+    client = db.session.scalars(db.select(Client)).one()
+    assert client.checkin_topics == ["substances", "supports"]
+
+
+def test_a_client_without_a_topic_is_flagged_at_finish_and_on_the_providers_home(app, provider):
+    web = sign_in(app, provider)
+    web.post("/clients/onboard/profile", data=PROFILE)
+    web.post("/clients/onboard/consent", data={"consent": "y"})
+    empty = web.post("/clients/onboard/topics", data={"action": "refresh"}).get_data(as_text=True)
+    assert "No topic chosen: the client will never be asked a check-in question." in empty
+    web.post("/clients/onboard/topics", data={})
+    finish = web.post("/clients/onboard/appointment", data={"action": "finish", "appt-day": ""})
+    assert db.session.scalars(db.select(Client)).one().checkin_topics == []
+    shown = web.get(finish.headers["Location"]).get_data(as_text=True)
+    assert "the client will not be asked anything" in shown
+    home = web.get("/today").get_data(as_text=True)
+    assert "No check-in topics (1)" in home and "Lupe" in home
+
+
+def test_walking_past_the_topics_step_keeps_the_suggestion(app, provider):
+    walk(sign_in(app, provider))  # the topics step never opened
+    client = db.session.scalars(db.select(Client)).one()
+    assert client.checkin_topics == ["connected", "stress", "urges"]  # IVa: urges too
+
+
+def test_suggestions_follow_the_stable_domains_and_never_exceed_four():
+    from companion.care.topic_choice import NEED_KEYS, suggest_topics
+
+    assert suggest_topics([], "II") == ["connected", "stress"]
+    assert suggest_topics(["intimacy_deficits"], "I") == ["connected"]
+    everything = suggest_topics(NEED_KEYS, "IVb")
+    assert len(everything) == 4 and {"urges", "plan_conditions"} <= set(everything)

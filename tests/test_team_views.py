@@ -31,7 +31,7 @@ from companion.models import (
     Status,
 )
 from companion.runtime import escalation_settings
-from companion.services.demo import load_demo
+from companion.services.demo import load_bare_demo as load_demo
 from companion.services.escalations import EscalationSettings, acknowledge, open_escalation
 
 from helpers import MONDAY_9AM, sign_in

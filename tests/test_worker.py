@@ -53,23 +53,7 @@ def test_tick_command_explains_a_bad_instant(app, bad):
     assert "ISO-8601" in result.output or "offset" in result.output
 
 
-def test_seed_demo_is_refused_in_production(app):
-    app.config["COMPANION_ENV"] = "production"
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code != 0
-    assert "refused in production" in result.output
-
-
-def test_seed_demo_prints_logins_and_is_safe_to_repeat(app):
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
-    assert first.exit_code == 0, first.output
-    assert "provider@demo.invalid" in first.output and "officer@demo.invalid" in first.output
-    runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
-    welcomes = db.session.scalars(db.select(Message).where(Message.kind == "welcome")).all()
-    assert len(welcomes) == 3
-    languages = {w.client.language for w in welcomes}
-    assert languages == {"en", "es", "vi"}
+# seed-demo: tests/test_demo.py
 
 
 def test_create_user_command(app):

@@ -11,7 +11,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.messaging.dispatch import apply_provider_status
-from companion.models import Direction, Message, Status
+from companion.models import CheckIn, CheckInStatus, Direction, Message, Status
+from companion.services.conversation import waits_for_open_question
 from companion.services.escalations import queued_alerts
 from companion.services.inbound import receive
 
@@ -86,12 +87,43 @@ def phone_thread(session: Session, client_id: int) -> list[Message]:
 
 
 def next_planned(session: Session, client_id: int, now: datetime) -> datetime | None:
-    """When the client's next planned text is due (the phone simulator's "jump"): the
-    earliest pending text to them, or None when nothing is planned."""
-    return session.scalar(
-        select(func.min(Message.send_after)).where(
+    """When the client's phone next gets a text (the phone simulator's "jump"), or None
+    when nothing is planned.
+
+    The earliest pending text due after ``now`` that will go at its time. A text that
+    would wait then for an open question (``waits_for_open_question``) is passed over;
+    while one waits, the moment that question closes counts too (it goes then). A text
+    already due that did not go is waiting the same way: jumping to it would not move
+    the clock, and the phone would never show anything new.
+    """
+    pending = session.scalars(
+        select(Message)
+        .where(
             Message.client_id == client_id,
             Message.direction == Direction.OUTBOUND,
             Message.status == Status.PENDING,
+            Message.send_after.is_not(None),
         )
-    )
+        .order_by(Message.send_after, Message.id)
+        .limit(50)
+    ).all()
+    found: datetime | None = None
+    waiting = False
+    for row in pending:
+        assert row.send_after is not None
+        if row.send_after <= now or waits_for_open_question(session, row, row.send_after):
+            waiting = True
+            continue
+        found = row.send_after
+        break
+    if waiting:
+        closes = session.scalar(
+            select(func.min(CheckIn.closes_at)).where(
+                CheckIn.client_id == client_id,
+                CheckIn.status == CheckInStatus.OPEN,
+                CheckIn.closes_at > now,
+            )
+        )
+        if closes is not None and (found is None or closes < found):
+            found = closes
+    return found

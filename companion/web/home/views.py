@@ -1,7 +1,8 @@
 """The home page: what needs the signed-in staff member today, by role.
 
 - a **provider** sees their open alerts, check-ins missed in the last 7 days,
-  appointments in the next 48 hours and plans due for review;
+  appointments in the next 48 hours, plans due for review and clients never asked
+  anything (no check-in topic);
 - an **officer** sees their supervisees' open alerts, no-shows recorded in the
   last 30 days and appointments in the next 48 hours;
 - an **admin** sees the staff (counts by role, and anything that would stop an
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Response
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.models import Role
+from companion.services import check_in_topics
 from companion.services import home as lists
 from companion.services.appointment_outcomes import recorded as outcomes_recorded
 from companion.web import clock
@@ -72,6 +74,7 @@ def index() -> Response | str:
             topic_need=_topic_need,
             upcoming=lists.upcoming(db.session, caseload, now),
             plans=lists.plans_due(db.session, caseload, today),
+            without_topics=check_in_topics.without_topics(db.session, caseload),
             today=today,
         )
     if current_user.role == Role.OFFICER:

@@ -1,10 +1,16 @@
-"""Onboarding a client, step by step: profile, language, consent, risk, plan, first appointment.
+"""Onboarding a client, step by step: profile, language, consent, risk, check-in topics,
+plan, first appointment.
 
 Server-rendered steps that work without JavaScript. What was typed is kept in the
 session from step to step (Back saves it too), and checked with the client form's
 own rules (``clients.ClientForm``) and the appointments page's (``web/appointments``). Finish
 creates the client as "Add a client" does (``services.clients.add_client``: audit, consent
 ledger, welcome text), adds the first appointment, and sends the welcome text at once.
+
+The topics step suggests check-in topics from the needs the provider ticks (the STABLE-2007
+domains, ``care.topic_choice``) and the risk level, and shows each question as the client's
+phone will; the provider changes them before saving. A client finished without a topic is
+never asked anything: the page says so, and so do the client page and the provider's home.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from companion.care.topic_choice import NEEDS
+from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.models import (
     AppointmentKind,
@@ -27,7 +35,7 @@ from companion.models import (
     Status,
 )
 from companion.runtime import send_now
-from companion.services import clients
+from companion.services import check_in_topics, clients
 from companion.web import clock
 from companion.web.access import Action, requires
 from companion.web.appointments.forms import AppointmentForm, appointment_start, check_location
@@ -38,6 +46,13 @@ from companion.web.onboarding.forms import NavForm, OnboardForm
 from companion.web.shared import COMMON_TIMEZONES, localtime
 
 bp = Blueprint("onboarding", __name__, url_prefix="/clients/onboard")
+
+
+@bp.app_template_test("without_check_in_topics")
+def without_check_in_topics(client: Any) -> bool:
+    """For the client page's warning (templates/onboarding/_no_topics.html)."""
+    return not check_in_topics.has_check_in_topics(client)
+
 
 SESSION_KEY = "onboarding"
 APPOINTMENT_PREFIX = "appt"
@@ -67,6 +82,7 @@ STEPS = (
     Step("language", L_("Language"), ("language", "simple_words")),
     Step("consent", L_("Consent"), ("consent", "roi_officer_contact")),
     Step("risk", L_("Risk"), ("risk_level", "release_date")),
+    Step("topics", L_("Check-in topics"), ()),
     Step("plan", L_("Plan (after finishing)"), ()),
     Step(
         "appointment",
@@ -76,6 +92,8 @@ STEPS = (
 )
 BY_NAME = {s.name: s for s in STEPS}
 CHECKBOXES = frozenset({"simple_words", "consent", "roi_officer_contact"})
+# The topics step's lists, kept in the session comma-separated.
+TOPICS_KEY, NEEDS_KEY = "checkin_topics", "needs"
 
 
 def _defaults() -> dict[str, str]:
@@ -110,6 +128,14 @@ def _save(state: dict[str, str]) -> None:
 
 def _merge(state: dict[str, str], step: Step, posted: MultiDict) -> None:
     """Take this step's fields from the POST; an unticked box is absent, so it is removed."""
+    if step.name == "topics":
+        needs = [n for n in posted.getlist(NEEDS_KEY) if n in dict.fromkeys(k for k, *_ in NEEDS)]
+        state[NEEDS_KEY] = ",".join(needs)
+        if posted.get("action") == "suggest":
+            state[TOPICS_KEY] = ",".join(_suggested(state))
+        else:
+            state[TOPICS_KEY] = ",".join(t for t in posted.getlist(TOPICS_KEY) if t in TOPICS)
+        return
     for name in step.fields:
         if name == "provider_id" and current_user.role == Role.PROVIDER:
             continue
@@ -118,6 +144,21 @@ def _merge(state: dict[str, str], step: Step, posted: MultiDict) -> None:
             state.pop(name, None)
         else:
             state[name] = value[:500]
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _suggested(state: dict[str, str]) -> list[str]:
+    return check_in_topics.suggest_topics(_split(state.get(NEEDS_KEY)), state.get("risk_level", ""))
+
+
+def _topics(state: dict[str, str]) -> list[str]:
+    """The topics chosen, or (the step not yet seen) those suggested."""
+    if TOPICS_KEY not in state:
+        return _suggested(state)
+    return [t for t in _split(state[TOPICS_KEY]) if t in TOPICS]
 
 
 def _client_form(state: dict[str, str]) -> OnboardForm:
@@ -201,7 +242,7 @@ def step(name: str) -> Response | tuple[str, int] | str:
         return redirect(url_for("onboarding.step", name=STEPS[index - 1].name))
     form = _client_form(state)
     appointment = _appointment_form(state)
-    if action == "refresh":  # "Update the preview": keep what was typed, check nothing
+    if action in ("refresh", "suggest"):  # "Update the preview": keep what was typed, check nothing
         for f in [*form, *appointment]:
             f.errors = []
         return _render(current, state, form, appointment)
@@ -241,7 +282,7 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
         current_user,
         now,
         consent_disclosure(form.display_name.data.strip(), form.language.data).body,
-        also={"release_date": form.release_date.data},
+        also={"release_date": form.release_date.data, "checkin_topics": _topics(state)},
         appointment=first,
     )
     client, welcome, appointment = done.client, done.welcome, done.appointment
@@ -283,6 +324,8 @@ def _finish(state: dict[str, str], now: datetime) -> Response | tuple[str, int]:
             if notices
             else _("First appointment added.")
         )
+    if not check_in_topics.has_check_in_topics(client):
+        words.append(_("No check-in topic was chosen: the client will not be asked anything."))
     words.append(_("Next: write the plan."))
     flash(" ".join(words), "info")
     return redirect(url_for("clients.show", client_id=client.id))
@@ -309,4 +352,15 @@ def _render(
         provider_fixed=current_user.role == Role.PROVIDER,
         wants_texts="consent" in state,
         has_errors=any(f.errors for f in [*form, *appointment]),
+        needs=NEEDS,
+        rtl=right_to_left,
+        needs_ticked=_split(state.get(NEEDS_KEY)),
+        topics=TOPICS,
+        topics_chosen=_topics(state),
+        topic_previews=check_in_topics.previews(
+            _topics(state),
+            (state.get("display_name") or "").strip(),
+            language,
+            "simple_words" in state,
+        ),
     )

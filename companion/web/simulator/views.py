@@ -71,13 +71,18 @@ def phone(client_id: int) -> Response | str:
         return redirect(url_for("simulator.phone", client_id=client.id))
     # What the phone shows: texts that actually went out, and what the client sent.
     thread = webhooks.phone_thread(db.session, client.id)
+    now = clock.now()
     return render_template(
         "simulator/phone.html",
         client=client,
+        now=now,
+        staff_zone=current_user.timezone,
+        # The development clock can be moved (``flask clock``, "jump"); production's cannot.
+        clock_movable=bool(getattr(app_clock(current_app), "movable", False)),
         thread=thread,
         form=form,
         jump_form=JumpForm(formdata=None),
-        next_at=webhooks.next_planned(db.session, client.id, clock.now()),
+        next_at=webhooks.next_planned(db.session, client.id, now),
         Direction=Direction,
         message_status=MESSAGE_STATUS,
     )
