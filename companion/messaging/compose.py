@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 
+from companion.care.discretion import WordList, word_lists
 from companion.care.phones import display_phone
 from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
@@ -190,3 +191,11 @@ def _fill_derived(
     if "location" in values or "where" not in values:
         location = (values.get("location") or "").strip()
         values["where"] = _fill(translate(WHERE), {"location": location}, rtl) if location else ""
+
+
+@cache
+def discretion_lists() -> dict[str, WordList]:
+    """Every shipped language's never-use words (words.json ``discretion``), for the
+    discretion checks of what a provider types (care/plan.py ``indiscreet_word``)."""
+    sections = words.section("discretion")
+    return word_lists(sections, {lang: str(words.matching(lang)) for lang in sections})
