@@ -33,7 +33,7 @@ SAMPLE: dict[str, object] = {
 APPOINTMENT = {
     "at": "2026-09-30T18:30:00+00:00",
     "timezone": "America/Los_Angeles",
-    "location": "1450 W Harbor Blvd, Suite 210",
+    "location": "Suite 4, 210 W Harbor Blvd",  # 26 characters: see docs/texts.md
 }
 # The words a provider might put in a plan line, at a realistic length.
 LINE_WORDS = {
@@ -136,8 +136,8 @@ def over_budget(language: str) -> list[str]:
         most = budget(sample.kind, r.encoding)
         if r.segments > most:
             found.append(
-                f"{language} {sample.label}: {r.segments} segments {r.encoding} "
-                f"({len(r.body)} characters), budget {most}"
+                f"{language} {sample.label} ({r.segments} segments {r.encoding}, "
+                f"{len(r.body)} characters, budget {most})"
             )
     return found
 

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 
 from companion.care.discretion import WordList, word_lists
@@ -57,7 +57,7 @@ def is_right_to_left(language: str) -> bool:
     """True for languages written right to left (Farsi, Arabic), by Babel's locale data."""
     try:
         return Locale.parse(language).character_order == "right-to-left"
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return False
 
 
