@@ -57,7 +57,7 @@ def test_no_rendered_text_carries_a_never_use_word(language):
 
 
 def test_the_vietnamese_urges_question_reads_neutral():
-    """"ham muốn" reads as sexual desire: the urges question uses a neutral word."""
+    """ "ham muốn" reads as sexual desire: the urges question uses a neutral word."""
     from companion.messaging.compose import render
 
     body = render("checkin_prompt", "vi", {"name": "Ana", "topic": "urges"}).body

@@ -89,7 +89,10 @@ def test_every_client_text_reads_plainly(language):
 def test_the_scores_tell_plain_from_hard():
     textstat.set_lang("en")
     assert textstat.flesch_kincaid_grade("Call us. We can help.") <= 6
-    assert textstat.flesch_kincaid_grade(
-        "Notwithstanding the aforementioned considerations, participants must "
-        "demonstrate satisfactory comprehension of the institutional regulations."
-    ) > 6
+    assert (
+        textstat.flesch_kincaid_grade(
+            "Notwithstanding the aforementioned considerations, participants must "
+            "demonstrate satisfactory comprehension of the institutional regulations."
+        )
+        > 6
+    )
