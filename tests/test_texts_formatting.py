@@ -76,7 +76,7 @@ def _check(language: str, body: str, typed: list[str]) -> None:
         assert english == [], (english, plain)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     language=st.sampled_from(LANGUAGES),
     template=st.sampled_from(TEMPLATES),

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+@lru_cache(maxsize=4096)  # a plan has dozens of lines, each checked against every list
 def _pattern(word: str, matching: str) -> re.Pattern[str]:
     body = r"\s+".join(re.escape(part) for part in _norm(word).split())
     if matching == "characters":
