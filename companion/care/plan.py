@@ -449,7 +449,8 @@ def discretion_errors(
                     errors[f"{part_key}.{index}.{name}"] = Problem(
                         W_(
                             '%(label)s: "%(word)s" could give the client away to anyone who '
-                            'sees the text. Reword it, or untick "OK to text".'
+                            'sees the text. Use neutral words (such as "my appointment", "that '
+                            'place", "my plan"), or untick "OK to text".'
                         ),
                         label=labels[name],
                         word=word,
