@@ -81,4 +81,5 @@ def test_direction_isolates_cost_one_unit_each_and_make_a_text_ucs2():
     unit, so the budgets count them; in an otherwise GSM-7 text one would force UCS-2."""
     info = segment_info("\u2066988\u2069")
     assert info.encoding == "UCS-2" and info.units == 5
-    assert segment_info("x" * 66 + "\u2068A\u2069").segments == 2
+    assert segment_info("x" * 67 + "\u2068A\u2069").segments == 1  # 70 units
+    assert segment_info("x" * 68 + "\u2068A\u2069").segments == 2
