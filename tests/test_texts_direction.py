@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from companion.messaging.budgets import CONTACT, samples
+from companion.messaging.budgets import APPOINTMENT, CONTACT, LINE_WORDS, SAMPLE, samples
 from companion.messaging.compose import FSI, LRI, PDI, is_right_to_left, render
 from companion.messaging.i18n import shipped_languages
 
@@ -41,6 +41,22 @@ def test_every_latin_run_and_number_is_isolated(language):
     for sample in samples(language):
         body = sample.rendered.body
         assert _bare(body) == [], (sample.label, body)
+
+
+@pytest.mark.parametrize("language", RTL)
+def test_every_typed_value_in_every_text_is_isolated(language):
+    """Whatever a person typed (a name, a place, a plan line's words, a phone number) sits
+    right inside an isolate, in every kind, question and plan line."""
+    typed = [v for k, v in LINE_WORDS.items() if k != "contact_phone"]
+    values = [SAMPLE["name"], SAMPLE["phone"], CONTACT["contact"], "(213) 555-0142"]
+    values += [APPOINTMENT["location"], *typed]
+    for sample in samples(language):
+        body = sample.rendered.body
+        isolated = set(re.findall(f"[{LRI}{FSI}]([^{LRI}{FSI}{PDI}]*){PDI}", body))
+        for value in values:
+            if value in body:  # as a whole isolated value, or inside a longer typed one
+                inside = [c for c in isolated if value in c and c in values]
+                assert value in isolated or inside, (sample.label, value, body)
 
 
 @pytest.mark.parametrize("language", RTL)
