@@ -115,3 +115,16 @@ def test_matching_follows_the_language():
     assert indiscreet_words("courtesy", lists) == []
     assert indiscreet_words("Иду в суды", lists) == ["суды"]
     assert indiscreet_words("去法院", lists) == ["法院"]
+
+
+def test_translations_check_names_the_file_and_line_of_a_never_use_word(tmp_path):
+    import shutil
+
+    from companion.messaging.catalogs import problems
+
+    target = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS_DIR, target)
+    po = target / "vi" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace("thôi thúc", "ham muốn", 1), encoding="utf-8")
+    assert any("vi/LC_MESSAGES/messages.po:" in p and "ham muốn" in p for p in problems(target))
