@@ -119,3 +119,13 @@ def test_spanish_times_end_the_sentence_with_one_full_stop():
     appointment = {"at": "2026-09-29T19:00:00+00:00", "timezone": "America/Los_Angeles"}
     body = render("appt_same_day", "es", appointment).body
     assert "p.m.." not in body and "p.m." in body, body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_at_its_worst_renders_clean(language):
+    """The same checks, deterministically, over every text of budgets.samples()."""
+    from companion.messaging.budgets import APPOINTMENT, CONTACT, SAMPLE, samples
+
+    typed = [str(SAMPLE["name"]), APPOINTMENT["location"], *LINE_WORDS.values(), CONTACT["contact"]]
+    for sample in samples(language):
+        _check(language, sample.rendered.body, typed)
