@@ -71,7 +71,7 @@ def test_the_vietnamese_urges_question_reads_neutral():
         ("Gọi anh trai khi có ham muốn", "ham muốn"),
         ("Не ходить мимо тюрьмы", "тюрьмы"),
         ("از دادگاه دور بمان", "دادگاه"),
-        ("ابتعد عن المحكمة", None),  # the article joins the word: see the list's "محكمة"
+        ("ابتعد عن المحكمة", "المحكمة"),  # the article joins the word: listed with it
         ("遠離法院附近", "法院"),
         ("법원 근처에 가지 않기", "법원"),
         ("Iwasan ang korte", "korte"),
@@ -80,8 +80,6 @@ def test_the_vietnamese_urges_question_reads_neutral():
 )
 def test_a_plan_line_in_any_language_is_checked(text, word):
     found = indiscreet_word(text, LISTS)
-    if word is None:
-        return  # documented gap, not a promise
     assert found == word, (text, found)
 
 
