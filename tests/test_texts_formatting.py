@@ -64,6 +64,8 @@ def _instants():
 def _check(language: str, body: str, typed: list[str]) -> None:
     plain = "".join(ch for ch in body if ch not in ISOLATES)
     assert not DOUBLED.search(plain.replace("...", "")), plain
+    # A phone number "(213) 555-0100" in brackets reads as "((213) 555-0100)".
+    assert not re.search(r"[(（]\s*\(", plain), plain
     assert "%(" not in plain and "{" not in plain and "}" not in plain, plain
     # Leave out what the provider or client typed: names and places are theirs.
     for value in sorted(typed, key=len, reverse=True):
