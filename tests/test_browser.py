@@ -453,7 +453,7 @@ def test_a_provider_onboards_a_spanish_speaker_who_answers_a_check_in_that_the_c
     live_server.clock.set(at(10, 3))
     sign_in_as(page, live_server.url, PROVIDER_EMAIL)
     page.goto(f"{live_server.url}/simulator/{client_id}")
-    expect(page.get_by_text(re.compile("una pregunta rápida"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Lucía, una pregunta"))).to_be_visible()
     page.get_by_label("Reply as the client").fill("7")
     page.get_by_role("button", name="Send").click()
     with live_server.app.app_context():

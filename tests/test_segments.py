@@ -74,3 +74,12 @@ def test_ucs2_segments_never_undercount(text):
     assert info.encoding == "UCS-2"
     capacity = 70 if info.segments == 1 else 67 * info.segments
     assert info.units <= capacity
+
+
+def test_direction_isolates_cost_one_unit_each_and_make_a_text_ucs2():
+    """Farsi and Arabic texts carry isolates around numbers (compose.py): each is one UTF-16
+    unit, so the budgets count them; in an otherwise GSM-7 text one would force UCS-2."""
+    info = segment_info("\u2066988\u2069")
+    assert info.encoding == "UCS-2" and info.units == 5
+    assert segment_info("x" * 67 + "\u2068A\u2069").segments == 1  # 70 units
+    assert segment_info("x" * 68 + "\u2068A\u2069").segments == 2

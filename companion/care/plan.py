@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from companion.care.discretion import WordList, indiscreet_words
 from companion.care.labels import W_
 from companion.care.phones import to_e164
 
@@ -411,8 +412,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = tuple(
 )
 
 
-def indiscreet_word(text: str) -> str | None:
-    """The first word in ``text`` (as typed) that could give the client away, else None."""
+def indiscreet_word(text: str, more: Mapping[str, WordList] | None = None) -> str | None:
+    """The first word in ``text`` (as typed) that could give the client away, else None.
+
+    ``more``: every shipped language's ``discretion`` list (``messaging.compose.
+    discretion_lists()``), checked after the hand-tuned lists above.
+    """
     text = unicodedata.normalize("NFC", text or "")
     forms = {keep: "".join(_fold_char(c, keep) for c in text) for keep in (True, False)}
     found: list[tuple[int, int]] = []
@@ -421,12 +426,15 @@ def indiscreet_word(text: str) -> str | None:
         if match:
             found.append(match.span())
     if not found:
-        return None
+        others = indiscreet_words(text, more) if more else []
+        return others[0] if others else None
     start, end = min(found)
     return text[start:end]
 
 
-def discretion_errors(content: Mapping[str, Any]) -> dict[str, str]:
+def discretion_errors(
+    content: Mapping[str, Any], more: Mapping[str, WordList] | None = None
+) -> dict[str, str]:
     """Errors keyed "part.index.field" for items marked OK to text that name too much."""
     errors: dict[str, Problem] = {}
     for part_key, field_names in TEXTED_FIELDS.items():
@@ -436,12 +444,13 @@ def discretion_errors(content: Mapping[str, Any]) -> dict[str, str]:
             if not item.get("ok_to_text"):
                 continue
             for name in field_names:
-                word = indiscreet_word(str(item.get(name) or ""))
+                word = indiscreet_word(str(item.get(name) or ""), more)
                 if word:
                     errors[f"{part_key}.{index}.{name}"] = Problem(
                         W_(
                             '%(label)s: "%(word)s" could give the client away to anyone who '
-                            'sees the text. Reword it, or untick "OK to text".'
+                            'sees the text. Use neutral words (such as "my appointment", "that '
+                            'place", "my plan"), or untick "OK to text".'
                         ),
                         label=labels[name],
                         word=word,

@@ -69,7 +69,9 @@ NOT_CLINICAL, SUPERVISION_ONLY = Condition.NON_CLINICAL_REASON, Condition.SUPERV
 
 
 def _cells(
-    provider: bool | Condition, officer: bool | Condition, examiner: bool | Condition,
+    provider: bool | Condition,
+    officer: bool | Condition,
+    examiner: bool | Condition,
     admin: bool | Condition,
 ) -> dict[Role, bool | Condition]:
     return {Role.PROVIDER: provider, Role.OFFICER: officer, Role.EXAMINER: examiner,

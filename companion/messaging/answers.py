@@ -160,9 +160,7 @@ def _plain(text: str) -> str:
     """Lower case, no accents, ASCII digits ("７" -> "7", keycap "7️⃣" -> "7"); punctuation kept."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     no_marks = "".join(
-        str(int(ch)) if ch.isdecimal() else ch
-        for ch in decomposed
-        if not unicodedata.combining(ch)
+        str(int(ch)) if ch.isdecimal() else ch for ch in decomposed if not unicodedata.combining(ch)
     )
     # The same letters as fold() makes them, so the scale words ("على") match.
     return words.unify(unicodedata.normalize("NFC", no_marks))
@@ -206,9 +204,7 @@ def _yes_no(text: str, folded: str, question: Question, languages: list[str]) ->
     return Parsed(answer)
 
 
-def _leading(
-    tokens: list[str], yes: frozenset[str], no: frozenset[str]
-) -> tuple[str | None, int]:
+def _leading(tokens: list[str], yes: frozenset[str], no: frozenset[str]) -> tuple[str | None, int]:
     """("yes"/"no", words used) when the message starts with such a word or phrase.
 
     The longest phrase wins: Vietnamese "không có" is one "no", not "no" then "yes".
@@ -264,11 +260,7 @@ def _choice(text: str, folded: str, question: Question, languages: list[str]) ->
         picked = [numbers[tokens[0]]]  # "two", "dos", "hai" for a numbered menu
     else:
         # In a sentence, only marked letters count: "B)", "(b)", or a capital "B".
-        picked = [
-            m.group(1).casefold()
-            for m in _CHOICE.finditer(text)
-            if _marked(text, m)
-        ]
+        picked = [m.group(1).casefold() for m in _CHOICE.finditer(text) if _marked(text, m)]
     if not picked:
         return Parsed(None, Problem.UNREADABLE)
     distinct = list(dict.fromkeys(picked))

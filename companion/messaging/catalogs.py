@@ -1,5 +1,8 @@
 """Catalog health: every shipped catalog is complete, not fuzzy, and keeps the placeholders.
 
+Texts (the ``messages`` domain) must also carry no never-use word of any
+language (``words.json`` ``discretion``), in the source or a translation.
+
 Run as ``python -m companion.messaging.catalogs`` (``make translations-check``,
 part of ``make test``): prints ``file:line: problem`` for each fault and
 exits 1 if there is any. The template ``companion/translations/messages.pot`` must
@@ -20,6 +23,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from companion.care.discretion import indiscreet_words
+from companion.messaging.compose import discretion_lists
 from companion.messaging.i18n import TRANSLATIONS_DIR
 from companion.messaging.texts import (
     ALERT_EMAILS,
@@ -113,6 +118,11 @@ def _domain_problems(directory: Path, domain: str, strings: set[str]) -> list[st
             if not all(strings_):
                 found.append(f"{where}: not translated")
                 continue
+            if domain == "messages":  # what a client reads: discreet in every language
+                for text in (*msgids, *strings_):
+                    words = indiscreet_words(text, discretion_lists())
+                    if words:
+                        found.append(f"{where}: never-use word(s) {words} (words.json discretion)")
             expected = placeholders(msgids[-1])
             for text in strings_:
                 got = placeholders(text)
@@ -128,7 +138,7 @@ def main() -> int:
     if faults:
         print(f"{len(faults)} catalog problem(s)")
         return 1
-    print("catalogs: complete, no fuzzy entries, placeholders match")
+    print("catalogs: complete, no fuzzy entries, placeholders match, no never-use words")
     return 0
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 
+from companion.care.discretion import WordList, word_lists
 from companion.care.phones import display_phone
 from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
@@ -28,6 +32,67 @@ from companion.messaging.texts import (
 # Babel and CLDR put narrow/no-break spaces in times ("10:00 a. m."); one such
 # character would turn a whole text into UCS-2 and double its cost.
 _SPACE_LIKE = {0x202F: " ", 0x00A0: " ", 0x2009: " ", 0x2007: " "}
+
+
+# Unicode direction isolates (UAX #9): in a right-to-left text a phone number, a time or a
+# Latin name otherwise takes its neighbours' direction and its parts jump around on screen.
+LRI = "\u2066"  # left-to-right isolate: phone numbers, codes, links
+FSI = "\u2068"  # first-strong isolate: names, places, dates (their own letters decide)
+PDI = "\u2069"  # pop directional isolate: closes either
+ISOLATES = (LRI, FSI, PDI)
+# Placeholders always written left to right, whatever the text's language.
+_LEFT_TO_RIGHT = frozenset({"phone", "contact_phone", "code", "link", "low", "high"})
+# Placeholders filled with a whole translated sentence (isolated inside, not around).
+_SENTENCES = frozenset({"question", "line", "where"})
+# A run of Latin letters or ASCII digits in a translated template ("STOP", "988", "C"),
+# never a placeholder, which is isolated with its value.
+_LATIN_RUN = re.compile(r"%\(\w+\)[sd]|([A-Za-z0-9](?:[A-Za-z0-9&'.\-]*[A-Za-z0-9])?)")
+# "a las 10:00 p.m.." when a value ends in the punctuation the sentence adds: keep one
+# (an isolate's closing mark may sit between the two).
+_DOUBLED = re.compile(r"([.!?。])([\u2066\u2068\u2069]*)\1(?!\1)")
+
+
+@cache
+def is_right_to_left(language: str) -> bool:
+    """True for languages written right to left (Farsi, Arabic), by Babel's locale data."""
+    try:
+        return Locale.parse(language).character_order == "right-to-left"
+    except (ValueError, LookupError, UnknownLocaleError):
+        return False
+
+
+def isolate(value: object, *, left_to_right: bool = False) -> str:
+    """``value`` between direction isolates (an empty value stays empty)."""
+    text = str(value)
+    if not text:
+        return text
+    return f"{LRI if left_to_right else FSI}{text}{PDI}"
+
+
+def isolate_latin(template: str) -> str:
+    """Every Latin or digit run of a translated right-to-left template, isolated."""
+    return _LATIN_RUN.sub(
+        lambda m: isolate(m.group(1), left_to_right=True) if m.group(1) else m.group(0),
+        template,
+    )
+
+
+def _fill(template: str, values: Mapping[str, Any], rtl: bool) -> str:
+    """``template % values``, with each value isolated in a right-to-left language."""
+    if not rtl:
+        return template % values
+    isolated = {
+        key: value
+        if key in _SENTENCES or not isinstance(value, str | int) or isinstance(value, bool)
+        else isolate(value, left_to_right=key in _LEFT_TO_RIGHT)
+        for key, value in values.items()
+    }
+    return isolate_latin(template) % isolated
+
+
+def tidy(text: str) -> str:
+    """No doubled full stop (or ! ?) where a value's own ends the sentence."""
+    return _DOUBLED.sub(r"\2\1", text)
 
 
 @dataclass(frozen=True)
@@ -54,19 +119,21 @@ def render(kind: str, language: str, params: Mapping[str, Any]) -> Rendered:
     spec = KINDS[kind]
     language = supported(language)
     t = translations_for(language)
+    rtl = is_right_to_left(language)
     values = dict(params)
     if not values.get("team"):
         values["team"] = t.gettext(TEAM)
-    _fill_derived(values, language, t.gettext)
+    _fill_derived(values, language, t.gettext, rtl)
     template = spec.template
     if not values.get("phone") and spec.no_phone_template:
         template = spec.no_phone_template
     if values.get("simple") and kind in SIMPLE_TEMPLATES:
         template = SIMPLE_TEMPLATES[kind]
-    body = t.gettext(template) % values
+    body = _fill(t.gettext(template), values, rtl)
     if values.get("nudge"):
-        body = f"{t.gettext(NUDGE)} {body}"
-    body = normalise(body)
+        nudge = t.gettext(NUDGE)
+        body = f"{isolate_latin(nudge) if rtl else nudge} {body}"
+    body = tidy(normalise(body))
     info = segment_info(body)
     return Rendered(body=body, language=language, encoding=info.encoding, segments=info.segments)
 
@@ -90,11 +157,14 @@ def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
         weekday = format_date(local, "EEEE", locale=locale)
         day = f"{weekday}, {format_skeleton('MMMMd', local, locale=locale)}"
     clock = format_time(local, wanted.get("time", "short"), locale=locale)
-    between = wanted.get("between", ", ")  # Chinese writes the day and the time without a comma
+    # Chinese writes the day and the time without a comma; Arabic script has its own comma.
+    between = wanted.get("between", "\u060c " if is_right_to_left(language) else ", ")
     return normalise(f"{day}{between}{clock}"), normalise(clock)
 
 
-def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[str], str]) -> None:
+def _fill_derived(
+    values: dict[str, Any], language: str, translate: Callable[[str], str], rtl: bool = False
+) -> None:
     """Placeholders built from other params, in the text's language.
 
     - ``topic`` -> ``question`` (the check-in question);
@@ -104,12 +174,13 @@ def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[st
     """
     if "topic" in values and "question" not in values:
         questions = SIMPLE_QUESTIONS if values.get("simple") else QUESTIONS
-        values["question"] = translate(questions.get(values["topic"], QUESTIONS[values["topic"]]))
+        question = translate(questions.get(values["topic"], QUESTIONS[values["topic"]]))
+        values["question"] = isolate_latin(question) if rtl else question
     if "line_template" in values and "line" not in values:
         words = values.get("line_words") or {}
         if "contact_phone" in words:
             words = {**words, "contact_phone": display_phone(words["contact_phone"])}
-        values["line"] = translate(PLAN_LINES[values["line_template"]]) % words
+        values["line"] = _fill(translate(PLAN_LINES[values["line_template"]]), words, rtl)
     if values.get("contact_phone"):
         values["contact_phone"] = display_phone(values["contact_phone"])
     if "at" in values and "when" not in values:
@@ -119,4 +190,12 @@ def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[st
         )
     if "location" in values or "where" not in values:
         location = (values.get("location") or "").strip()
-        values["where"] = translate(WHERE) % {"location": location} if location else ""
+        values["where"] = _fill(translate(WHERE), {"location": location}, rtl) if location else ""
+
+
+@cache
+def discretion_lists() -> dict[str, WordList]:
+    """Every shipped language's never-use words (words.json ``discretion``), for the
+    discretion checks of what a provider types (care/plan.py ``indiscreet_word``)."""
+    sections = words.section("discretion")
+    return word_lists(sections, {lang: str(words.matching(lang)) for lang in sections})

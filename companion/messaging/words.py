@@ -46,9 +46,7 @@ class Matching(enum.StrEnum):
 # Letters people type interchangeably: Arabic and Persian keyboards give
 # different code points for the same yeh and kaf; Vietnamese đ has no
 # decomposition of its own; Arabic texters write ة as ه.
-_SAME_LETTER = str.maketrans(
-    {"đ": "d", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "’": "'", "ـ": ""}
-)
+_SAME_LETTER = str.maketrans({"đ": "d", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "’": "'", "ـ": ""})
 
 
 def unify(text: str) -> str:

@@ -173,9 +173,7 @@ class TwilioTransport:
         # every request (two walks over os.environ per text: ~15% of a send's CPU,
         # more in containers with long environments). This client only ever talks
         # to one host, so read them once, here.
-        self._proxies = requests.utils.get_environ_proxies(
-            api_base_url or "https://api.twilio.com"
-        )
+        self._proxies = requests.utils.get_environ_proxies(api_base_url or "https://api.twilio.com")
         session = requests.Session()
         session.trust_env = False
         session.verify = (

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length
 
 from companion.care.local_time import local_instant, skipped_gap
 from companion.care.plan import indiscreet_word
+from companion.messaging.compose import discretion_lists
 from companion.models import Client
 from companion.web.language import L_, StaffForm, _
 from companion.web.shared import APPOINTMENT_KINDS, localtime
@@ -76,7 +77,7 @@ def appointment_start(form: AppointmentForm, client: Client, now: datetime) -> d
 
 
 def check_location(form: AppointmentForm) -> bool:
-    word = indiscreet_word(form.location.data or "")
+    word = indiscreet_word(form.location.data or "", discretion_lists())
     if word:
         form.location.errors.append(
             _(

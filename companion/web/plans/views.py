@@ -25,6 +25,7 @@ from companion.care.plan import (
     normalise,
 )
 from companion.extensions import db
+from companion.messaging.compose import discretion_lists
 from companion.models import Client, PlanVersion
 from companion.services import planning, plans
 from companion.web import clock
@@ -166,7 +167,10 @@ def plan_edit(client_id: int) -> Response | tuple[str, int]:
     form_ok = form.validate()
     raw = {**items, "offense_chain_note": form.offense_chain_note.data or ""}
     content, errors = normalise(raw, current_app.config["DEFAULT_REGION"])
-    for more in (discretion_errors(content), segment_errors(client, content)):
+    for more in (
+        discretion_errors(content, discretion_lists()),
+        segment_errors(client, content),
+    ):
         for key, message in more.items():
             errors.setdefault(key, message)
     if errors or not form_ok:

@@ -29,8 +29,8 @@ from companion.care.phones import display_phone
 from companion.care.plan import crisis_contact, reminder_lines
 from companion.care.topics import TOPICS
 from companion.extensions import db
+from companion.messaging.budgets import budget
 from companion.messaging.compose import Rendered, render
-from companion.messaging.texts import KINDS
 from companion.models import Client
 from companion.services import previews
 from companion.services.planning import latest_plan
@@ -97,11 +97,12 @@ class Preview:
 
     @property
     def over_budget(self) -> bool:
-        return self.rendered.segments > KINDS[self.kind].budget
+        return self.rendered.segments > self.budget
 
     @property
     def budget(self) -> int:
-        return KINDS[self.kind].budget
+        # Per kind and encoding (messaging/budgets.py, docs/texts.md).
+        return budget(self.kind, self.rendered.encoding)
 
 
 def _base_params(client: Client) -> dict[str, Any]:
