@@ -1,0 +1,262 @@
+"""The word lists behind ``understanding.read``, compiled, and the readings built on them.
+
+Every language's ``translations/<lang>/words.json`` gives, in its
+``understanding`` section (documented in docs/understanding.md):
+
+- ``signals``: phrases per Signal value; ``minor_places``: places where
+  children gather (a signal only under the "no_minors_places" condition);
+  ``urge_words``: an urge word with a number from 8 to 10 is a high urge;
+- ``idioms``: benign idioms masked before any phrase is looked for;
+- ``negators``, ``negator_prefixes``, ``after_negators``, ``bridges``: negation;
+- ``spellings`` (texting forms), ``stemmer`` (a Snowball algorithm or null);
+- ``opt_out_phrases``, ``stop_words``, ``fillers``: natural opt-outs, the
+  word "stop" in a sentence, and politeness around a keyword ("STOP please");
+- ``confirm_phrases``, ``reschedule_phrases``, ``ordinals``: appointment and
+  menu answers;
+- ``review``: the clinical review record of the language's phrases.
+
+The ``keywords`` and ``answers`` sections (shared with keywords.py and
+answers.py) give the compliance keywords and the answer words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any, Literal
+
+from companion.messaging import answers, reading, words
+from companion.messaging.reading import Lexicon, Phrase, fold_text
+
+# Supervision conditions that change what a phrase means.
+NO_MINORS_PLACES = "no_minors_places"
+PLACES = "minor_places"
+URGE = "urge_word"
+IDIOM = "idiom"
+OPT_OUT = "opt_out"
+CONFIRM = "confirm"
+RESCHEDULE = "reschedule"
+SIGNALS = (
+    "self_harm",
+    "high_urge",
+    "child_sexual_thoughts",
+    "csam",
+    "minor_access",
+    "victim_contact",
+    "threat",
+    "weapon",
+    "substance",
+    "housing_work",
+    "leaving_area",
+)
+# An urge rated this high in free text is a high urge (DOMAIN.md: urge >= 8/10).
+HIGH_URGE_FROM = 8
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,2})(?![\d])")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    lexicons: dict[str, Lexicon]
+    idioms: dict[str, list[Phrase]]
+    opt_out: frozenset[str]
+    opt_in: frozenset[str]
+    opt_in_when_opted_out: frozenset[str]
+    help: frozenset[str]
+    confirm: frozenset[str]
+    reschedule: frozenset[str]
+    fillers: frozenset[str]
+    stop_words: frozenset[str]
+    stop_substrings: tuple[str, ...]  # for scripts without spaces
+    ordinals: dict[str, int]
+
+
+def _folded(listed: list[str]) -> frozenset[str]:
+    return frozenset(f for f in (fold_text(w) for w in listed) if f)
+
+
+@cache
+def compiled() -> Compiled:
+    keywords = words.section("keywords")
+    understanding = words.section("understanding")
+    lexicons, idioms = {}, {}
+    sets: dict[str, set[str]] = {
+        k: set()
+        for k in ("opt_out", "opt_in", "opt_in_when_opted_out", "help", "confirm", "reschedule")
+    }
+    fillers, stop_words, ordinals = set(), set(), {}
+    for language in words.languages():
+        section: Mapping[str, Any] = understanding.get(language, {})
+        kw: Mapping[str, Any] = keywords.get(language, {})
+        lex = reading.lexicon(language, section, words.matching(language))
+        for signal in SIGNALS:
+            lex.add(signal, section.get("signals", {}).get(signal, []))
+        lex.add(PLACES, section.get(PLACES, []))
+        lex.add(URGE, section.get("urge_words", []))
+        lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
+        lex.add(CONFIRM, section.get("confirm_phrases", []))
+        lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
+        idiom_lex = reading.lexicon(language, section, words.matching(language))
+        idiom_lex.add(IDIOM, section.get("idioms", []))
+        lexicons[language] = lex
+        idioms[language] = idiom_lex.phrases
+        for key, found in sets.items():
+            found.update(_folded(kw.get(key, [])))
+        fillers.update(_folded(section.get("fillers", [])))
+        stop_words.update(_folded(section.get("stop_words", [])))
+        ordinals.update({fold_text(k): v for k, v in section.get("ordinals", {}).items()})
+    return Compiled(
+        lexicons=lexicons,
+        idioms=idioms,
+        opt_out=frozenset(sets["opt_out"]),
+        opt_in=frozenset(sets["opt_in"]),
+        opt_in_when_opted_out=frozenset(sets["opt_in_when_opted_out"]),
+        help=frozenset(sets["help"]),
+        confirm=frozenset(sets["confirm"]),
+        reschedule=frozenset(sets["reschedule"]),
+        fillers=frozenset(fillers),
+        stop_words=frozenset(w for w in stop_words if " " not in w and w.isascii()),
+        stop_substrings=tuple(w for w in stop_words if not w.isascii()),
+        ordinals=ordinals,
+    )
+
+
+@dataclass(frozen=True)
+class Languages:
+    """Answer words are tried in the client's language and English first, then the rest."""
+
+    client: str
+
+    @classmethod
+    def for_client(cls, lang: str) -> Languages:
+        return cls(lang if lang in compiled().lexicons else "")
+
+
+@lru_cache(maxsize=256)
+def scan(text: str) -> frozenset[str]:
+    """Every label (signal, place, urge word, opt_out, confirm ...) found in ``text``."""
+    folded_clauses = reading.clauses(text)
+    if not folded_clauses:
+        return frozenset()
+    data = compiled()
+    labels: set[str] = set()
+    for language, lex in data.lexicons.items():
+        prepared = reading.prepare(lex, folded_clauses)
+        masked = reading.mask_idioms(lex, prepared, data.idioms[language])
+        for phrase in reading.find(lex, masked, reading.candidates(lex, masked)):
+            labels.add(phrase.label)
+    return frozenset(labels)
+
+
+def read_signals(text: str, conditions: frozenset[str]) -> set[str]:
+    labels = scan(text)
+    found = {label for label in labels if label in SIGNALS}
+    if PLACES in labels and NO_MINORS_PLACES in conditions:
+        found.add("minor_access")
+    if URGE in labels and _high_number(text):
+        found.add("high_urge")
+    return found
+
+
+def _high_number(text: str) -> bool:
+    plain = answers._plain(text)  # ASCII digits, whatever the script
+    return any(HIGH_URGE_FROM <= int(n) <= 10 for n in _NUMBER.findall(plain))
+
+
+def _core(folded: str) -> str:
+    """``folded`` without politeness at either end ("stop please" -> "stop")."""
+    tokens = folded.split()
+    fillers = compiled().fillers
+    while tokens and tokens[-1] in fillers:
+        tokens.pop()
+    while tokens and tokens[0] in fillers:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def read_keyword(
+    text: str, *, opted_out: bool
+) -> tuple[Literal["opt_out", "opt_in", "help"] | None, bool]:
+    """(the compliance keyword, whether "stop" is mentioned in a longer text)."""
+    data = compiled()
+    whole = fold_text(text)
+    core = _core(whole)
+    clauses = reading.clauses(text)
+    first = _core(clauses[0]) if clauses else ""
+    if core in data.opt_out or first in data.opt_out or OPT_OUT in scan(text):
+        return "opt_out", False
+    if core in data.opt_in or (opted_out and core in data.opt_in_when_opted_out):
+        return "opt_in", False
+    if core in data.help:
+        return "help", False
+    tokens = set(whole.split())
+    mentioned = bool(tokens & data.stop_words) or any(
+        s in text.casefold() for s in data.stop_substrings
+    )
+    return None, mentioned
+
+
+def read_answer(text: str, expects: Any, langs: Languages) -> str | None:
+    """The normalised answer to a rating, yes/no or choice question, or None."""
+    kind = {
+        "rating": answers.Expects.RATING,
+        "yes_no": answers.Expects.YES_NO,
+        "choice": answers.Expects.CHOICE,
+    }[expects.type]
+    question = answers.Question(
+        expects=kind,
+        low=expects.min if expects.min is not None else 0,
+        high=expects.max if expects.max is not None else 10,
+        choices=tuple(expects.choices),
+    )
+    if kind == answers.Expects.CHOICE:
+        by_order = _ordinal_choice(text, question.choices)
+        if by_order is not None:
+            return by_order
+    parsed = answers.parse_answer(text, question, langs.client)
+    if not parsed.ok and kind == answers.Expects.YES_NO:
+        # "yesss", "nooo": letters held down.
+        parsed = answers.parse_answer(re.sub(r"(\w)\1+", r"\1", text), question, langs.client)
+    return parsed.value if parsed.ok else None
+
+
+def _ordinal_choice(text: str, choices: tuple[str, ...]) -> str | None:
+    """A menu choice given by position: "the first one", "2", "segunda", "第二"."""
+    if not choices or any(c.isdigit() for c in choices):
+        return None
+    folded = fold_text(text)
+    ordinals = compiled().ordinals
+    picked = {n for word, n in ordinals.items() if _has_words(folded, word)}
+    tokens = folded.split()
+    if len(tokens) <= 3:
+        picked |= {int(t) for t in tokens if t.isdigit() and 1 <= int(t) <= len(choices)}
+    if len(picked) != 1:
+        return None
+    n = picked.pop()
+    return choices[n - 1] if 1 <= n <= len(choices) else None
+
+
+def _has_words(folded: str, phrase: str) -> bool:
+    if not phrase.isascii() and " " not in folded and " " not in phrase:
+        return phrase in folded  # scripts without spaces
+    return f" {phrase} " in f" {folded} "
+
+
+def read_appointment(text: str, langs: Languages) -> Literal["confirm", "reschedule"] | None:
+    """Confirm or reschedule, read from a reply to an appointment notice."""
+    data = compiled()
+    labels = scan(text)
+    if RESCHEDULE in labels:
+        return "reschedule"
+    core = _core(fold_text(text))
+    first = core.split()[0] if core else ""
+    if core in data.reschedule or first in data.reschedule:
+        return "reschedule"
+    if CONFIRM in labels or core in data.confirm or first in data.confirm:
+        return "confirm"
+    question = answers.Question(expects=answers.Expects.YES_NO)
+    parsed = answers.parse_answer(text, question, langs.client)
+    if parsed.ok:
+        return "confirm" if parsed.value == "yes" else "reschedule"
+    return None
