@@ -36,7 +36,7 @@ from functools import cache
 
 import snowballstemmer
 from anyascii import anyascii
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from companion.messaging import words
 from companion.messaging.words import Matching
@@ -48,7 +48,7 @@ FUZZY_AT_LEAST = 88
 # Words allowed between two words of a phrase ("want to really die").
 GAP = 1
 # How far before a phrase a negator may stand, light words between.
-NEGATION_REACH = 3
+NEGATION_REACH = 4
 
 # Where a clause ends: negation and phrases never reach across these.
 _CLAUSE = re.compile(r"[.!?;:\n\r,，。！？；、]+|\s-\s|\bbut\b|\bpero\b")
@@ -71,6 +71,7 @@ class Phrase:
 
     label: str  # what it says (a Signal value, "opt_out", "idiom" ...)
     tokens: tuple[str, ...]
+    stems: tuple[str, ...]
     negative: bool  # contains a negator itself: negation never cancels it
     text: str  # as listed, for explanations and tests
 
@@ -91,11 +92,15 @@ class Lexicon:
     # first token (stemmed) -> phrases starting with it; characters languages use ``phrases``.
     by_first: dict[str, list[Phrase]] = field(default_factory=dict)
     long_firsts: list[str] = field(default_factory=list)
+    _stems: dict[str, str] = field(default_factory=dict)
 
     def stem(self, token: str) -> str:
         if self.stemmer is None:
             return token
-        return _stem(self.stemmer, token)
+        stem = self._stems.get(token)
+        if stem is None:
+            stem = self._stems[token] = _stem(self.stemmer, token)
+        return stem
 
     def tokens(self, folded: str) -> list[str]:
         out: list[str] = []
@@ -115,7 +120,7 @@ class Lexicon:
             negative = any(self.is_negator(t) for t in tokens) or (
                 self.how == Matching.CHARACTERS and any(n in tokens[0] for n in self.negators)
             )
-            phrase = Phrase(label, tokens, negative, text)
+            phrase = Phrase(label, tokens, tuple(self.stem(t) for t in tokens), negative, text)
             self.phrases.append(phrase)
             first = self.stem(tokens[0])
             if first not in self.by_first and len(first) >= FUZZY_FROM:
@@ -183,8 +188,11 @@ def prepare(lex: Lexicon, folded_clauses: list[str]) -> list[Clause]:
     return out
 
 
-def mask_idioms(lex: Lexicon, prepared: list[Clause], idioms: list[Phrase]) -> list[Clause]:
+def mask_idioms(lex: Lexicon, prepared: list[Clause], idiom_lex: Lexicon) -> list[Clause]:
     """Each clause with the words of any benign idiom replaced by a mask."""
+    if not idiom_lex.phrases:
+        return prepared
+    idioms = candidates(idiom_lex, prepared)
     if not idioms:
         return prepared
     out = []
@@ -203,10 +211,10 @@ def mask_idioms(lex: Lexicon, prepared: list[Clause], idioms: list[Phrase]) -> l
     return out
 
 
-def _token_matches(lex: Lexicon, token: str, stem: str, wanted: str) -> bool:
+def _token_matches(lex: Lexicon, token: str, stem: str, wanted: str, wanted_stem: str) -> bool:
     if token == _MASK:
         return False
-    if token == wanted or stem == lex.stem(wanted):
+    if token == wanted or stem == wanted_stem:
         return True
     if lex.how == Matching.PREFIX and token.startswith(wanted):
         return True
@@ -222,14 +230,17 @@ def _spans(lex: Lexicon, clause: Clause, phrase: Phrase) -> list[tuple[int, int]
     found = []
     n = len(clause.tokens)
     for start in range(n):
-        if not _token_matches(lex, clause.tokens[start], clause.stems[start], phrase.tokens[0]):
+        first, first_stem = phrase.tokens[0], phrase.stems[0]
+        if not _token_matches(lex, clause.tokens[start], clause.stems[start], first, first_stem):
             continue
         at = start + 1
         ok = True
-        for wanted in phrase.tokens[1:]:
+        for wanted, wanted_stem in zip(phrase.tokens[1:], phrase.stems[1:], strict=True):
             for skip in range(GAP + 1):
                 i = at + skip
-                if i < n and _token_matches(lex, clause.tokens[i], clause.stems[i], wanted):
+                if i < n and _token_matches(
+                    lex, clause.tokens[i], clause.stems[i], wanted, wanted_stem
+                ):
                     at = i + 1
                     break
             else:
@@ -252,7 +263,7 @@ def _negated(lex: Lexicon, clause: Clause, start: int, end: int) -> bool:
         if token not in lex.bridges:
             break
     if lex.after_negators:
-        after = clause.tokens[end : end + 2]
+        after = clause.tokens[end : end + 3]
         return any(t.startswith(lex.after_negators) for t in after)
     return False
 
@@ -302,9 +313,11 @@ def candidates(lex: Lexicon, prepared: list[Clause]) -> list[Phrase]:
             for key in keys:
                 for phrase in lex.by_first.get(key, ()):
                     seen[id(phrase)] = phrase
-            if len(token) >= FUZZY_FROM:
-                for first in lex.long_firsts:
-                    if fuzz.ratio(token, first, score_cutoff=FUZZY_AT_LEAST):
-                        for phrase in lex.by_first[first]:
-                            seen[id(phrase)] = phrase
+            if len(token) >= FUZZY_FROM and lex.long_firsts:
+                for first, _score, _i in process.extract(
+                    token, lex.long_firsts, scorer=fuzz.ratio,
+                    score_cutoff=FUZZY_AT_LEAST, limit=None,
+                ):
+                    for phrase in lex.by_first[first]:
+                        seen[id(phrase)] = phrase
     return list(seen.values())

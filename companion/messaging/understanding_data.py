@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 from typing import Any, Literal
 
 from companion.messaging import answers, reading, words
-from companion.messaging.reading import Lexicon, Phrase, fold_text
+from companion.messaging.reading import Lexicon, fold_text
 
 # Supervision conditions that change what a phrase means.
 NO_MINORS_PLACES = "no_minors_places"
@@ -59,7 +59,7 @@ _NUMBER = re.compile(r"(?<![\w.])(\d{1,2})(?![\d])")
 @dataclass(frozen=True)
 class Compiled:
     lexicons: dict[str, Lexicon]
-    idioms: dict[str, list[Phrase]]
+    idioms: dict[str, Lexicon]
     opt_out: frozenset[str]
     opt_in: frozenset[str]
     opt_in_when_opted_out: frozenset[str]
@@ -100,12 +100,15 @@ def compiled() -> Compiled:
         idiom_lex = reading.lexicon(language, section, words.matching(language))
         idiom_lex.add(IDIOM, section.get("idioms", []))
         lexicons[language] = lex
-        idioms[language] = idiom_lex.phrases
+        idioms[language] = idiom_lex
         for key, found in sets.items():
             found.update(_folded(kw.get(key, [])))
         fillers.update(_folded(section.get("fillers", [])))
         stop_words.update(_folded(section.get("stop_words", [])))
         ordinals.update({fold_text(k): v for k, v in section.get("ordinals", {}).items()})
+    # People mix languages ("not suicidal" in a Tagalog text, "no quiero" in English):
+    # every language's negators and light words count wherever a phrase is found.
+    _share_negation([*lexicons.values(), *idioms.values()])
     return Compiled(
         lexicons=lexicons,
         idioms=idioms,
@@ -120,6 +123,14 @@ def compiled() -> Compiled:
         stop_substrings=tuple(w for w in stop_words if not w.isascii()),
         ordinals=ordinals,
     )
+
+
+def _share_negation(lexicons: list[Lexicon]) -> None:
+    negators = frozenset().union(*(lex.negators for lex in lexicons))
+    prefixes = tuple(sorted({p for lex in lexicons for p in lex.negator_prefixes}))
+    bridges = frozenset().union(*(lex.bridges for lex in lexicons))
+    for lex in lexicons:
+        lex.negators, lex.negator_prefixes, lex.bridges = negators, prefixes, bridges
 
 
 @dataclass(frozen=True)
