@@ -70,9 +70,7 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
             raise click.ClickException("the passwords differ")
     if len(password) < 10:
         raise click.ClickException("use a password of at least 10 characters")
-    user = StaffUser(
-        email=email, name=name, role=Role(role), phone=e164, created_at=now()
-    )
+    user = StaffUser(email=email, name=name, role=Role(role), phone=e164, created_at=now())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -177,8 +175,8 @@ def _show() -> None:
 def _words(delta: timedelta) -> str:
     days, rest = delta.days, int(delta.seconds)
     hours, minutes = rest // 3600, rest % 3600 // 60
-    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(
-        minutes
+    parts = (
+        [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(minutes)
     )
     return " ".join(parts) or "under a minute"
 

@@ -315,8 +315,11 @@ def candidates(lex: Lexicon, prepared: list[Clause]) -> list[Phrase]:
                     seen[id(phrase)] = phrase
             if len(token) >= FUZZY_FROM and lex.long_firsts:
                 for first, _score, _i in process.extract(
-                    token, lex.long_firsts, scorer=fuzz.ratio,
-                    score_cutoff=FUZZY_AT_LEAST, limit=None,
+                    token,
+                    lex.long_firsts,
+                    scorer=fuzz.ratio,
+                    score_cutoff=FUZZY_AT_LEAST,
+                    limit=None,
                 ):
                     for phrase in lex.by_first[first]:
                         seen[id(phrase)] = phrase

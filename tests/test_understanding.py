@@ -1,0 +1,204 @@
+"""understanding.read: risks, keywords and answers in ten languages (issue 14). No database."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from companion.messaging.understanding import (
+    ROUTES,
+    URGENT,
+    Expects,
+    Route,
+    Signal,
+    read,
+    review_status,
+)
+
+RATING = Expects("rating", 0, 10)
+YES_NO = Expects("yes_no")
+CHOICE = Expects("choice", choices=("A", "B", "C"))
+APPOINTMENT = Expects("appointment")
+
+
+def signals(text: str, lang: str = "en", **kw) -> set[str]:
+    return {s.value for s in read(text, lang, **kw).signals}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "signal"),
+    [
+        ("I'm so tired of living", "en", Signal.SELF_HARM),
+        ("i just want to go to sleep and never wake up", "en", Signal.SELF_HARM),
+        ("im a burden to everyone", "en", Signal.SELF_HARM),
+        ("everyone would be better off without me", "en", Signal.SELF_HARM),
+        ("I'm feeling suicdal", "en", Signal.SELF_HARM),
+        ("I don't want to live", "en", Signal.SELF_HARM),
+        ("no reason to live", "en", Signal.SELF_HARM),
+        ("I looked at CP last night", "en", Signal.CSAM),
+        ("having fantasies about kids again", "en", Signal.CHILD_SEXUAL_THOUGHTS),
+        ("my nephew is staying over this weekend", "en", Signal.MINOR_ACCESS),
+        ("been messaging a 15 yo on snap", "en", Signal.MINOR_ACCESS),
+        ("want to hurt my PO", "en", Signal.THREAT),
+        ("going to get a gun", "en", Signal.WEAPON),
+        ("relapsed last night, got drunk", "en", Signal.SUBSTANCE),
+        ("lost my job today", "en", Signal.HOUSING_WORK),
+        ("leaving the state tmrw", "en", Signal.LEAVING_AREA),
+        ("estoy cansado de vivir", "es", Signal.SELF_HARM),
+        ("estoy cansado de vivir", "xx", Signal.SELF_HARM),
+        ("toi chan song lam", "vi", Signal.SELF_HARM),
+        ("我真的不想活了", "zh_Hant", Signal.SELF_HARM),
+        ("죽고 싶어요", "ko", Signal.SELF_HARM),
+        ("gusto ko nang mamatay", "tl", Signal.SELF_HARM),
+        ("хочу умереть", "ru", Signal.SELF_HARM),
+        ("بدي موت", "ar", Signal.SELF_HARM),
+        ("میخوام بمیرم", "fa", Signal.SELF_HARM),
+        ("ուզում եմ մեռնել", "hy", Signal.SELF_HARM),
+    ],
+)
+def test_risks_are_found(text, lang, signal):
+    reading = read(text, lang)
+    assert signal in reading.signals
+    assert reading.needs_human
+    assert reading.urgent == (signal in URGENT)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "walked in the park",
+        "she texted me about the rent",
+        "killing it at work",
+        "dying of laughter",
+        "I'm dead lol",
+        "this traffic is killing me",
+        "me muero de risa",
+        "not suicidal",
+        "I am not suicidal",
+        "no urges today",
+        "no drinking",
+        "haven't been drinking",
+        "",
+        "👍🙏",
+    ],
+)
+def test_ordinary_life_raises_nothing(text):
+    assert not read(text, "en").signals
+
+
+def test_places_where_children_gather_count_only_under_the_condition():
+    assert not signals("walked in the park")
+    assert "minor_access" in signals(
+        "walked in the park", conditions=frozenset({"no_minors_places"})
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP",
+        "stop",
+        "Cancel",
+        "UNSUBSCRIBE",
+        "stop texting me",
+        "no quiero más mensajes",
+        "no me manden mensajes",
+        "đừng nhắn tin nữa",
+        "STOP please",
+    ],
+)
+def test_opt_outs(text):
+    reading = read(text, "es", YES_NO)
+    assert reading.keyword == "opt_out"
+    assert reading.answer is None
+
+
+def test_stop_inside_a_sentence_is_mentioned_not_an_opt_out():
+    for text in ("stop asking me about my mood lol", "I want to stop drinking"):
+        reading = read(text, "en")
+        assert reading.keyword is None and reading.stop_mentioned
+
+
+def test_a_crisis_inside_a_stop_is_still_a_crisis():
+    reading = read("stop texting me, I want to die", "en")
+    assert reading.keyword == "opt_out" and Signal.SELF_HARM in reading.signals and reading.urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expects", "answer"),
+    [
+        ("7", "en", RATING, "7"),
+        ("seven", "en", RATING, "7"),
+        ("siete", "es", RATING, "7"),
+        ("bảy", "vi", RATING, "7"),
+        ("7/10", "en", RATING, "7"),
+        ("15", "en", RATING, None),
+        ("yes", "en", YES_NO, "yes"),
+        ("sí", "es", YES_NO, "yes"),
+        ("nope", "en", YES_NO, "no"),
+        ("b", "en", CHOICE, "B"),
+        ("the first one", "en", CHOICE, "A"),
+    ],
+)
+def test_answers(text, lang, expects, answer):
+    reading = read(text, lang, expects)
+    assert reading.answer == answer
+    assert reading.needs_human == (answer is None)
+
+
+def test_appointments():
+    assert read("confirm", "en", APPOINTMENT).appointment == "confirm"
+    assert read("can we reschedule", "en", APPOINTMENT).appointment == "reschedule"
+    cancel = read("CANCEL", "en", APPOINTMENT)
+    assert cancel.keyword == "opt_out" and cancel.appointment is None
+
+
+def test_free_text_without_a_question_needs_a_person():
+    assert read("had dinner with my brother", "en").needs_human
+    assert not read("HELP", "en").needs_human
+
+
+def test_routes_and_review_records():
+    assert set(ROUTES) == set(Signal)
+    assert ROUTES[Signal.SELF_HARM] == Route.CRISIS
+    assert {s for s, r in ROUTES.items() if r != Route.SAME_DAY} == URGENT
+    status = review_status()
+    assert len(status) == 10
+    assert all(r["status"] in {"drafted", "reviewed"} for r in status.values())
+
+
+def test_expects_from_json_refuses_nonsense():
+    assert Expects.from_json(None) is None
+    assert Expects.from_json({"type": "rating", "min": 0, "max": 10}) == RATING
+    with pytest.raises(ValueError):
+        Expects.from_json({"type": "essay"})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["en", "es", "vi", "zh_Hant", "ar", "", "??"]))
+def test_any_text_is_read_without_error(text, lang):
+    reading = read(text, lang, RATING)
+    assert reading.urgent <= bool(reading.signals)
+
+
+PHRASES = [
+    "I'm so tired of living",
+    "Estoy cansado de vivir",
+    "tôi không muốn sống nữa",
+    "relapsed last night",
+    "my nephew is staying over",
+    "walked in the park",
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(PHRASES), st.sampled_from(["upper", "lower", "strip", "title"]))
+def test_case_and_accents_never_change_the_reading(text, how):
+    plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    changed = {"upper": text.upper(), "lower": text.lower(), "strip": plain, "title": text.title()}[
+        how
+    ]
+    assert read(changed, "en").signals == read(text, "en").signals
