@@ -54,6 +54,8 @@ NEGATION_REACH = 4
 _CLAUSE = re.compile(r"[.!?;:\n\r,，。！？；、]+|\s-\s|\bbut\b|\bpero\b")
 _LATIN = re.compile(r"^[\x00-\u024f\u1e00-\u1eff]+$")
 _MASK = "\u2063"  # a token no phrase contains: where an idiom was
+# Labels a negation never cancels: "no, stop texting me" is still an opt-out.
+IMMUNE = frozenset({"opt_out"})
 
 
 def fold_text(text: str) -> str:
@@ -284,7 +286,7 @@ def _found_one(lex: Lexicon, prepared: list[Clause], phrase: Phrase) -> bool:
                 return True
             continue
         for start, end in _spans(lex, clause, phrase):
-            if phrase.negative or not _negated(lex, clause, start, end):
+            if phrase.negative or phrase.label in IMMUNE or not _negated(lex, clause, start, end):
                 return True
     return False
 
@@ -294,7 +296,7 @@ def _found_in_characters(lex: Lexicon, joined: str, phrase: Phrase) -> bool:
     at = joined.find(wanted)
     while at >= 0:
         before = joined[max(0, at - NEGATION_REACH) : at]
-        if phrase.negative or not any(n in before for n in lex.negators):
+        if phrase.negative or phrase.label in IMMUNE or not any(n in before for n in lex.negators):
             return True
         at = joined.find(wanted, at + 1)
     return False

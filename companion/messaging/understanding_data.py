@@ -28,6 +28,8 @@ from functools import cache, lru_cache
 from typing import Any, Literal
 
 from companion.messaging import answers, reading, words
+from rapidfuzz import fuzz
+
 from companion.messaging.reading import Lexicon, fold_text
 
 # Supervision conditions that change what a phrase means.
@@ -53,7 +55,9 @@ SIGNALS = (
 )
 # An urge rated this high in free text is a high urge (DOMAIN.md: urge >= 8/10).
 HIGH_URGE_FROM = 8
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,2})(?![\d])")
+# A misspelt number word ("sevn", "limaa") is read if this close (rapidfuzz ratio).
+FUZZY_NUMBER = 85
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.])(\d{1,2})(?![0-9A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Compiled:
     stop_words: frozenset[str]
     stop_substrings: tuple[str, ...]  # for scripts without spaces
     ordinals: dict[str, int]
+    answer_leads: frozenset[str]
 
 
 def _folded(listed: list[str]) -> frozenset[str]:
@@ -85,7 +90,7 @@ def compiled() -> Compiled:
         k: set()
         for k in ("opt_out", "opt_in", "opt_in_when_opted_out", "help", "confirm", "reschedule")
     }
-    fillers, stop_words, ordinals = set(), set(), {}
+    fillers, stop_words, ordinals, leads = set(), set(), {}, set()
     for language in words.languages():
         section: Mapping[str, Any] = understanding.get(language, {})
         kw: Mapping[str, Any] = keywords.get(language, {})
@@ -104,6 +109,7 @@ def compiled() -> Compiled:
         for key, found in sets.items():
             found.update(_folded(kw.get(key, [])))
         fillers.update(_folded(section.get("fillers", [])))
+        leads.update(_folded(section.get("answer_leads", [])))
         stop_words.update(_folded(section.get("stop_words", [])))
         ordinals.update({fold_text(k): v for k, v in section.get("ordinals", {}).items()})
     # People mix languages ("not suicidal" in a Tagalog text, "no quiero" in English):
@@ -122,6 +128,7 @@ def compiled() -> Compiled:
         stop_words=frozenset(w for w in stop_words if " " not in w and w.isascii()),
         stop_substrings=tuple(w for w in stop_words if not w.isascii()),
         ordinals=ordinals,
+        answer_leads=frozenset(leads),
     )
 
 
@@ -194,8 +201,9 @@ def read_keyword(
     whole = fold_text(text)
     core = _core(whole)
     clauses = reading.clauses(text)
-    first = _core(clauses[0]) if clauses else ""
-    if core in data.opt_out or first in data.opt_out or OPT_OUT in scan(text):
+    # "STOP. im gonna disappear", "..., tigil na": a keyword standing as a sentence of its own.
+    ends = {_core(clauses[0]), _core(clauses[-1])} if clauses else set()
+    if core in data.opt_out or ends & data.opt_out or OPT_OUT in scan(text):
         return "opt_out", False
     if core in data.opt_in or (opted_out and core in data.opt_in_when_opted_out):
         return "opt_in", False
@@ -226,10 +234,101 @@ def read_answer(text: str, expects: Any, langs: Languages) -> str | None:
         if by_order is not None:
             return by_order
     parsed = answers.parse_answer(text, question, langs.client)
-    if not parsed.ok and kind == answers.Expects.YES_NO:
-        # "yesss", "nooo": letters held down.
-        parsed = answers.parse_answer(re.sub(r"(\w)\1+", r"\1", text), question, langs.client)
-    return parsed.value if parsed.ok else None
+    if parsed.ok:
+        return parsed.value
+    if parsed.problem != answers.Problem.UNREADABLE:
+        return None  # out of range or two answers: a person asks again
+    if kind == answers.Expects.YES_NO:
+        return _yes_no_fallback(text, question, langs)
+    if kind == answers.Expects.RATING:
+        return _rating_fallback(text, question)
+    return _choice_fallback(text, question.choices)
+
+
+def _without_lead(text: str) -> str:
+    """``text`` without a leading time word ("today no", "hôm nay không", "今天沒有")."""
+    folded = fold_text(text)
+    for lead in sorted(compiled().answer_leads, key=len, reverse=True):
+        if folded.startswith(lead) and folded != lead:
+            return folded[len(lead) :].strip()
+    return folded
+
+
+def _yes_no_fallback(text: str, question: answers.Question, langs: Languages) -> str | None:
+    for attempt in (
+        re.sub(r"(\w)\1+", r"\1", text),  # "yesss", "nooo": letters held down
+        _without_lead(text),
+    ):
+        parsed = answers.parse_answer(attempt, question, langs.client)
+        if parsed.ok:
+            return parsed.value
+    return None
+
+
+def _number_words() -> dict[str, int]:
+    return {
+        fold_text(w): n
+        for entries in words.section("answers").values()
+        for w, n in entries.get("numbers", {}).items()
+    }
+
+
+def _rating_fallback(text: str, question: answers.Question) -> str | None:
+    """Hedged or misspelt ratings: "mga 6 siguro", "tres mas o menos", "sevn", "今天三分"."""
+    numbers = {int(n) for n in _NUMBER.findall(answers._plain(text))}
+    if not numbers:
+        tokens = _without_lead(text).split()
+        table = _number_words()
+        if tokens and tokens[0] in table:
+            numbers = {table[tokens[0]]}
+        elif len(tokens) <= 2 and tokens:
+            near = [
+                table[w]
+                for t in tokens
+                if len(t) >= 4
+                for w in table
+                if len(w) >= 4 and fuzz.ratio(t, w, score_cutoff=FUZZY_NUMBER)
+            ]
+            numbers = set(near)
+        if not numbers and tokens:
+            numbers = _counted(tokens[0], table)
+    if len(numbers) != 1:
+        return None
+    value = numbers.pop()
+    return str(value) if question.low <= value <= question.high else None
+
+
+# Korean and Chinese attach a counter to the number: "팔점", "三分", "八吧".
+_COUNTERS = ("점", "分", "點", "点", "吧", "啦", "요")
+
+
+def _counted(token: str, table: dict[str, int]) -> set[int]:
+    for word in sorted(table, key=len, reverse=True):
+        if not word.isascii() and token.startswith(word):
+            rest = token[len(word) :]
+            if not rest or rest.startswith(_COUNTERS):
+                return {table[word]}
+    return set()
+
+
+def _choice_fallback(text: str, choices: tuple[str, ...]) -> str | None:
+    """A menu letter opening the reply: "a, went for a walk", "b po", "a 산책했어요"."""
+    tokens = fold_text(text).split()
+    offered = {c.casefold(): c for c in choices}
+    if not tokens or tokens[0] not in offered:
+        return None
+    clauses = reading.clauses(text)
+    rest = tokens[1:]
+    # English "a" is also the article: only alone in its clause or before another script.
+    if (
+        tokens[0] != "a"
+        or (clauses and clauses[0] == "a")
+        or not rest
+        or not rest[0].isascii()
+        or rest[0] in compiled().fillers
+    ):
+        return offered[tokens[0]]
+    return None
 
 
 def _ordinal_choice(text: str, choices: tuple[str, ...]) -> str | None:
