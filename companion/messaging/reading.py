@@ -67,6 +67,31 @@ def fold_text(text: str) -> str:
 _APOSTROPHES = str.maketrans(dict.fromkeys("‘’ʼ´`′", "'"))
 
 
+# How texters write in Latin letters differs from anyascii's spelling: "khochu" is
+# "hochu", Armenian "owzowm" is "uzum", "kh" and "gh" are often "x".
+_ROMAN_VARIANTS = (
+    (("ow", "u"), ("rr", "r"), ("'", "")),
+    (("ow", "u"), ("rr", "r"), ("'", ""), ("kh", "h")),
+    (("ow", "u"), ("rr", "r"), ("'", ""), ("kh", "x"), ("gh", "x")),
+)
+
+
+def romanizations(listed: Iterable[str]) -> list[str]:
+    """Latin-letter spellings of phrases written in another script (Cyrillic, Armenian)."""
+    out: list[str] = []
+    for text in listed:
+        if _LATIN.match(text.replace(" ", "")):
+            continue
+        base = anyascii(text).casefold()
+        for variant in _ROMAN_VARIANTS:
+            spelled = base
+            for old, new in variant:
+                spelled = spelled.replace(old, new)
+            if spelled not in out:
+                out.append(spelled)
+    return out
+
+
 @dataclass(frozen=True)
 class Phrase:
     """One listed phrase of one language, folded and respelled."""

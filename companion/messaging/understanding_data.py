@@ -95,8 +95,13 @@ def compiled() -> Compiled:
         section: Mapping[str, Any] = understanding.get(language, {})
         kw: Mapping[str, Any] = keywords.get(language, {})
         lex = reading.lexicon(language, section, words.matching(language))
+        romanized = section.get("romanized", False)
         for signal in SIGNALS:
-            lex.add(signal, section.get("signals", {}).get(signal, []))
+            listed = section.get("signals", {}).get(signal, [])
+            lex.add(signal, listed)
+            if romanized:
+                # Many texters write the language in Latin letters ("hochu umeret'").
+                lex.add(signal, reading.romanizations(listed))
         lex.add(PLACES, section.get(PLACES, []))
         lex.add(URGE, section.get("urge_words", []))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
