@@ -45,6 +45,8 @@ from companion.messaging.words import Matching
 FUZZY_FROM = 6
 # rapidfuzz ratio (0-100) two long words need to count as one: "suicdal" ~ "suicidal" is 93.
 FUZZY_AT_LEAST = 88
+# A stem shorter than this says too little: Spanish "recaida" and "rec" share "rec".
+SHORTEST_STEM = 4
 # Words allowed between two words of a phrase ("want to really die").
 GAP = 1
 # How far before a phrase a negator may stand, light words between.
@@ -83,6 +85,8 @@ def romanizations(listed: Iterable[str]) -> list[str]:
         if _LATIN.match(text.replace(" ", "")):
             continue
         base = anyascii(text).casefold()
+        if " " not in base and len(base) < FUZZY_FROM:
+            continue  # one short Latin word is too often another language's word ("paran")
         for variant in _ROMAN_VARIANTS:
             spelled = base
             for old, new in variant:
@@ -241,7 +245,7 @@ def mask_idioms(lex: Lexicon, prepared: list[Clause], idiom_lex: Lexicon) -> lis
 def _token_matches(lex: Lexicon, token: str, stem: str, wanted: str, wanted_stem: str) -> bool:
     if token == _MASK:
         return False
-    if token == wanted or stem == wanted_stem:
+    if token == wanted or (stem == wanted_stem and len(stem) >= SHORTEST_STEM):
         return True
     if lex.how == Matching.PREFIX and token.startswith(wanted):
         return True
