@@ -36,6 +36,8 @@ from companion.messaging.reading import Lexicon, fold_text
 NO_MINORS_PLACES = "no_minors_places"
 PLACES = "minor_places"
 URGE = "urge_word"
+FORBIDDEN = "forbidden"  # "even though I'm not allowed": the client names a broken condition
+STAFF = "staff"  # the PO, the therapist: a weapon "for my PO" is a threat
 IDIOM = "idiom"
 OPT_OUT = "opt_out"
 CONFIRM = "confirm"
@@ -104,6 +106,8 @@ def compiled() -> Compiled:
                 lex.add(signal, reading.romanizations(listed))
         lex.add(PLACES, section.get(PLACES, []))
         lex.add(URGE, section.get("urge_words", []))
+        lex.add(FORBIDDEN, section.get("forbidden_phrases", []))
+        lex.add(STAFF, section.get("staff_words", []))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
@@ -175,8 +179,10 @@ def scan(text: str) -> frozenset[str]:
 def read_signals(text: str, conditions: frozenset[str]) -> set[str]:
     labels = scan(text)
     found = {label for label in labels if label in SIGNALS}
-    if PLACES in labels and NO_MINORS_PLACES in conditions:
+    if PLACES in labels and (NO_MINORS_PLACES in conditions or FORBIDDEN in labels):
         found.add("minor_access")
+    if "weapon" in found and STAFF in labels:
+        found.add("threat")
     if URGE in labels and _high_number(text):
         found.add("high_urge")
     return found
