@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-from companion.messaging import answers, reading, words
 from rapidfuzz import fuzz
 
+from companion.messaging import answers, reading, words
 from companion.messaging.reading import Lexicon, fold_text
 
 # Supervision conditions that change what a phrase means.
@@ -112,7 +112,9 @@ def compiled() -> Compiled:
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
         idiom_lex = reading.lexicon(language, section, words.matching(language))
-        idiom_lex.add(IDIOM, section.get("idioms", []))
+        # Every language's idioms mask for every language: "nerf gun" is a toy in any text.
+        for other in understanding.values():
+            idiom_lex.add(IDIOM, other.get("idioms", []))
         lexicons[language] = lex
         idioms[language] = idiom_lex
         for key, found in sets.items():
