@@ -38,6 +38,10 @@ PLACES = "minor_places"
 URGE = "urge_word"
 FORBIDDEN = "forbidden"  # "even though I'm not allowed": the client names a broken condition
 STAFF = "staff"  # the PO, the therapist: a weapon "for my PO" is a threat
+ONLINE = "online_contact"  # chatting, snap, DMs: with a minor's age, minor access
+SEXUAL = "sexual"  # fantasies, turned on: with a minor's age, sexual thoughts about a child
+# Ages under this are a minor's ("a 15 yo", "15 tuổi", "15歲", "عمرها ١٥").
+ADULT_AGE = 18
 IDIOM = "idiom"
 OPT_OUT = "opt_out"
 CONFIRM = "confirm"
@@ -108,6 +112,8 @@ def compiled() -> Compiled:
         lex.add(URGE, section.get("urge_words", []))
         lex.add(FORBIDDEN, section.get("forbidden_phrases", []))
         lex.add(STAFF, section.get("staff_words", []))
+        lex.add(ONLINE, section.get("online_contact_words", []))
+        lex.add(SEXUAL, section.get("sexual_words", []))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
@@ -185,9 +191,34 @@ def read_signals(text: str, conditions: frozenset[str]) -> set[str]:
         found.add("minor_access")
     if "weapon" in found and STAFF in labels:
         found.add("threat")
+    if (ONLINE in labels or SEXUAL in labels) and _minor_age(text):
+        found.add("minor_access" if ONLINE in labels else "child_sexual_thoughts")
     if URGE in labels and _high_number(text):
         found.add("high_urge")
     return found
+
+
+@cache
+def _age_pattern() -> re.Pattern[str]:
+    after, before = set(), set()
+    for section in words.section("understanding").values():
+        after.update(re.escape(fold_text(u)) for u in section.get("age_after", []))
+        before.update(re.escape(fold_text(u)) for u in section.get("age_before", []))
+    units_after = "|".join(sorted(after, key=len, reverse=True)) or "(?!)"
+    units_before = "|".join(sorted(before, key=len, reverse=True)) or "(?!)"
+    return re.compile(
+        rf"(?<![0-9])(\d{{1,2}})\s*(?:{units_after})(?![a-z])|(?:{units_before})\s*(\d{{1,2}})(?![0-9])"
+    )
+
+
+def _minor_age(text: str) -> bool:
+    """Whether ``text`` gives someone's age as under 18 ("15 yo", "15歲", "عمرها 15")."""
+    plain = fold_text(answers._plain(text).replace("/", " "))
+    for match in _age_pattern().finditer(plain):
+        age = int(match.group(1) or match.group(2))
+        if 0 < age < ADULT_AGE:
+            return True
+    return False
 
 
 def _high_number(text: str) -> bool:
