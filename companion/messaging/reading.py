@@ -247,13 +247,22 @@ def _token_matches(lex: Lexicon, token: str, stem: str, wanted: str, wanted_stem
         return False
     if token == wanted or (stem == wanted_stem and len(stem) >= SHORTEST_STEM):
         return True
-    if lex.how == Matching.PREFIX and token.startswith(wanted):
+    if lex.how == Matching.PREFIX and token.startswith(wanted) and _prefix_long_enough(wanted):
         return True
     return (
         len(wanted) >= FUZZY_FROM
         and len(token) >= FUZZY_FROM
         and fuzz.ratio(token, wanted, score_cutoff=FUZZY_AT_LEAST) > 0
     )
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _prefix_long_enough(wanted: str) -> bool:
+    """Two letters say too little as a word start ("آب", water, starts "آبجو", beer);
+    two Korean syllables say enough ("자살")."""
+    return len(wanted) >= 3 or bool(_HANGUL.search(wanted))
 
 
 def _spans(lex: Lexicon, clause: Clause, phrase: Phrase) -> list[tuple[int, int]]:
