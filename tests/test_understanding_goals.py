@@ -7,6 +7,7 @@ part of the project: missing files fail this test, they never skip it.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -20,25 +21,37 @@ sys.path.insert(0, str(ROOT))
 from bench.understanding import load, score  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@functools.cache
+def _scored():
+    return score(load(CORPUS))
+
+
+@pytest.fixture
 def scored():
     missing = [lang for lang in LANGUAGES if not (CORPUS / f"{lang}.jsonl").is_file()]
-    assert not missing, f"corpus files missing in {CORPUS}: {missing}"
-    return score(load(CORPUS))
+    if missing:
+        return None
+    return _scored()
+
+
+def _require(scored):
+    if scored is None:
+        pytest.fail(f"corpus files missing in {CORPUS}: the goals cannot be checked")
+    return scored
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_urgent_replies_are_caught_in_every_language(scored, language):
-    tally = scored["language"][language]
+    tally = _require(scored)["language"][language]
     assert tally.urgent_expected, f"{language}: no urgent lines in the corpus"
     assert tally.urgent_recall >= 0.95, tally.misses
 
 
 def test_benign_texts_rarely_raise_an_alert(scored):
-    tally = scored["all"]["all"]
+    tally = _require(scored)["all"]["all"]
     assert tally.benign and tally.alarm_rate <= 0.02
 
 
 def test_answers_and_keywords_are_read_right(scored):
-    tally = scored["all"]["all"]
+    tally = _require(scored)["all"]["all"]
     assert tally.plain and tally.plain_accuracy >= 0.97

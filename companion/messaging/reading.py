@@ -105,6 +105,7 @@ class Phrase:
     stems: tuple[str, ...]
     negative: bool  # contains a negator itself: negation never cancels it
     text: str  # as listed, for explanations and tests
+    cjk: bool = False  # one run of characters, found anywhere (Chinese)
 
 
 @dataclass
@@ -123,6 +124,7 @@ class Lexicon:
     # first token (stemmed) -> phrases starting with it; characters languages use ``phrases``.
     by_first: dict[str, list[Phrase]] = field(default_factory=dict)
     long_firsts: list[str] = field(default_factory=list)
+    cjk_phrases: list[Phrase] = field(default_factory=list)
     _stems: dict[str, str] = field(default_factory=dict)
 
     def stem(self, token: str) -> str:
@@ -151,8 +153,13 @@ class Lexicon:
             negative = any(self.is_negator(t) for t in tokens) or (
                 self.how == Matching.CHARACTERS and any(n in tokens[0] for n in self.negators)
             )
-            phrase = Phrase(label, tokens, tuple(self.stem(t) for t in tokens), negative, text)
+            cjk = self.how == Matching.CHARACTERS and _has_cjk(tokens[0])
+            stems = tuple(self.stem(t) for t in tokens)
+            phrase = Phrase(label, tokens, stems, negative, text, cjk)
             self.phrases.append(phrase)
+            if cjk:
+                self.cjk_phrases.append(phrase)
+                continue
             first = self.stem(tokens[0])
             if first not in self.by_first and len(first) >= FUZZY_FROM:
                 self.long_firsts.append(first)
@@ -231,7 +238,7 @@ def mask_idioms(lex: Lexicon, prepared: list[Clause], idiom_lex: Lexicon) -> lis
         tokens = list(clause.tokens)
         joined = clause.joined
         for idiom in idioms:
-            if lex.how == Matching.CHARACTERS and _has_cjk(idiom.tokens[0]):
+            if idiom.cjk:
                 joined = joined.replace(idiom.tokens[0], _MASK)
                 continue
             for start, end in _spans(lex, clause, idiom):
@@ -319,7 +326,7 @@ def find(lex: Lexicon, prepared: list[Clause], phrases: Iterable[Phrase]) -> lis
 
 def _found_one(lex: Lexicon, prepared: list[Clause], phrase: Phrase) -> bool:
     for clause in prepared:
-        if lex.how == Matching.CHARACTERS and _has_cjk(phrase.tokens[0]):
+        if phrase.cjk:
             if _found_in_characters(lex, clause.joined, phrase):
                 return True
             continue
@@ -342,9 +349,12 @@ def _found_in_characters(lex: Lexicon, joined: str, phrase: Phrase) -> bool:
 
 def candidates(lex: Lexicon, prepared: list[Clause]) -> list[Phrase]:
     """Phrases that could occur (their first word is in the message): a cheap pre-filter."""
-    if lex.how == Matching.CHARACTERS:
-        return lex.phrases
     seen: dict[int, Phrase] = {}
+    if lex.cjk_phrases:
+        joined = "\n".join(clause.joined for clause in prepared)
+        for phrase in lex.cjk_phrases:
+            if phrase.tokens[0] in joined:
+                seen[id(phrase)] = phrase
     for clause in prepared:
         for token, stem in zip(clause.tokens, clause.stems, strict=True):
             keys = {token, stem}
