@@ -273,3 +273,17 @@ def test_a_negated_risk_raises_nothing(lead, negation, risk):
 )
 def test_phrases_that_are_negative_themselves_still_fire(text):
     assert Signal.SELF_HARM in read(text, "en").signals
+
+
+@pytest.mark.parametrize(
+    ("text", "minor_access"),
+    [
+        ("the kids sleep at mine on friday", True),
+        ("looking after my cousin's little ones tonight", True),
+        ("mi sobrina se queda a dormir el sábado", True),
+        ("picked up my kids from school", False),  # the client's own children
+        ("the kids at church sang", False),  # children mentioned, no stay or care
+    ],
+)
+def test_a_child_with_a_stay_or_care_word_in_one_clause_is_minor_access(text, minor_access):
+    assert (Signal.MINOR_ACCESS in read(text, "en").signals) == minor_access

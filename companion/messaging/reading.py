@@ -58,6 +58,8 @@ _LATIN = re.compile(r"^[\x00-\u024f\u1e00-\u1eff]+$")
 _MASK = "\u2063"  # a token no phrase contains: where an idiom was
 # Labels a negation never cancels: "no, stop texting me" is still an opt-out.
 IMMUNE = frozenset({"opt_out"})
+# Labels found only word for word: "my kids" is not "my cousin's kids".
+EXACT = frozenset({"own_children"})
 
 
 def fold_text(text: str) -> str:
@@ -283,7 +285,7 @@ def _spans(lex: Lexicon, clause: Clause, phrase: Phrase) -> list[tuple[int, int]
         at = start + 1
         ok = True
         for wanted, wanted_stem in zip(phrase.tokens[1:], phrase.stems[1:], strict=True):
-            for skip in range(GAP + 1):
+            for skip in range(0 if phrase.label in EXACT else GAP + 1):
                 i = at + skip
                 if i < n and _token_matches(
                     lex, clause.tokens[i], clause.stems[i], wanted, wanted_stem
@@ -325,14 +327,20 @@ def find(lex: Lexicon, prepared: list[Clause], phrases: Iterable[Phrase]) -> lis
 
 
 def _found_one(lex: Lexicon, prepared: list[Clause], phrase: Phrase) -> bool:
-    for clause in prepared:
-        if phrase.cjk:
-            if _found_in_characters(lex, clause.joined, phrase):
-                return True
-            continue
-        for start, end in _spans(lex, clause, phrase):
-            if phrase.negative or phrase.label in IMMUNE or not _negated(lex, clause, start, end):
-                return True
+    return any(_found_in(lex, clause, phrase) for clause in prepared)
+
+
+def clauses_with(lex: Lexicon, prepared: list[Clause], phrase: Phrase) -> set[int]:
+    """The indexes of the clauses ``phrase`` is found in (for words that count together)."""
+    return {i for i, clause in enumerate(prepared) if _found_in(lex, clause, phrase)}
+
+
+def _found_in(lex: Lexicon, clause: Clause, phrase: Phrase) -> bool:
+    if phrase.cjk:
+        return _found_in_characters(lex, clause.joined, phrase)
+    for start, end in _spans(lex, clause, phrase):
+        if phrase.negative or phrase.label in IMMUNE or not _negated(lex, clause, start, end):
+            return True
     return False
 
 

@@ -40,6 +40,9 @@ FORBIDDEN = "forbidden"  # "even though I'm not allowed": the client names a bro
 STAFF = "staff"  # the PO, the therapist: a weapon "for my PO" is a threat
 ONLINE = "online_contact"  # chatting, snap, DMs: with a minor's age, minor access
 SEXUAL = "sexual"  # fantasies, turned on: with a minor's age, sexual thoughts about a child
+CHILD = "child"  # kids, niece, nephew ... (not one's own son or daughter)
+OWN = "own_children"  # "my kids": the client's own children, not counted with CARE
+CARE = "care"  # staying over, babysitting, living with ... (with a child word: minor access)
 # Ages under this are a minor's ("a 15 yo", "15 tuổi", "15歲", "عمرها ١٥").
 ADULT_AGE = 18
 IDIOM = "idiom"
@@ -114,6 +117,9 @@ def compiled() -> Compiled:
         lex.add(STAFF, section.get("staff_words", []))
         lex.add(ONLINE, section.get("online_contact_words", []))
         lex.add(SEXUAL, section.get("sexual_words", []))
+        lex.add(CHILD, section.get("child_words", []))
+        lex.add(CARE, section.get("care_words", []))
+        lex.add(OWN, section.get("own_children", []))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
@@ -176,11 +182,20 @@ def scan(text: str) -> frozenset[str]:
         return frozenset()
     data = compiled()
     labels: set[str] = set()
+    together: dict[str, set[int]] = {CHILD: set(), CARE: set(), OWN: set()}
     for language, lex in data.lexicons.items():
         prepared = reading.prepare(lex, folded_clauses)
         masked = reading.mask_idioms(lex, prepared, data.idioms[language])
         for phrase in reading.find(lex, masked, reading.candidates(lex, masked)):
             labels.add(phrase.label)
+            if phrase.label in together:
+                together[phrase.label] |= reading.clauses_with(lex, masked, phrase)
+    # A child and a stay or care word in one clause: "the kids sleep at mine on Friday",
+    # "looking after my cousin's little ones" (wordings no phrase list foresees).
+    # The client's own children ("picked up my kids") are ordinary family life here;
+    # the phrase lists and the clinician judge those.
+    if (together[CHILD] - together[OWN]) & together[CARE]:
+        labels.add("minor_access")
     return frozenset(labels)
 
 
