@@ -285,7 +285,7 @@ def _spans(lex: Lexicon, clause: Clause, phrase: Phrase) -> list[tuple[int, int]
         at = start + 1
         ok = True
         for wanted, wanted_stem in zip(phrase.tokens[1:], phrase.stems[1:], strict=True):
-            for skip in range(0 if phrase.label in EXACT else GAP + 1):
+            for skip in range((0 if phrase.label in EXACT else GAP) + 1):
                 i = at + skip
                 if i < n and _token_matches(
                     lex, clause.tokens[i], clause.stems[i], wanted, wanted_stem
