@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from companion.messaging import words
+from companion.messaging.understanding_answers import read_answer, read_appointment
 from companion.messaging.understanding_data import (
     Languages,
     compiled,
-    read_answer,
-    read_appointment,
     read_keyword,
     read_signals,
 )
