@@ -287,3 +287,17 @@ def test_phrases_that_are_negative_themselves_still_fire(text):
 )
 def test_a_child_with_a_stay_or_care_word_in_one_clause_is_minor_access(text, minor_access):
     assert (Signal.MINOR_ACCESS in read(text, "en").signals) == minor_access
+
+
+@pytest.mark.parametrize(
+    ("text", "self_harm"),
+    [
+        ("honestly I just want to be gone", True),
+        ("I hope I don't wake up tomorrow", True),
+        ("ojalá no despertar", True),
+        ("I hope my phone doesn't die", False),
+        ("my grandpa died, I wish I had visited", False),
+    ],
+)
+def test_a_wish_and_dying_in_one_clause_is_self_harm(text, self_harm):
+    assert (Signal.SELF_HARM in read(text, "en").signals) == self_harm

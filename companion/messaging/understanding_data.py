@@ -39,6 +39,8 @@ STAFF = "staff"  # the PO, the therapist: a weapon "for my PO" is a threat
 ONLINE = "online_contact"  # chatting, snap, DMs: with a minor's age, minor access
 SEXUAL = "sexual"  # fantasies, turned on: with a minor's age, sexual thoughts about a child
 CHILD = "child"  # kids, niece, nephew ... (not one's own son or daughter)
+DEATH = "death"  # die, be gone, never wake up ... (with a wish word: self-harm)
+WISH = "wish"  # I wish, I want, I'd rather, I hope
 OWN = "own_children"  # "my kids": the client's own children, not counted with CARE
 CARE = "care"  # staying over, babysitting, living with ... (with a child word: minor access)
 # Ages under this are a minor's ("a 15 yo", "15 tuổi", "15歲", "عمرها ١٥").
@@ -116,6 +118,8 @@ def compiled() -> Compiled:
         lex.add(CHILD, section.get("child_words", []))
         lex.add(CARE, section.get("care_words", []))
         lex.add(OWN, section.get("own_children", []))
+        lex.add(DEATH, section.get("death_words", []))
+        lex.add(WISH, section.get("wish_words", []))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
@@ -178,7 +182,13 @@ def scan(text: str) -> frozenset[str]:
         return frozenset()
     data = compiled()
     labels: set[str] = set()
-    together: dict[str, set[int]] = {CHILD: set(), CARE: set(), OWN: set()}
+    together: dict[str, set[int]] = {
+        CHILD: set(),
+        CARE: set(),
+        OWN: set(),
+        DEATH: set(),
+        WISH: set(),
+    }
     for language, lex in data.lexicons.items():
         prepared = reading.prepare(lex, folded_clauses)
         masked = reading.mask_idioms(lex, prepared, data.idioms[language])
@@ -192,6 +202,9 @@ def scan(text: str) -> frozenset[str]:
     # the phrase lists and the clinician judge those.
     if (together[CHILD] - together[OWN]) & together[CARE]:
         labels.add("minor_access")
+    # A wish and dying in one clause: "I just wish I could be gone", "ojalá no despertar".
+    if together[DEATH] & together[WISH]:
+        labels.add("self_harm")
     return frozenset(labels)
 
 
