@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(clock_group)
     app.cli.add_command(erase_client_command)
     app.cli.add_command(simulate_command)
+    app.cli.add_command(understand_command)
 
 
 @click.command("create-user")
@@ -69,9 +70,7 @@ def create_user(email: str, name: str, role: str, phone: str, password: str | No
             raise click.ClickException("the passwords differ")
     if len(password) < 10:
         raise click.ClickException("use a password of at least 10 characters")
-    user = StaffUser(
-        email=email, name=name, role=Role(role), phone=e164, created_at=now()
-    )
+    user = StaffUser(email=email, name=name, role=Role(role), phone=e164, created_at=now())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -189,8 +188,8 @@ def _show() -> None:
 def _words(delta: timedelta) -> str:
     days, rest = delta.days, int(delta.seconds)
     hours, minutes = rest // 3600, rest % 3600 // 60
-    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(
-        minutes
+    parts = (
+        [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(minutes)
     )
     return " ".join(parts) or "under a minute"
 
@@ -374,3 +373,34 @@ def _risk_mix(value: str) -> dict[RiskLevel, float]:
     if not any(w > 0 for w in mix.values()) or any(w < 0 for w in mix.values()):
         raise click.BadParameter("the weights must be positive")
     return mix
+
+
+@click.command("understand")
+def understand_command() -> None:
+    """Read JSON lines on stdin, one reading per line on stdout (no database needed).
+
+    In: {"text": "...", "lang": "es", "expects": null | {"type": "rating", "min": 0, "max": 10}}.
+    Out: {"keyword", "answer", "appointment", "signals", "urgent", "needs_human"},
+    or {"error": "..."} for a line that cannot be read; the next line is read anyway.
+    """
+    import json
+    import sys
+
+    from companion.services.understanding import Expects, read
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            text = item.get("text")
+            if not isinstance(text, str):
+                raise ValueError("text must be a string")
+            lang = item.get("lang")
+            expects = Expects.from_json(item.get("expects"))
+            out = read(text, lang if isinstance(lang, str) else "", expects).as_json()
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            out = {"error": str(error)}
+        click.echo(json.dumps(out, ensure_ascii=False))
