@@ -112,12 +112,46 @@ _ORDER: tuple[Signal, ...] = tuple(Signal)
 
 # The stub's split of the old categories (the engine has a phrase list per category).
 _SUBSTANCE_WORDS = frozenset(
-    "drink drinking drank drunk drugs drug using used high relapsed relapse ua wagon "
-    "beber bebi tome drogas".split()
+    [
+        "drink",
+        "drinking",
+        "drank",
+        "drunk",
+        "drugs",
+        "drug",
+        "using",
+        "used",
+        "high",
+        "relapsed",
+        "relapse",
+        "ua",
+        "wagon",
+        "beber",
+        "bebi",
+        "tome",
+        "drogas",
+    ]
 )
 _CHILD_WORDS = frozenset(
-    "kid kids child children nephew niece teen teens minor minors babysit babysitting "
-    "nino nina ninos sobrino sobrina".split()
+    [
+        "kid",
+        "kids",
+        "child",
+        "children",
+        "nephew",
+        "niece",
+        "teen",
+        "teens",
+        "minor",
+        "minors",
+        "babysit",
+        "babysitting",
+        "nino",
+        "nina",
+        "ninos",
+        "sobrino",
+        "sobrina",
+    ]
 )
 _STOP_WORDS = frozenset({"stop"})
 

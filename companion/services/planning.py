@@ -55,10 +55,9 @@ from companion.models import (
     PlanVersion,
     ScheduleOverride,
     Status,
-    Task,
-    TaskStatus,
 )
 from companion.services import audit
+from companion.services.tasks import reply_task
 
 PLANNING_BATCH = 2000
 # An appointment's notices, planned from the client's level (care/agenda.py).
@@ -327,16 +326,11 @@ def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
         check_in.status = CheckInStatus.ANSWERED
         check_in.answered_at = reply.created_at if reply is not None else now
         check_in.answer_message_id = reply.id if reply is not None else None
-        session.add(
-            Task(
-                client_id=check_in.client_id,
-                kind="unread_answer",
-                status=TaskStatus.OPEN,
-                message_id=reply.id if reply is not None else None,
-                note="A check-in answer that could not be read; the client did not clarify",
-                created_at=now,
-            )
-        )
+        reply_task(
+            session, client_id=check_in.client_id, kind="unread_answer",
+            message_id=reply.id if reply is not None else None, now=now,
+            note="A check-in answer that could not be read; the client did not clarify",
+        )  # fmt: skip
     session.flush()
     missed = session.scalars(
         update(CheckIn)
