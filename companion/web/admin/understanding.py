@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from companion.web.language import L_
 from companion.services.language_review import language_reviews
 from companion.web.access import Action, requires
+from companion.web.language import L_
 
 bp = Blueprint("understanding_admin", __name__, url_prefix="/admin/understanding")
 
