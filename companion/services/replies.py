@@ -48,6 +48,7 @@ from companion.models import (
     Escalation,
     Message,
     Status,
+    Task,
 )
 from companion.services import audit, conversation
 from companion.services.escalations import (
@@ -212,6 +213,8 @@ def route(
     the right people at once and gets its crisis reply.
     """
     outcome = _route(session, client, message, reading, now)
+    if reading.needs_human and not reading.signals and not _asked_again(outcome):
+        _unless_tasked(session, client, message, now)
     signals = [s for s in SEVERITY if s in set(reading.signals) | set(outcome.acute)]
     if signals:
         _flag_check_in(session, outcome, message, now)
@@ -233,6 +236,20 @@ def route(
         outcome.replies = [_crisis_reply(session, client, signals[0])]
         outcome.acute = signals
     return outcome
+
+
+def _asked_again(outcome: Outcome) -> bool:
+    """The client was asked to answer once more (the question is still open)."""
+    return any(kind.startswith("clarify_") for kind, _ in outcome.replies)
+
+
+def _unless_tasked(session: Session, client: Client, message: Message, now: datetime) -> None:
+    """A reply the reading did not fully understand (``Reading.needs_human``) reaches a
+    person: a task, unless its binding already made one (unbound, late, unread...)."""
+    session.flush()
+    if session.scalar(select(Task.id).where(Task.message_id == message.id).limit(1)) is None:
+        note = "A reply that was not fully understood"
+        _task(session, client, message, note, now, kind="unclear_reply")
 
 
 def _answer_reason(outcome: Outcome, signal: Signal) -> Reason:
