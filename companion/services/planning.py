@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from companion.care import agenda
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
+from companion.care.conversation import Binding
 from companion.care.local_time import next_allowed
 from companion.care.plan import next_line, reminder_lines
 from companion.care.topics import DEFAULT_TIMES, TOPICS
@@ -319,7 +320,12 @@ def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
         asked = select(Message.id).where(Message.check_in_id == check_in.id)
         reply = session.scalars(
             select(Message)
-            .where(Message.direction == Direction.INBOUND, Message.in_reply_to_id.in_(asked))
+            .where(
+                Message.direction == Direction.INBOUND,
+                Message.in_reply_to_id.in_(asked),
+                # The reply bound to it: a late one after the window closed is not its answer.
+                Message.binding == Binding.BOUND.value,
+            )
             .order_by(Message.created_at.desc(), Message.id.desc())
             .limit(1)
         ).first()
