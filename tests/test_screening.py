@@ -218,10 +218,8 @@ def test_no_text_offers_cancel_or_any_other_opt_out_word_for_something_else():
 # -- nothing unclear closed silently ---------------------------------------------------------
 
 
-def test_an_unreadable_answer_becomes_a_task_with_the_text_and_its_question(
-    client_of, fake_twilio
-):
-    client = client_of()
+def stress_asked(client):
+    """An open check-in, "How much stress ... 0 to 10?", asked 10 minutes ago."""
     check_in = CheckIn(
         client_id=client.id, topic="stress", due_at=MONDAY_9AM - timedelta(minutes=10),
         closes_at=MONDAY_9AM + timedelta(hours=5), status=CheckInStatus.OPEN,
@@ -237,6 +235,14 @@ def test_an_unreadable_answer_becomes_a_task_with_the_text_and_its_question(
     )  # fmt: skip
     db.session.add(prompt)
     db.session.commit()
+    return check_in, prompt
+
+
+def test_an_unreadable_answer_becomes_a_task_with_the_text_and_its_question(
+    client_of, fake_twilio
+):
+    client = client_of()
+    check_in, prompt = stress_asked(client)
     text_back(client, "ugh, long day", MONDAY_9AM)  # asked once more, kindly
     assert tasks() == []
     second = text_back(client, "ugh, really long day", MONDAY_9AM + timedelta(minutes=3))
@@ -251,11 +257,11 @@ def test_an_unreadable_answer_becomes_a_task_with_the_text_and_its_question(
 # -- routes per signal (the Reading given) ---------------------------------------------------
 
 
-def _reading(*signals: Signal) -> Reading:
+def _reading(*signals: Signal, answer=None, stop_mentioned=False) -> Reading:
     return Reading(
-        keyword=None, answer=None, appointment=None, signals=signals,
+        keyword=None, answer=answer, appointment=None, signals=signals,
         urgent=any(s in understanding.URGENT for s in signals), needs_human=True,
-        stop_mentioned=False,
+        stop_mentioned=stop_mentioned,
     )  # fmt: skip
 
 
@@ -280,6 +286,27 @@ def test_each_route_opens_its_alert_and_sends_its_reply(
     )  # fmt: skip
     assert bool(sent_bodies(fake_twilio, OFFICER_PHONE)) == officer_told
     assert sent_bodies(fake_twilio, client.phone) == [crisis(reply)]
+
+
+def test_an_answer_not_fully_understood_is_recorded_and_a_person_reads_it(
+    client_of, fake_twilio, monkeypatch
+):
+    client = client_of()
+    check_in, prompt = stress_asked(client)
+    monkeypatch.setattr(understanding, "read", lambda *a, **k: _reading(answer="7"))
+    result = text_back(client, "7 i guess, whatever that means", MONDAY_9AM)
+    assert (check_in.status, check_in.answer_value) == (CheckInStatus.ANSWERED, "7")
+    [task] = tasks("unclear_reply")
+    assert task.message_id == result.message.id
+    assert result.message.in_reply_to_id == prompt.id  # shown with its question
+
+
+def test_no_stop_hint_beside_a_crisis_reply(client_of, fake_twilio, monkeypatch):
+    client = client_of()
+    reading = _reading(Signal.SELF_HARM, stop_mentioned=True)
+    monkeypatch.setattr(understanding, "read", lambda *a, **k: reading)
+    text_back(client, "(words with stop in them)", MONDAY_9AM)
+    assert sent_bodies(fake_twilio, client.phone) == [crisis()]
 
 
 def test_the_reading_is_made_once_per_text(client_of, fake_twilio, monkeypatch):

@@ -188,10 +188,22 @@ def receive(
             note="A text from a client who opted out of texts", now=now,
         )  # fmt: skip
     replies = _with_crisis(client, crisis, replies)
-    if reading.stop_mentioned and keyword is None and client.consent != Consent.OPTED_OUT:
+    if _hint_stop(reading, client):
         replies.append((STOP_HINT, {}))
     reply_ids = _queue(session, client, message, replies, now)
     return Received(message, client, keyword, reply_ids=reply_ids, reading=reading)
+
+
+def _hint_stop(reading: Reading, client: Client) -> bool:
+    """Whether to add "Reply STOP to end these texts": "stop" inside a sentence that is
+    not an opt-out ("I want to stop drinking"), to a client still texted, and never
+    beside a crisis reply ("I want to stop living" needs a person, not texting rules)."""
+    return (
+        reading.stop_mentioned
+        and reading.keyword is None
+        and not reading.urgent
+        and client.consent != Consent.OPTED_OUT
+    )
 
 
 def _read(session: Session, client: Client, message: Message, now: datetime) -> Reading:
