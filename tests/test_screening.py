@@ -265,27 +265,28 @@ def _reading(*signals: Signal, answer=None, stop_mentioned=False) -> Reading:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("signal", "urgent", "officer_told", "reply"),
-    [
-        (Signal.WEAPON, True, True, "crisis_threat"),
-        (Signal.MINOR_ACCESS, True, True, "crisis_contact"),
-        (Signal.CSAM, True, False, "crisis_urge"),
-        (Signal.SUBSTANCE, False, False, "crisis_life_event"),
-    ],
-)
-def test_each_route_opens_its_alert_and_sends_its_reply(
-    client_of, fake_twilio, monkeypatch, signal, urgent, officer_told, reply
-):
-    client = client_of()
-    monkeypatch.setattr(understanding, "read", lambda *a, **k: _reading(signal))
-    result = text_back(client, "(any words)", MONDAY_9AM)
-    [alert] = escalations()
-    assert (alert.reason, alert.urgent, alert.message_id) == (
-        signal.value, urgent, result.message.id,
-    )  # fmt: skip
-    assert bool(sent_bodies(fake_twilio, OFFICER_PHONE)) == officer_told
-    assert sent_bodies(fake_twilio, client.phone) == [crisis(reply)]
+ROUTED = [
+    # signal, urgent, the officer told at once, the reply
+    (Signal.WEAPON, True, True, "crisis_threat"),
+    (Signal.MINOR_ACCESS, True, True, "crisis_contact"),
+    (Signal.CSAM, True, False, "crisis_urge"),
+    (Signal.SUBSTANCE, False, False, "crisis_life_event"),
+]
+
+
+def test_each_route_opens_its_alert_and_sends_its_reply(client_of, fake_twilio, monkeypatch):
+    # One client per signal, in one app (each route's own alert and reply).
+    for signal, urgent, officer_told, reply in ROUTED:
+        client = client_of()
+        monkeypatch.setattr(understanding, "read", lambda *a, s=signal, **k: _reading(s))
+        told_before = len(sent_bodies(fake_twilio, OFFICER_PHONE))
+        result = text_back(client, "(any words)", MONDAY_9AM)
+        [alert] = [e for e in escalations() if e.client_id == client.id]
+        assert (alert.reason, alert.urgent, alert.message_id) == (
+            signal.value, urgent, result.message.id,
+        ), signal  # fmt: skip
+        assert (len(sent_bodies(fake_twilio, OFFICER_PHONE)) > told_before) == officer_told
+        assert sent_bodies(fake_twilio, client.phone) == [crisis(reply)], signal
 
 
 def test_an_answer_not_fully_understood_is_recorded_and_a_person_reads_it(
