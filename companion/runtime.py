@@ -148,7 +148,7 @@ class _Hooks(Mapping[str, Callable[..., Any]]):
         return self._bound()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(("router", "staff_router", "on_consent", "on_keyword"))
+        return iter(("router", "staff_router", "on_consent", "screen"))
 
     def __len__(self) -> int:
         return 4

@@ -18,6 +18,7 @@ from companion.messaging.compose import render
 from companion.models import (
     AuditEvent,
     CheckInStatus,
+    Consent,
     Escalation,
     EscalationStatus,
     RiskLevel,
@@ -221,10 +222,13 @@ def test_an_opt_out_that_also_says_something_alarming_is_honoured_and_still_aler
 ):
     client = client_of()
     post_sms(team_app, fake_twilio, client.phone, "stop texting me, I want to die")
-    # The opt-out is honoured: its one confirmation, nothing else to the client.
-    assert sent_bodies(fake_twilio, client.phone) == [
-        render("opt_out_confirm", "en", {"phone": "(213) 555-0100"}).body
-    ]
+    # The crisis reply answers their own words (issue 14), and the opt-out is honoured:
+    # its one confirmation, and nothing after.
+    assert sorted(sent_bodies(fake_twilio, client.phone)) == sorted([
+        render("crisis_self_harm", "en", {"name": "Ana"}).body,
+        render("opt_out_confirm", "en", {"phone": "(213) 555-0100"}).body,
+    ])  # fmt: skip
+    assert client.consent == Consent.OPTED_OUT
     # But the words reach a person at once.
     escalation = the_escalation()
     assert (escalation.reason, escalation.urgent) == ("self_harm", True)
@@ -365,7 +369,7 @@ def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
     team_app.config["MAIL_SERVER"] = ""
     text_back(client, "I'm alone with a child right now", MONDAY_9AM)
     escalation = the_escalation()
-    assert escalation.reason == "victim_access"
+    assert escalation.reason == "minor_access"  # provider and officer at once
     assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
     assert len(sent_bodies(fake_twilio, BACKUP_PHONE)) == 1  # told at once in the officer's place
     gaps = [e for e in escalation.events if e.kind == "no_recipient"]

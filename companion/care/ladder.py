@@ -35,7 +35,16 @@ class Reason(enum.StrEnum):
     HIGH_URGE = "high_urge"
     VICTIM_ACCESS = "victim_access"
     THREAT = "threat"
-    LIFE_EVENT = "life_event"
+    LIFE_EVENT = "life_event"  # before issue 14: now one of the three below
+    # Issue 14's risk categories (messaging.understanding.Signal), one reason each.
+    CHILD_SEXUAL_THOUGHTS = "child_sexual_thoughts"
+    CSAM = "csam"
+    MINOR_ACCESS = "minor_access"
+    VICTIM_CONTACT = "victim_contact"
+    WEAPON = "weapon"
+    SUBSTANCE = "substance"
+    HOUSING_WORK = "housing_work"
+    LEAVING_AREA = "leaving_area"
 
 
 class Rung(enum.StrEnum):
@@ -73,6 +82,22 @@ RULES: dict[Reason, Rule] = {
     Reason.THREAT: Rule(Rung.PROVIDER, True, label=W_("Threat to a person")),
     Reason.HIGH_URGE: Rule(Rung.PROVIDER, True, label=W_("High urge or 'might act'")),
     Reason.LIFE_EVENT: Rule(Rung.PROVIDER, False, label=W_("Lost housing or job, or relapse")),
+    # Issue 14 (DOMAIN.md "Replies that need a person now"): clinician now; clinician
+    # and officer at once for supervision matters; the provider the same day.
+    Reason.CHILD_SEXUAL_THOUGHTS: Rule(
+        Rung.PROVIDER, True, label=W_("Sexual thoughts involving children")
+    ),
+    Reason.CSAM: Rule(Rung.PROVIDER, True, label=W_("Viewing child sexual abuse material")),
+    Reason.MINOR_ACCESS: Rule(
+        Rung.PROVIDER, True, also=(Rung.OFFICER,), label=W_("Access to minors")
+    ),
+    Reason.VICTIM_CONTACT: Rule(
+        Rung.PROVIDER, True, also=(Rung.OFFICER,), label=W_("Contact with a victim")
+    ),
+    Reason.WEAPON: Rule(Rung.PROVIDER, True, also=(Rung.OFFICER,), label=W_("Weapons")),
+    Reason.SUBSTANCE: Rule(Rung.PROVIDER, False, label=W_("Relapse on alcohol or drugs")),
+    Reason.HOUSING_WORK: Rule(Rung.PROVIDER, False, label=W_("Losing housing or work")),
+    Reason.LEAVING_AREA: Rule(Rung.PROVIDER, False, label=W_("Leaving the area or missing")),
     Reason.MISSED_CHECKINS: Rule(Rung.PROVIDER, False, label=W_("Missed check-ins")),
     Reason.CANT_REACH: Rule(Rung.PROVIDER, False, label=W_("Can't reach the client's phone")),
     Reason.MISSED_APPOINTMENT: Rule(

@@ -21,11 +21,20 @@ from companion.care.ladder import Reason
 from companion.models import AppointmentKind, Role
 
 # Alerts whose content is clinical: only a clinician closes them.
-CLINICAL = frozenset({Reason.SELF_HARM, Reason.HIGH_URGE, Reason.THREAT, Reason.LIFE_EVENT})
+CLINICAL = frozenset(
+    {
+        Reason.SELF_HARM, Reason.HIGH_URGE, Reason.THREAT, Reason.LIFE_EVENT,
+        Reason.CHILD_SEXUAL_THOUGHTS, Reason.CSAM, Reason.SUBSTANCE, Reason.HOUSING_WORK,
+        Reason.LEAVING_AREA,
+    }
+)  # fmt: skip
 # Supervision matters the officer acts on (within the release, which decided they were told).
 SUPERVISION = frozenset(
-    {Reason.MISSED_CHECKINS, Reason.MISSED_APPOINTMENT, Reason.CANT_REACH, Reason.VICTIM_ACCESS}
-)
+    {
+        Reason.MISSED_CHECKINS, Reason.MISSED_APPOINTMENT, Reason.CANT_REACH,
+        Reason.VICTIM_ACCESS, Reason.MINOR_ACCESS, Reason.VICTIM_CONTACT, Reason.WEAPON,
+    }
+)  # fmt: skip
 
 
 class Action(enum.StrEnum):
@@ -55,6 +64,7 @@ class Action(enum.StrEnum):
     VIEW_TEAM_REPORT = "view a client's monthly containment report"
     VIEW_AUDIT_LOG = "read the audit log"
     MANAGE_STAFF = "manage staff accounts and caseload assignments"
+    VIEW_UNDERSTANDING = "see how replies are read: each language's phrase review"
 
 
 class Condition(enum.StrEnum):
@@ -104,6 +114,7 @@ POLICY: dict[Action, dict[Role, bool | Condition]] = {
     Action.VIEW_TEAM_REPORT:      _cells(YES, YES, NO, NO),
     Action.VIEW_AUDIT_LOG:        _cells(NO, NO, NO, YES),
     Action.MANAGE_STAFF:          _cells(NO, NO, NO, YES),
+    Action.VIEW_UNDERSTANDING:    _cells(NO, NO, NO, YES),
     Action.READ_ALERT_REASON:     _cells(YES, YES, NOT_CLINICAL, NOT_CLINICAL),
     Action.CLOSE_ALERT:           _cells(YES, SUPERVISION_ONLY, NO, NO),
 }  # fmt: skip

@@ -80,6 +80,9 @@ KINDS: dict[str, TextKind] = {
         ),
         reply=True,
     ),
+    # "stop" inside a longer text that is not an opt-out ("I want to stop drinking"):
+    # how to opt out, rather than a guess; it goes with the usual answer (issue 14).
+    "stop_hint": TextKind(N_("Reply STOP to end these texts."), reply=True),
     # -- check-ins (the question itself comes from QUESTIONS, by topic) --
     "checkin_prompt": TextKind(N_("%(name)s, quick check-in: %(question)s")),
     "checkin_reminder": TextKind(N_("Still there, %(name)s? %(question)s")),
@@ -164,6 +167,8 @@ KINDS: dict[str, TextKind] = {
             "Texts are not watched around the clock."
         ),
         reply=True,
+        # It answers the client's own words: it goes even to a client who opted out.
+        after_opt_out=True,
     ),
     # Urges: the client's own plan and people, the care team's number, 988. Never a
     # helpline whose number names the program (Stop It Now's spells a word): anyone
@@ -175,6 +180,8 @@ KINDS: dict[str, TextKind] = {
             "hurt yourself, call or text 988. Texts are not watched around the clock."
         ),
         reply=True,
+        # It answers the client's own words: it goes even to a client who opted out.
+        after_opt_out=True,
         no_phone_template=N_(
             "%(name)s, thank you for telling us. Use the steps in your plan and call someone "
             "on your list. Your team will be told. If you might hurt yourself, call or text "
@@ -190,6 +197,8 @@ KINDS: dict[str, TextKind] = {
             "Texts are not watched around the clock."
         ),
         reply=True,
+        # It answers the client's own words: it goes even to a client who opted out.
+        after_opt_out=True,
         no_phone_template=N_(
             "%(name)s, thank you for telling us. Use the steps in your plan and call "
             "%(contact)s at %(contact_phone)s. Your team will be told. If you might hurt "
@@ -203,6 +212,8 @@ KINDS: dict[str, TextKind] = {
             "Texts are not watched around the clock."
         ),
         reply=True,
+        # It answers the client's own words: it goes even to a client who opted out.
+        after_opt_out=True,
     ),
     "crisis_threat": TextKind(
         N_(
@@ -210,6 +221,8 @@ KINDS: dict[str, TextKind] = {
             "in danger, call 911. Texts are not watched around the clock."
         ),
         reply=True,
+        # It answers the client's own words: it goes even to a client who opted out.
+        after_opt_out=True,
     ),
     "crisis_life_event": TextKind(
         N_(

@@ -7,6 +7,7 @@ One query reads everything the rules need, so the webhook stays a handful of sta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -27,10 +28,10 @@ from companion.care.conversation import (
     waits_for,
 )
 from companion.care.topics import TOPICS
-from companion.messaging.answers import Expects, Question, parse_answer
-from companion.messaging.keywords import words_for
+from companion.messaging import understanding
+from companion.messaging.answers import Expects, Question
 from companion.messaging.texts import KINDS
-from companion.messaging.words import fold
+from companion.messaging.understanding import Reading
 from companion.models import (
     Appointment,
     AppointmentStatus,
@@ -45,7 +46,6 @@ from companion.models import (
 OUT = (Status.SENDING, Status.SENT, Status.DELIVERED)
 # The "which one?" clarification offers these, in this order (care.conversation.decide).
 WHICH = Question(Expects.CHOICE, choices=("1", "2"))
-YES_NO = Question(Expects.YES_NO)
 
 
 def question_for(topic: str) -> Question:
@@ -155,45 +155,96 @@ def waits_for_open_question(session: Session, message: Message, now: datetime) -
     )
 
 
-def fits(
-    question: Asked, body: str, language: str, topics: dict[int, str]
-) -> bool:
-    """Whether ``body`` reads as an answer to ``question``."""
+def expects_now(session: Session, client_id: int, now: datetime) -> understanding.Expects | None:
+    """What the client's reply is read against (``understanding.read``): the open
+    question (a "which one?" first, then the newest), else the question a late reply
+    most likely answers, else None (no question)."""
+    asked, topics = asked_of(session, client_id, now)
+    open_now = open_questions(asked, now)
+    clarifying = [q for q in open_now if q.purpose == Purpose.CLARIFICATION]
+    candidates = clarifying or [q for q in open_now if q.purpose != Purpose.CLARIFICATION]
+    if not candidates:
+        closed = [a for a in asked if a.purpose != Purpose.CLARIFICATION]
+        late = most_likely_answered(closed, now)
+        candidates = [late] if late is not None else []
+    return _expects(candidates[0], topics) if candidates else None
+
+
+def _expects(question: Asked, topics: dict[int, str]) -> understanding.Expects:
+    if question.purpose == Purpose.APPOINTMENT:
+        return understanding.Expects("appointment")
+    if question.purpose == Purpose.CLARIFICATION:
+        return understanding.Expects("choice", choices=WHICH.choices)
+    assert question.check_in_id is not None
+    spec = question_for(topics[question.check_in_id])
+    if spec.expects == Expects.RATING:
+        return understanding.Expects("rating", spec.low, spec.high)
+    if spec.expects == Expects.CHOICE:
+        return understanding.Expects("choice", choices=spec.choices)
+    return understanding.Expects("yes_no")
+
+
+def answer_to(question: Question, reading: Reading) -> str | None:
+    """The Reading's answer, if it is one ``question`` offers (a rating in its range,
+    yes or no, one of its choices); None otherwise. Checks a value, reads no words."""
+    value = reading.answer
+    if value is None:
+        return None
+    if question.expects == Expects.RATING:
+        return value if value.isdigit() and question.low <= int(value) <= question.high else None
+    if question.expects == Expects.YES_NO:
+        return value if value in ("yes", "no") else None
+    return value if value in question.choices else None
+
+
+def fits(question: Asked, reading: Reading, topics: dict[int, str]) -> bool:
+    """Whether the reply (its ``reading``) is an answer to ``question``."""
     if question.purpose == Purpose.CHECK_IN:
         assert question.check_in_id is not None
-        return parse_answer(body, question_for(topics[question.check_in_id]), language).ok
+        return answer_to(question_for(topics[question.check_in_id]), reading) is not None
     if question.purpose == Purpose.APPOINTMENT:
-        return appointment_answer(body, language) is not None
-    return parse_answer(body, WHICH, language).ok
+        return appointment_answer(reading) is not None
+    return answer_to(WHICH, reading) is not None
 
 
-def appointment_answer(body: str, language: str) -> bool | None:
+def appointment_answer(reading: Reading) -> bool | None:
     """True to confirm (C, "confirm", yes), False to reschedule (R), None if neither."""
-    word = fold(body)
-    if word in words_for("confirm"):
-        return True
-    if word in words_for("reschedule"):
-        return False
-    if parse_answer(body, YES_NO, language).value == "yes":
+    if reading.appointment is not None:
+        return reading.appointment == "confirm"
+    if reading.answer == "yes":
         return True  # "yes" to "Reply C to confirm" confirms
     return None
 
 
 def bind(
-    session: Session, client_id: int, body: str, language: str, now: datetime
+    session: Session,
+    client_id: int,
+    reading: Reading,
+    now: datetime,
+    reread: Callable[[understanding.Expects], Reading] | None = None,
 ) -> tuple[Decision, list[Asked], dict[int, str]]:
-    """What a reply answers (care.conversation.decide), with the questions considered."""
+    """What a reply answers (care.conversation.decide), with the questions considered.
+
+    ``reading`` was made against the open question (``expects_now``). ``reread`` reads
+    the same text against another question's expects: used only when the reply fits
+    no open question and the question before, already closed, expects something else
+    ("yes" to a closed yes/no question while a 0-10 one is open must be kept as late,
+    never given to the newer one)."""
     asked, topics = asked_of(session, client_id, now)
     open_now = open_questions(asked, now)
     # An open "which one?" was asked last and expressly: "1" or "2" answers it first.
     clarifying = [q for q in open_now if q.purpose == Purpose.CLARIFICATION]
-    if clarifying and fits(clarifying[0], body, language, topics):
+    if clarifying and fits(clarifying[0], reading, topics):
         return Decision(Binding.BOUND, clarifying[0]), open_now, topics
     candidates = [q for q in open_now if q.purpose != Purpose.CLARIFICATION]
-    fitting = [q for q in candidates if fits(q, body, language, topics)]
+    fitting = [q for q in candidates if fits(q, reading, topics)]
     closed = [a for a in asked if a not in open_now and a.purpose != Purpose.CLARIFICATION]
     late = most_likely_answered(closed, now)
-    if not fitting and late is not None and fits(late, body, language, topics):
+    if not fitting and late is not None and reread is not None:
+        wanted = _expects(late, topics)
+        if wanted != expects_now(session, client_id, now):
+            reading = reread(wanted)
+    if not fitting and late is not None and fits(late, reading, topics):
         # It answers the question before, already closed: late, never the open one's answer.
         return Decision(Binding.LATE, late), open_now, topics
     if not fitting and len(candidates) == 1 and candidates[0].purpose == Purpose.CHECK_IN:

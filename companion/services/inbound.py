@@ -1,7 +1,14 @@
-"""Receiving a text: store it, find who sent it, and answer.
+"""Receiving a text: store it, find who sent it, read it once, screen it, and answer.
 
 The Twilio webhook and the phone simulator both call ``receive``: a reply
 typed in the simulator takes exactly the path of a real SMS.
+
+Every text from a client is read ONCE (``messaging.understanding.read``, against what
+the client's open question expects) and screened FIRST (issue 14, DOMAIN.md "Replies
+that need a person now"): whatever the client's state (opted out, paused, no open
+question, no plan), inside a STOP message too, and for each client of a shared number,
+risk signals reach a person before keywords, opt-outs, answers and pauses are applied.
+The same Reading then decides the keyword and the answer (docs/understanding-flow.md).
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from companion.care.consent import ConsentDecision, decide
+from companion.care.consent import ConsentDecision, Keyword, decide
 from companion.care.phones import to_e164
-from companion.messaging.keywords import Keyword, classify
+from companion.messaging import understanding
 from companion.messaging.outbox import cancel_pending, enqueue
+from companion.messaging.texts import KINDS
+from companion.messaging.understanding import Reading
 from companion.models import (
     Client,
     Consent,
@@ -29,10 +38,9 @@ from companion.models import (
     Message,
     StaffUser,
     Status,
-    Task,
-    TaskStatus,
 )
-from companion.services import audit
+from companion.services import audit, conversation
+from companion.services.tasks import reply_task
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +48,24 @@ log = logging.getLogger(__name__)
 MAX_BODY = 5000
 
 
-# Decides what an ordinary reply means (an answer, a confirmation...) and which
-# texts answer it: (kind, params) pairs. Supplied by companion.services.replies.hooks.
-Router = Callable[[Session, Client, Message, datetime], list[tuple[str, dict[str, Any]]]]
+Replies = list[tuple[str, dict[str, Any]]]
+# Decides what an ordinary reply means (an answer, a confirmation...) from its Reading and
+# which texts answer it: (kind, params) pairs. Supplied by companion.services.replies.hooks.
+Router = Callable[[Session, Client, Message, Reading, datetime], Replies]
 # A text from a staff member's registered phone ("OK 4821"): the one answer to send back.
 StaffRouter = Callable[[Session, StaffUser, Message, datetime], tuple[str, dict[str, Any]]]
 # Told when a client's texting consent changes (an opt-out starts a channel-change task).
 ConsentHook = Callable[[Session, Client, Consent, datetime], None]
-# Alerts the team about a keyword message that also says something alarming.
-AlertHook = Callable[[Session, Client, Message, datetime], None]
+# Screening: alerts a person about every risk signal of the Reading (an escalation with
+# the text linked) and gives the crisis reply, if any, to send at once.
+Screener = Callable[[Session, Client, Message, Reading, datetime], Replies]
+
+# The replies a keyword gets: kept beside a crisis reply (a "stop texting me, I want to
+# die" gets the crisis reply AND the one opt-out confirmation). Any other reply is
+# replaced by the crisis reply.
+KEYWORD_REPLIES = frozenset({"opt_out_confirm", "opt_in_confirm", "help"})
+# "stop" inside a longer text that is not an opt-out: the client is told how to opt out.
+STOP_HINT = "stop_hint"
 
 
 @dataclass
@@ -58,6 +75,7 @@ class Received:
     keyword: Keyword | None
     reply_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
+    reading: Reading | None = None
 
 
 def receive(
@@ -73,15 +91,15 @@ def receive(
     router: Router | None = None,
     staff_router: StaffRouter | None = None,
     on_consent: ConsentHook | None = None,
-    on_keyword: AlertHook | None = None,
+    screen: Screener | None = None,
 ) -> Received:
     """Store one inbound text and queue the answer it needs. The caller commits.
 
     The hooks come from ``companion.services.replies.hooks`` (bound to the app's
-    settings by ``companion.runtime.HOOKS``): what an
-    ordinary reply means, what a staff member's text means, and what follows a
-    change of consent, and what a keyword message ("stop texting me, I can't
-    go on") says besides the keyword. Without them a reply is only acknowledged.
+    settings by ``companion.runtime.HOOKS``): the screening of every client text
+    (alerts and the crisis reply), what an ordinary reply means, what a staff
+    member's text means, and what follows a change of consent. Without them a
+    reply is only acknowledged.
     """
     sender = to_e164(from_number, region) or from_number.strip()[:20]
     # Two clients may share a phone (a couple, a family phone): never guess who wrote.
@@ -125,7 +143,7 @@ def receive(
         session.flush()
 
     if len(matches) > 1:
-        return _from_shared_number(session, matches, message, now, on_consent, on_keyword)
+        return _from_shared_number(session, matches, message, now, on_consent, screen)
     if client is None:
         staff = None
         if staff_router is not None:
@@ -149,16 +167,75 @@ def receive(
         )
         return Received(message, None, None, reply_ids=[reply.id] if reply else [])
 
-    keyword = classify(body, opted_out=client.consent == Consent.OPTED_OUT)
-    decision = _keyword(session, client, keyword, message, now, on_consent, on_keyword)
-    replies: list[tuple[str, dict[str, Any]]] = []
+    reading = _read(session, client, message, now)
+    # 1. Screening, first: a person hears of every risk signal, whatever follows.
+    crisis = screen(session, client, message, reading, now) if screen is not None else []
+    # 2. Keywords: STOP, START, HELP change consent (or answer) as the Reading says.
+    keyword = Keyword(reading.keyword) if reading.keyword else None
+    decision = _keyword(session, client, keyword, message, now, on_consent)
+    replies: Replies = []
     if decision.reply_kind == "received" and router is not None:
-        replies = router(session, client, message, now)
+        # 3. Answers and everything else: the same Reading, bound to the open question.
+        replies = router(session, client, message, reading, now)
     elif decision.reply_kind:
         message.binding = "keyword"  # care.conversation.Binding.KEYWORD
         replies = [(decision.reply_kind, {})]
+    elif keyword is None and not reading.signals:
+        # Opted out: not answered, but a person reads what they wrote (nothing is
+        # closed silently); a signal has already reached someone as an alert.
+        reply_task(
+            session, client_id=client.id, kind="opted_out_text", message_id=message.id,
+            note="A text from a client who opted out of texts", now=now,
+        )  # fmt: skip
+    replies = _with_crisis(client, crisis, replies)
+    if _hint_stop(reading, client):
+        replies.append((STOP_HINT, {}))
     reply_ids = _queue(session, client, message, replies, now)
-    return Received(message, client, keyword, reply_ids=reply_ids)
+    return Received(message, client, keyword, reply_ids=reply_ids, reading=reading)
+
+
+def _hint_stop(reading: Reading, client: Client) -> bool:
+    """Whether to add "Reply STOP to end these texts": "stop" inside a sentence that is
+    not an opt-out ("I want to stop drinking"), to a client still texted, and never
+    beside a crisis reply ("I want to stop living" needs a person, not texting rules)."""
+    return (
+        reading.stop_mentioned
+        and reading.keyword is None
+        and not reading.urgent
+        and client.consent != Consent.OPTED_OUT
+    )
+
+
+def _read(session: Session, client: Client, message: Message, now: datetime) -> Reading:
+    """The one reading of a client's text, against what their open question expects."""
+    return understanding.read(
+        message.body or "",
+        client.language,
+        conversation.expects_now(session, client.id, now),
+        opted_out=client.consent == Consent.OPTED_OUT,
+        conditions=conditions_of(client),
+    )
+
+
+def conditions_of(client: Client) -> frozenset[str]:
+    """The client's supervision conditions that matter for reading ({"no_minors_places"}).
+
+    Not recorded as data yet (a plan's external controls are free text): none, so places
+    where children gather raise nothing on their own; children in the home, babysitting
+    and online contact with teens are flagged whatever the conditions."""
+    return frozenset()
+
+
+def _with_crisis(client: Client, crisis: Replies, replies: Replies) -> Replies:
+    """The crisis reply first, in place of the usual answer; a keyword's own reply (the
+    opt-out confirmation, HELP) still follows it. To a client who has opted out (now or
+    before) only the crisis texts that may follow an opt-out go: they answer the
+    client's own message (messaging/texts.py, ``after_opt_out``)."""
+    if client.consent == Consent.OPTED_OUT:
+        crisis = [r for r in crisis if KINDS[r[0]].after_opt_out]
+    if not crisis:
+        return list(replies)
+    return [*crisis, *(r for r in replies if r[0] in KEYWORD_REPLIES)]
 
 
 def _keyword(
@@ -168,9 +245,8 @@ def _keyword(
     message: Message,
     now: datetime,
     on_consent: ConsentHook | None,
-    on_keyword: AlertHook | None,
 ) -> ConsentDecision:
-    """Apply a compliance keyword (STOP, START, HELP) to the client's consent, first."""
+    """Apply a compliance keyword (STOP, START, HELP) to the client's consent."""
     decision = decide(client.consent, keyword)
     if decision.changed:
         client.consent = decision.new_consent
@@ -188,10 +264,6 @@ def _keyword(
         )
         if on_consent is not None:
             on_consent(session, client, decision.new_consent, now)
-    if keyword is not None and on_keyword is not None:
-        # The keyword is honoured (an opt-out gets its one confirmation and
-        # nothing else), but alarming words in the same text still reach a person.
-        on_keyword(session, client, message, now)
     return decision
 
 
@@ -201,33 +273,31 @@ def _from_shared_number(
     message: Message,
     now: datetime,
     on_consent: ConsentHook | None,
-    on_keyword: AlertHook | None,
+    screen: Screener | None,
 ) -> Received:
     """A text from a number two clients share: it is kept, bound to no one, and staff are
-    asked who wrote it. STOP or START counts for the number, so for each of them; any
-    words that need a person now still alert their teams (on_keyword)."""
+    asked who wrote it. It is screened for each of them (both teams hear of a signal);
+    STOP or START counts for the number, so for each of them."""
     message.binding = "shared"  # care.conversation.Binding.SHARED
-    keyword = classify(message.body or "", opted_out=False)
+    # Whose language is unknown: an unknown language reads every shipped language.
+    reading = understanding.read(message.body or "", "", None, opted_out=False)
+    keyword = Keyword(reading.keyword) if reading.keyword else None
+    crisis: Replies = []
     reply_kind = "received"
     for client in clients:
-        decision = _keyword(session, client, keyword, message, now, on_consent, on_keyword)
+        if screen is not None:
+            crisis = screen(session, client, message, reading, now) or crisis
+        decision = _keyword(session, client, keyword, message, now, on_consent)
         if keyword is None:
-            if on_keyword is not None:
-                on_keyword(session, client, message, now)
-            session.add(
-                Task(
-                    client_id=client.id,
-                    kind="shared_number",
-                    status=TaskStatus.OPEN,
-                    message_id=message.id,
-                    note="A text from a number two clients share: who wrote it?",
-                    created_at=now,
-                )
-            )
+            reply_task(
+                session, client_id=client.id, kind="shared_number", message_id=message.id,
+                note="A text from a number two clients share: who wrote it?", now=now,
+            )  # fmt: skip
         else:
             reply_kind = decision.reply_kind or reply_kind
-    replies = [(reply_kind, {})]
-    return Received(message, None, keyword, _queue(session, clients[0], message, replies, now))
+    replies = _with_crisis(clients[0], crisis, [(reply_kind, {})])
+    reply_ids = _queue(session, clients[0], message, replies, now)
+    return Received(message, None, keyword, reply_ids, reading=reading)
 
 
 def _queue(

@@ -415,6 +415,7 @@ OFFERS: tuple[Offer, ...] = (
         for kind in ("welcome", "help", "opt_in_confirm", "opt_out_confirm")
         for word, promise in (("HELP", "help"), ("STOP", "opt out"), ("START", "texts again"))
     ),
+    Offer("stop_hint", "STOP", "opt out", _KEYWORD),
     *(
         Offer(kind, option, promise, "companion.services.replies._appointment_reply")
         for kind in ("appt_day_before", "appt_same_day")

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from companion.care import agenda
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
+from companion.care.conversation import Binding
 from companion.care.local_time import next_allowed
 from companion.care.plan import next_line, reminder_lines
 from companion.care.topics import DEFAULT_TIMES, TOPICS
@@ -55,10 +56,9 @@ from companion.models import (
     PlanVersion,
     ScheduleOverride,
     Status,
-    Task,
-    TaskStatus,
 )
 from companion.services import audit
+from companion.services.tasks import reply_task
 
 PLANNING_BATCH = 2000
 # An appointment's notices, planned from the client's level (care/agenda.py).
@@ -320,23 +320,23 @@ def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
         asked = select(Message.id).where(Message.check_in_id == check_in.id)
         reply = session.scalars(
             select(Message)
-            .where(Message.direction == Direction.INBOUND, Message.in_reply_to_id.in_(asked))
+            .where(
+                Message.direction == Direction.INBOUND,
+                Message.in_reply_to_id.in_(asked),
+                # The reply bound to it: a late one after the window closed is not its answer.
+                Message.binding == Binding.BOUND.value,
+            )
             .order_by(Message.created_at.desc(), Message.id.desc())
             .limit(1)
         ).first()
         check_in.status = CheckInStatus.ANSWERED
         check_in.answered_at = reply.created_at if reply is not None else now
         check_in.answer_message_id = reply.id if reply is not None else None
-        session.add(
-            Task(
-                client_id=check_in.client_id,
-                kind="unread_answer",
-                status=TaskStatus.OPEN,
-                message_id=reply.id if reply is not None else None,
-                note="A check-in answer that could not be read; the client did not clarify",
-                created_at=now,
-            )
-        )
+        reply_task(
+            session, client_id=check_in.client_id, kind="unread_answer",
+            message_id=reply.id if reply is not None else None, now=now,
+            note="A check-in answer that could not be read; the client did not clarify",
+        )  # fmt: skip
     session.flush()
     missed = session.scalars(
         update(CheckIn)

@@ -24,6 +24,8 @@ class TaskRow:
     reply: Message | None
     appointment: Appointment | None
     done_by: StaffUser | None
+    # The text the client's reply answered (a check-in question, a notice), if any.
+    question: Message | None = None
     label: Any = field(default="")  # set by the page, in the reader's words
 
 
@@ -43,6 +45,12 @@ def task_rows(session: Session, tasks: list[Task]) -> list[TaskRow]:
         if message_ids
         else {}
     )
+    asked_ids = {m.in_reply_to_id for m in messages.values() if m.in_reply_to_id}
+    asked = (
+        {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(asked_ids)))}
+        if asked_ids
+        else {}
+    )
     found = (
         session.scalars(select(Appointment).where(Appointment.id.in_(appointment_ids)))
         if appointment_ids
@@ -56,9 +64,16 @@ def task_rows(session: Session, tasks: list[Task]) -> list[TaskRow]:
             reply=messages.get(t.message_id) if t.message_id else None,
             appointment=appointments.get(t.appointment_id) if t.appointment_id else None,
             done_by=staff.get(t.done_by_id) if t.done_by_id else None,
+            question=_asked(messages.get(t.message_id) if t.message_id else None, asked),
         )
         for t in tasks
     ]
+
+
+def _asked(reply: Message | None, asked: dict[int, Message]) -> Message | None:
+    if reply is None or reply.in_reply_to_id is None:
+        return None
+    return asked.get(reply.in_reply_to_id)
 
 
 def caseload_tasks(
@@ -105,3 +120,32 @@ def mark_task_done(session: Session, task: Task, actor: StaffUser, now: datetime
 
 def task(session: Session, task_id: int) -> Task | None:
     return session.get(Task, task_id)
+
+
+def reply_task(
+    session: Session,
+    *,
+    client_id: int,
+    kind: str,
+    note: str,
+    now: datetime,
+    message_id: int | None = None,
+    appointment_id: int | None = None,
+    due_at: datetime | None = None,
+) -> Task:
+    """A task for a person about a client's text: one that could not be read, answers
+    nothing open, needs a call back, names a moved appointment... (nothing unclear is
+    closed silently: issue 14). The task keeps the text (``message_id``); the page shows
+    it with the question it answered (the text's ``in_reply_to``)."""
+    task = Task(
+        client_id=client_id,
+        kind=kind,
+        status=TaskStatus.OPEN,
+        message_id=message_id,
+        appointment_id=appointment_id,
+        note=note[:500],
+        created_at=now,
+        due_at=due_at,
+    )
+    session.add(task)
+    return task

@@ -18,6 +18,7 @@ from companion.web.language import L_
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
     from companion.web import headers, health, language, twilio_hooks
+    from companion.web.admin import understanding as understanding_admin
     from companion.web.admin import views as staff_admin
     from companion.web.alerts import views as escalations
     from companion.web.appointments import views as appointments
@@ -44,6 +45,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(escalations.bp)
     app.register_blueprint(team_blueprint())
     app.register_blueprint(staff_admin.bp)
+    app.register_blueprint(understanding_admin.bp)
     app.register_blueprint(previews.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)

@@ -130,6 +130,9 @@ TASK_LABELS = {
     "call_back": L_("Call-back asked for by text"),
     "shared_number": L_("Text from a number two clients share"),
     "stale_appointment_reply": L_("Reply about an appointment since moved or cancelled"),
+    "opted_out_text": L_("Text from a client who opted out"),
+    "unclear_reply": L_("Reply that was not fully understood"),
+    "signal_reply": L_("Reply that needs a person (no alert could be raised)"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 

@@ -135,6 +135,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff_admin.deactivate": ADMIN,
     "staff_admin.reactivate": ADMIN,
     "staff_admin.caseload": ADMIN,
+    "understanding_admin.index": ADMIN,
 }
 
 
