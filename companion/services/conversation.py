@@ -8,6 +8,7 @@ One query reads everything the rules need, so the webhook stays a handful of sta
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -214,6 +215,38 @@ def appointment_answer(reading: Reading) -> bool | None:
     if reading.answer == "yes":
         return True  # "yes" to "Reply C to confirm" confirms
     return None
+
+
+def read_for_all_open(
+    session: Session,
+    client_id: int,
+    reading: Reading,
+    now: datetime,
+    reread: Callable[[understanding.Expects], Reading],
+) -> Reading:
+    """``reading`` (made against the newest open question) with the answer and the
+    appointment reply it would have against the other open questions filled in.
+
+    With a yes/no check-in and a confirm request both open, "yes" reads as an
+    appointment confirmation against one and as "yes" against the other: both must be
+    seen, so that ``bind`` finds it fits two questions and asks which (never records
+    it for the newer one only). Keywords and risk signals stay the first reading's.
+    """
+    asked, topics = asked_of(session, client_id, now)
+    current = expects_now(session, client_id, now)
+    for question in open_questions(asked, now):
+        if question.purpose == Purpose.CLARIFICATION:
+            continue
+        wanted = _expects(question, topics)
+        if wanted == current:
+            continue
+        other = reread(wanted)
+        reading = replace(
+            reading,
+            answer=reading.answer or other.answer,
+            appointment=reading.appointment or other.appointment,
+        )
+    return reading
 
 
 def bind(

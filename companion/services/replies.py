@@ -305,6 +305,7 @@ def _route(
         # Only for a reply that may answer a closed question of another type (bind).
         return understanding.read(message.body or "", client.language, expects)
 
+    reading = conversation.read_for_all_open(session, client.id, reading, now, reread)
     decision, open_now, _ = conversation.bind(session, client.id, reading, now, reread)
     _bind(message, decision.binding, decision.question)
     outcome = _apply(session, client, message, reading, decision, now)
