@@ -15,6 +15,7 @@ from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
 from companion.messaging.segments import segment_info
 from companion.messaging.texts import (
+    GOAL_FALLBACK,
     KINDS,
     NUDGE,
     PLAN_LINES,
@@ -97,7 +98,7 @@ def format_when(instant: datetime, zone: str, language: str) -> tuple[str, str]:
 def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[str], str]) -> None:
     """Placeholders built from other params, in the text's language.
 
-    - ``topic`` -> ``question`` (the check-in question);
+    - ``topic`` -> ``question`` (the check-in question; ``goal`` fills the goal question);
     - ``line_template`` + its words -> ``line`` (a plan line);
     - ``at`` (ISO instant) + ``timezone`` -> ``when`` and ``time``;
     - ``location`` -> ``where`` (empty when none was typed).
@@ -105,6 +106,10 @@ def _fill_derived(values: dict[str, Any], language: str, translate: Callable[[st
     if "topic" in values and "question" not in values:
         questions = SIMPLE_QUESTIONS if values.get("simple") else QUESTIONS
         values["question"] = translate(questions.get(values["topic"], QUESTIONS[values["topic"]]))
+        if "%(goal)s" in values["question"]:
+            # An approach goal in the client's own words, as the provider typed it.
+            goal = values.get("goal") or translate(GOAL_FALLBACK)
+            values["question"] = values["question"] % {"goal": goal}
     if "line_template" in values and "line" not in values:
         words = values.get("line_words") or {}
         if "contact_phone" in words:

@@ -46,6 +46,7 @@ from companion.models import (
     TaskStatus,
 )
 from companion.services import audit, conversation
+from companion.services.acknowledgements import acknowledge
 from companion.services.escalations import (
     EscalationSettings,
     consent_changed,
@@ -340,7 +341,7 @@ def _answer(session: Session, check_in: CheckIn, message: Message, now: datetime
         _close(session, check_in, message, parsed.value if parsed.problem is None else None, now)
         if parsed.problem is not None:
             _task(session, check_in.client, message, UNREAD, now, kind="unread_answer")
-        replies = _option(session, check_in, message, now) or [("checkin_thanks", {})]
+        replies = _option(session, check_in, message, now) or [acknowledge(session, check_in)]
         return Outcome(replies, "check_in", _acute_answer(check_in), check_in)
     check_in.clarified = True
     check_in.answer_text = (message.body or "")[:2000]
