@@ -55,6 +55,7 @@ class Action(enum.StrEnum):
     VIEW_TEAM_REPORT = "view a client's monthly containment report"
     VIEW_AUDIT_LOG = "read the audit log"
     MANAGE_STAFF = "manage staff accounts and caseload assignments"
+    APPROVE_LANGUAGES = "approve a drafted text language for sending, or withdraw it"
 
 
 class Condition(enum.StrEnum):
@@ -102,6 +103,7 @@ POLICY: dict[Action, dict[Role, bool | Condition]] = {
     Action.VIEW_TEAM_REPORT:      _cells(YES, YES, NO, NO),
     Action.VIEW_AUDIT_LOG:        _cells(NO, NO, NO, YES),
     Action.MANAGE_STAFF:          _cells(NO, NO, NO, YES),
+    Action.APPROVE_LANGUAGES:     _cells(NO, NO, NO, YES),
     Action.READ_ALERT_REASON:     _cells(YES, YES, NOT_CLINICAL, NOT_CLINICAL),
     Action.CLOSE_ALERT:           _cells(YES, SUPERVISION_ONLY, NO, NO),
 }  # fmt: skip
