@@ -135,6 +135,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff_admin.deactivate": ADMIN,
     "staff_admin.reactivate": ADMIN,
     "staff_admin.caseload": ADMIN,
+    "languages.index": ADMIN,
+    "languages.decide": ADMIN,
 }
 
 
@@ -195,6 +197,7 @@ def team(app: Flask, staff: Callable[..., StaffUser], make_client: Callable[...,
         "key": "welcome",
         "part": "checkin_days",
         "filename": "companion.css",
+        "lang": "es",
     }
     return people, ids, supervision
 
