@@ -75,7 +75,8 @@ def statuses(
 def _names(session: Session, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids))))
+    rows = session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids)))
+    return {staff_id: name for staff_id, name in rows}
 
 
 def set_approval(
