@@ -24,6 +24,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from companion import runtime
 from companion.care.local_time import local_instant
 from companion.care.phones import display_phone
 from companion.care.plan import crisis_contact, reminder_lines
@@ -219,8 +220,9 @@ def _entries(client: Client, now: datetime) -> list[tuple[str, str, str, str, di
 
 
 def previews_for(client: Client, now: datetime) -> list[Preview]:
-    """Every text the client can get, rendered in the language their texts go in."""
-    language = texts_language(client).sent
+    """Every text the client can get, rendered in the language their texts go in (an
+    unapproved drafted language in production included: ``runtime.language_in_use``)."""
+    language = runtime.language_in_use(client)[0]
     base = _base_params(client)
     previews = []
     for key, group, title, kind, extra in _entries(client, now):
@@ -248,6 +250,7 @@ def texts(client_id: int) -> str:
         "previews/texts.html",
         client=client,
         texts_in=texts_language(client),
+        in_use=runtime.language_in_use(client),
         groups=groups,
         sample_at=datetime.fromisoformat(_sample_appointment(client, now)["at"]),
         tested=request.args.get("tested", "") if outcome in OUTCOMES else "",
