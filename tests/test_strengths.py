@@ -4,6 +4,7 @@ never repeat the last wording."""
 
 from __future__ import annotations
 
+import html
 from datetime import time, timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from companion.services import planning
 from companion.services.acknowledgements import acknowledge
 
 from factories import PlanVersionFactory
-from helpers import MONDAY_9AM
+from helpers import MONDAY_9AM, sign_in
 
 PLAN = {
     "coping_strategies": [
@@ -217,3 +218,21 @@ def test_without_a_plan_a_hard_answer_points_to_the_plan_in_general(app, make_cl
     assert kind in ACKNOWLEDGEMENTS["hard"] and params == {}
     kind, _ = _reply(client, "stress", "5", 1)
     assert kind in ACKNOWLEDGEMENTS["neutral"]
+
+
+def test_the_previews_show_the_goal_question_and_every_reply_wording(app, make_client, staff):
+    provider = staff("provider", name="Pat Provider")
+    client = make_client(language="es", checkin_topics=["stress"], provider_id=provider.id)
+    content = _plan(client)
+    db.session.commit()
+    page = sign_in(app, provider).get(f"/clients/{client.id}/texts").get_data(as_text=True)
+    goal_id = content["approach_goals"][0]["id"]
+    goal = render("checkin_prompt", "es", {"name": "Ana", "topic": "goal",
+                                          "goal": "finish the forklift course"}).body  # fmt: skip
+    assert f'id="text-checkin_prompt-goal-{goal_id}"' in page
+    assert html.escape(goal, quote=False) in page
+    for kinds in ACKNOWLEDGEMENTS.values():
+        for kind in kinds:
+            assert f'id="text-{kind}"' in page, kind
+    step = render("ack_hard_step_2", "es", {"name": "Ana", "step": "call my brother"}).body
+    assert html.escape(step, quote=False) in page

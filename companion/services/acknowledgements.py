@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from companion.care.acknowledgements import Tone, pick_variant, tone
 from companion.care.plan import crisis_contact
 from companion.messaging.texts import ACKNOWLEDGEMENT_KINDS, ACKNOWLEDGEMENTS
-from companion.models import CheckIn, Direction, Message
+from companion.models import CheckIn, Client, Direction, Message
 from companion.services.planning import asked_goal, goal_lines, latest_plan
 
 # How many past acknowledgements the choice of wording looks at.
@@ -81,3 +81,28 @@ def own_step(content: dict[str, Any]) -> str | None:
         if item.get("ok_to_text") and item.get("response"):
             return str(item["response"])
     return None
+
+
+def samples(session: Session, client: Client) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every acknowledgement the client could get, as (family, kind, params), with the
+    words of their own plan where a family carries them (for the text previews). A
+    family whose words the plan lacks is left out."""
+    version = latest_plan(session, client.id)
+    content = version.content if version is not None else {}
+    words: dict[str, dict[str, Any] | None] = {
+        "neutral": {},
+        "good": {},
+        "hard_step": {"step": step} if (step := own_step(content)) else None,
+        "hard_contact": crisis_contact(content),
+        "hard": {},
+        "goal_step": next(
+            ({"step": line.params["step"]} for line in goal_lines(content) if line.params["step"]),
+            None,
+        ),
+    }
+    return [
+        (family, kind, params)
+        for family, kinds in ACKNOWLEDGEMENTS.items()
+        if (params := words[family]) is not None
+        for kind in kinds
+    ]

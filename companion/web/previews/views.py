@@ -33,8 +33,8 @@ from companion.extensions import db
 from companion.messaging.compose import Rendered, render
 from companion.messaging.texts import KINDS
 from companion.models import Client
-from companion.services import previews
-from companion.services.planning import latest_plan
+from companion.services import acknowledgements, previews
+from companion.services.planning import goal_lines, latest_plan
 from companion.web import clock
 from companion.web.access import Action, client_or_403, record_view, requires
 from companion.web.clients.wording import texts_language
@@ -52,6 +52,15 @@ GROUPS = {
     "plan": L_("Plan reminders"),
     "appointments": L_("Appointment notices"),
     "crisis": L_("Crisis replies"),
+}
+# The replies to a check-in answer (services/acknowledgements.py), by family.
+ACK_TITLES = {
+    "neutral": L_("Thanks for an answer"),
+    "good": L_("Reply to a good answer"),
+    "hard_step": L_("Reply to a hard answer: their own step"),
+    "hard_contact": L_("Reply to a hard answer: their support contact"),
+    "hard": L_("Reply to a hard answer"),
+    "goal_step": L_("Reply to a goal not stepped toward: its next step"),
 }
 TITLES = {
     "welcome": L_("Welcome, once the client agrees to texts"),
@@ -166,7 +175,27 @@ def _entries(client: Client, now: datetime) -> list[tuple[str, str, str, str, di
             topic=topics[0],
             nudge=True,
         )
-        add("checkin_thanks", "check_ins", TITLES["checkin_thanks"], "checkin_thanks")
+        # The goal question, once per approach goal, and every wording of the replies to
+        # an answer, with the client's own plan words (issue 16: strengths, varied words).
+        plan = latest_plan(db.session, client.id)
+        for line in goal_lines(plan.content if plan else {}):
+            add(
+                f"checkin_prompt-goal-{line.item_id}",
+                "check_ins",
+                _("Check-in question: %(topic)s", topic=line.params["goal"]),
+                "checkin_prompt",
+                topic="goal",
+                goal=line.params["goal"],
+            )
+        numbers: dict[str, int] = {}
+        for family, kind, words in acknowledgements.samples(db.session, client):
+            numbers[family] = numbers.get(family, 0) + 1
+            title = _(
+                "%(reply)s (wording %(number)s)",
+                reply=ACK_TITLES[family],
+                number=numbers[family],
+            )
+            add(kind, "check_ins", title, kind, **words)
 
     specs = [TOPICS[t] for t in topics]
     ratings = [s for s in specs if s.expects == "rating"]
