@@ -236,3 +236,34 @@ def test_the_previews_show_the_goal_question_and_every_reply_wording(app, make_c
             assert f'id="text-{kind}"' in page, kind
     step = render("ack_hard_step_2", "es", {"name": "Ana", "step": "call my brother"}).body
     assert html.escape(step, quote=False) in page
+
+
+def test_goals_are_asked_in_turn_and_the_reminder_repeats_its_prompts_goal(app, make_client):
+    client = make_client(risk_level=RiskLevel.IVA, checkin_topics=["stress"])
+    two_goals = {**PLAN, "approach_goals": [
+        {"good": "work", "goal": "finish the forklift course", "next_step": "call the school",
+         "ok_to_text": True},
+        {"good": "relatedness", "goal": "see my daughter", "next_step": "write to her",
+         "ok_to_text": True},
+    ]}  # fmt: skip
+    _plan(client, two_goals)
+    asked, check_ins = [], []
+    for n in range(2):
+        check_in = CheckIn(client_id=client.id, topic="goal", due_at=MONDAY_9AM,
+                           closes_at=MONDAY_9AM + timedelta(hours=6),
+                           status=CheckInStatus.OPEN, created_at=MONDAY_9AM)  # fmt: skip
+        db.session.add(check_in)
+        db.session.flush()
+        check_ins.append(check_in.id)
+        prompt = _outbound(client, "checkin_prompt", f"g{n}", MONDAY_9AM, check_in.id,
+                           {"topic": "goal"})  # fmt: skip
+        db.session.add(prompt)
+        db.session.flush()
+        asked.append(planning.resolve_params(db.session, prompt, client)["goal"])
+        db.session.flush()
+    assert asked == ["finish the forklift course", "see my daughter"]
+    reminder = _outbound(client, "checkin_reminder", "r0", MONDAY_9AM, check_ins[0],
+                         {"topic": "goal"})  # fmt: skip
+    db.session.add(reminder)
+    db.session.flush()
+    assert planning.resolve_params(db.session, reminder, client)["goal"] == asked[0]
