@@ -122,9 +122,7 @@ def _base_params(client: Client) -> dict[str, Any]:
         params["team"] = config["CARE_TEAM_NAME"]
     if client.simple_words:
         params["simple"] = True
-    phone = (client.provider.public_phone if client.provider else None) or config[
-        "CARE_TEAM_PHONE"
-    ]
+    phone = (client.provider.public_phone if client.provider else None) or config["CARE_TEAM_PHONE"]
     if phone:
         params["phone"] = display_phone(phone, config["DEFAULT_REGION"])
     return params
