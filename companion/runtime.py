@@ -22,8 +22,10 @@ from companion.clock import app_clock
 from companion.extensions import db
 from companion.messaging.dispatch import DispatchSettings, DispatchSummary
 from companion.messaging.lane import FastLane
+from companion.messaging.languages import Why
 from companion.messaging.transports import Transport, make_transport
-from companion.services import replies
+from companion.models import Client
+from companion.services import languages, replies
 from companion.services import tick as ticking
 from companion.services.escalations import EscalationSettings
 from companion.services.retention import RetentionSettings
@@ -57,6 +59,18 @@ def escalation_settings() -> EscalationSettings:
 
 def retention_settings() -> RetentionSettings:
     return settings().retention()
+
+
+def language_in_use(client: Client) -> tuple[str, Why]:
+    """The language ``client``'s texts go out in now, and why (``services.languages``)."""
+    current = settings()
+    return languages.language_in_use(
+        db.session,
+        client,
+        production=current.production,
+        fallback=current.language_fallback,
+        hold_unreviewed=current.hold_unreviewed_languages,
+    )
 
 
 def tick(now: datetime) -> TickSummary:

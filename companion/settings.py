@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # Send English instead of a language no qualified translator has reviewed
     # yet (translations/review.json); the client page says so.
     hold_unreviewed_languages: bool = False
+    # In production a drafted language is sent only once an admin approved it (the
+    # admin's Languages page); meanwhile its clients get this language instead.
+    language_fallback: str = "en"
     # Dispatcher.
     dispatch_concurrency: int = Field(8, ge=1)
     dispatch_batch_size: int = Field(200, ge=1)
@@ -220,6 +223,17 @@ class Settings(BaseSettings):
             raise ValueError(f"COMPANION_ENV must be one of {', '.join(MODES)}, got {value!r}")
         if info.field_name == "sms_transport" and value not in TRANSPORTS:
             raise ValueError(f"SMS_TRANSPORT must be console or twilio, got {value!r}")
+        return value
+
+    @field_validator("language_fallback", mode="before")
+    @classmethod
+    def _fallback_language(cls, raw: Any) -> Any:
+        from companion.messaging.i18n import shipped_languages
+
+        value = str(raw or "").strip() or "en"
+        if value not in shipped_languages():
+            shipped = ", ".join(shipped_languages())
+            raise ValueError(f"LANGUAGE_FALLBACK must be one of {shipped}, got {value!r}")
         return value
 
     @field_validator(*_INTS, mode="before")
@@ -411,6 +425,8 @@ class Settings(BaseSettings):
             care_team_phone=self.care_team_phone,
             region=self.default_region,
             hold_unreviewed_languages=self.hold_unreviewed_languages,
+            require_language_approval=self.production,
+            language_fallback=self.language_fallback,
             daily_caps=DailyCaps(
                 low=self.daily_text_cap_low,
                 moderate=self.daily_text_cap_moderate,

@@ -17,6 +17,7 @@ from companion.messaging.catalogs import problems
 from companion.messaging.compose import render
 from companion.messaging.i18n import TRANSLATIONS_DIR, review_of, shipped_languages
 from companion.messaging.texts import (
+    ACKNOWLEDGEMENT_KINDS,
     KINDS,
     PLAN_LINES,
     QUESTIONS,
@@ -58,6 +59,13 @@ PARAMS_FOR = {
     **{kind: APPOINTMENT for kind in KINDS if kind.startswith("appt_")},
     # The call-back's due time: the longest weekday and month names (no place).
     "call_back": {"at": APPOINTMENT["at"], "timezone": APPOINTMENT["timezone"]},
+    # Acknowledgements carrying the client's own step or support contact from the plan.
+    **{kind: {"step": LINE_WORDS["steps"]} for kind in ACKNOWLEDGEMENT_KINDS if "step" in kind},
+    **{
+        kind: {"contact": "Brother Daniel", "contact_phone": "+12135550142"}
+        for kind in ACKNOWLEDGEMENT_KINDS
+        if "contact" in kind
+    },
 }
 # Per language: its own discretion words and English ones (translations/<lang>/words.json).
 DISCRETION = words.section("discretion")

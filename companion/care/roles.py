@@ -66,6 +66,8 @@ class Action(enum.StrEnum):
     MANAGE_STAFF = "manage staff accounts and caseload assignments"
     VIEW_UNDERSTANDING = "see how replies are read: each language's phrase review"
 
+    APPROVE_LANGUAGES = "approve a drafted text language for sending, or withdraw it"
+
 
 class Condition(enum.StrEnum):
     """A cell that depends on the case: the facts are named in ``allowed(…, **facts)``."""
@@ -115,6 +117,8 @@ POLICY: dict[Action, dict[Role, bool | Condition]] = {
     Action.VIEW_AUDIT_LOG:        _cells(NO, NO, NO, YES),
     Action.MANAGE_STAFF:          _cells(NO, NO, NO, YES),
     Action.VIEW_UNDERSTANDING:    _cells(NO, NO, NO, YES),
+
+    Action.APPROVE_LANGUAGES:     _cells(NO, NO, NO, YES),
     Action.READ_ALERT_REASON:     _cells(YES, YES, NOT_CLINICAL, NOT_CLINICAL),
     Action.CLOSE_ALERT:           _cells(YES, SUPERVISION_ONLY, NO, NO),
 }  # fmt: skip

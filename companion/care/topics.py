@@ -20,25 +20,57 @@ class Topic:
     low: int = 0
     high: int = 10
     choices: tuple[str, ...] = ()
+    # Which answers are good news (care/acknowledgements.py): "high" or "low" for a
+    # rating (high connection is good, high stress is not), "yes" or "no" for a
+    # yes/no question, "any" when every answer is a step taken, None for neutral.
+    good: str | None = None
+    # A protective factor (a strength to reinforce), not a risk to watch.
+    protective: bool = False
 
 
 TOPICS: dict[str, Topic] = {
     t.key: t
     for t in (
-        Topic("connected", W_("loneliness / intimacy deficits"), "rating", 0, 10),
-        Topic("stress", W_("negative mood"), "rating", 0, 10),
-        Topic("urges", W_("sexual self-regulation (urges)"), "rating", 0, 10),
-        Topic("coping", W_("coping used"), "choice", choices=("A", "B", "C")),
-        Topic("people", W_("social influences"), "yes_no"),
+        Topic("connected", W_("loneliness / intimacy deficits"), "rating", 0, 10, good="high"),
+        Topic("stress", W_("negative mood"), "rating", 0, 10, good="low"),
+        Topic("urges", W_("sexual self-regulation (urges)"), "rating", 0, 10, good="low"),
+        Topic(
+            "coping",
+            W_("coping used"),
+            "choice",
+            choices=("A", "B", "C"),
+            good="any",
+            protective=True,
+        ),
+        Topic("people", W_("social influences"), "yes_no", good="no"),
         Topic("stuck", W_("problem solving"), "choice", choices=("1", "2")),
-        Topic("impulsive", W_("impulsivity"), "rating", 0, 10),
-        Topic("supports", W_("use of supports"), "yes_no"),
-        Topic("substances", W_("substance use"), "yes_no"),
-        Topic("appointments", W_("cooperation with supervision"), "yes_no"),
-        Topic("plan_conditions", W_("plan conditions (high-risk situations)"), "yes_no"),
+        Topic("impulsive", W_("impulsivity"), "rating", 0, 10, good="low"),
+        Topic("supports", W_("use of supports"), "yes_no", good="yes", protective=True),
+        Topic("substances", W_("substance use"), "yes_no", good="no"),
+        Topic("appointments", W_("cooperation with supervision"), "yes_no", good="no"),
+        Topic("plan_conditions", W_("plan conditions (high-risk situations)"), "yes_no", good="no"),
+        # Strengths (DOMAIN.md, "Strengths, not only risks"): what goes well is asked too.
+        Topic(
+            "good_moment", W_("positive moments (strength)"), "yes_no", good="yes", protective=True
+        ),
+        Topic(
+            "step_done", W_("coping step done (strength)"), "yes_no", good="yes", protective=True
+        ),
+        # One of the plan's approach goals (Good Lives Model), the goal's own words filled
+        # in when the question is sent. Never chosen by hand: a client with an approach goal
+        # marked OK to text gets it in turn with their other topics (services/planning.py).
+        Topic(
+            "goal",
+            W_("approach goal step (Good Lives Model)"),
+            "yes_no",
+            good="yes",
+            protective=True,
+        ),
     )
 }
 
+# Topics planned from the plan itself, not picked on the schedule page.
+PLAN_TOPICS = ("goal",)
 DEFAULT_TOPICS = ("stress", "connected")
 DEFAULT_TIMES = ("10:00",)
 EVENING_TIME = "19:00"

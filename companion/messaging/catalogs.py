@@ -28,6 +28,7 @@ from companion.messaging.compose import discretion_lists
 from companion.messaging.i18n import TRANSLATIONS_DIR
 from companion.messaging.texts import (
     ALERT_EMAILS,
+    GOAL_FALLBACK,
     KINDS,
     NUDGE,
     PLAN_LINES,
@@ -48,7 +49,7 @@ def placeholders(text: str) -> list[str]:
 
 def source_strings() -> set[str]:
     """Every text and alert email source string the code defines."""
-    strings = {TEAM, WHERE, NUDGE, *QUESTIONS.values(), *PLAN_LINES.values()}
+    strings = {TEAM, WHERE, NUDGE, GOAL_FALLBACK, *QUESTIONS.values(), *PLAN_LINES.values()}
     strings |= {*SIMPLE_QUESTIONS.values(), *SIMPLE_TEMPLATES.values()}
     for email in ALERT_EMAILS.values():
         strings |= {email.subject, email.body}

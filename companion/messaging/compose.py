@@ -19,6 +19,7 @@ from companion.messaging import words
 from companion.messaging.i18n import supported, translations_for
 from companion.messaging.segments import segment_info
 from companion.messaging.texts import (
+    GOAL_FALLBACK,
     KINDS,
     NUDGE,
     PLAN_LINES,
@@ -167,7 +168,7 @@ def _fill_derived(
 ) -> None:
     """Placeholders built from other params, in the text's language.
 
-    - ``topic`` -> ``question`` (the check-in question);
+    - ``topic`` -> ``question`` (the check-in question; ``goal`` fills the goal question);
     - ``line_template`` + its words -> ``line`` (a plan line);
     - ``at`` (ISO instant) + ``timezone`` -> ``when`` and ``time``;
     - ``location`` -> ``where`` (empty when none was typed).
@@ -175,6 +176,10 @@ def _fill_derived(
     if "topic" in values and "question" not in values:
         questions = SIMPLE_QUESTIONS if values.get("simple") else QUESTIONS
         question = translate(questions.get(values["topic"], QUESTIONS[values["topic"]]))
+        if "%(goal)s" in question:
+            # An approach goal in the client's own words, as the provider typed it.
+            goal = values.get("goal") or translate(GOAL_FALLBACK)
+            question = question % {"goal": goal}
         values["question"] = isolate_latin(question) if rtl else question
     if "line_template" in values and "line" not in values:
         words = values.get("line_words") or {}

@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from companion.care.phones import display_phone
 from companion.messaging import audit, gates
 from companion.messaging.compose import Rendered, render
-from companion.messaging.i18n import sending_language
+from companion.messaging.languages import LanguagePolicy, load_policy
+from companion.messaging.languages import choose as choose_language
 from companion.messaging.outbox import cancel_pending
 from companion.messaging.retry import RetryPolicy
 from companion.messaging.texts import KINDS
@@ -74,6 +75,10 @@ class DispatchSettings:
     care_team_phone: str = ""
     region: str = "US"
     hold_unreviewed_languages: bool = False
+    # Production: a drafted language goes out only once an admin approved it; until
+    # then its clients get ``language_fallback`` (messaging/languages.py).
+    require_language_approval: bool = False
+    language_fallback: str = "en"
     daily_caps: gates.DailyCaps = field(default_factory=gates.DailyCaps)
 
     @property
@@ -133,6 +138,7 @@ class _Recipients:
     staff: dict[int, StaffUser]
     gate_batch: gates.GateBatch
     phones: dict[str, str] = field(default_factory=dict)  # E.164 -> as written locally
+    languages: LanguagePolicy = field(default_factory=LanguagePolicy)
 
 
 @dataclass
@@ -416,7 +422,13 @@ class Dispatcher:
             else {}
         )
         batch = gates.load_batch(self.session, rows, clients, now, self.settings.daily_caps)
-        return _Recipients(clients, staff, batch)
+        policy = load_policy(
+            self.session,
+            production=self.settings.require_language_approval,
+            fallback=self.settings.language_fallback,
+            hold_unreviewed=self.settings.hold_unreviewed_languages,
+        )
+        return _Recipients(clients, staff, batch, languages=policy)
 
     def _start_batch(self, rows: list[Message], now: datetime, summary: DispatchSummary) -> _Batch:
         """Render the claimed rows, commit, and hand them to the pool."""
@@ -539,9 +551,7 @@ class Dispatcher:
                 waiting = gates.Hold(now + HOLD_RETRY, "waiting its turn: another question is open")
                 return self._hold(row, waiting, now)
             to = client.phone
-            language = sending_language(
-                client.language, hold_unreviewed=self.settings.hold_unreviewed_languages
-            )
+            language, _ = choose_language(client.language, recipients.languages)
             params.setdefault("name", client.display_name)
             if client.simple_words:
                 params["simple"] = True

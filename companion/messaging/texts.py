@@ -90,6 +90,45 @@ KINDS: dict[str, TextKind] = {
         N_("Thanks, %(name)s. Got it. Texts are not watched around the clock."),
         reply=True,
     ),
+    # -- acknowledgements of a check-in answer (services/acknowledgements.py): a good
+    # answer is reinforced, a hard one gets the client's own step or contact from the
+    # plan; several wordings each, never the one sent last (ACKNOWLEDGEMENTS below).
+    "ack_neutral_2": TextKind(
+        N_("Got it, %(name)s, thank you. Texts are not watched around the clock."), reply=True
+    ),
+    "ack_good_1": TextKind(N_("Thanks, %(name)s. Good to hear. Keep it up!"), reply=True),
+    "ack_good_2": TextKind(N_("Well done, %(name)s. That is a good step."), reply=True),
+    "ack_good_3": TextKind(N_("Great, %(name)s. Thank you for telling us."), reply=True),
+    "ack_hard_step_1": TextKind(
+        N_("Thanks for telling us, %(name)s. Your plan says: %(step)s"), reply=True
+    ),
+    "ack_hard_step_2": TextKind(
+        N_("Sorry today was hard, %(name)s. A step from your plan: %(step)s"), reply=True
+    ),
+    "ack_hard_contact_1": TextKind(
+        N_("Thanks for telling us, %(name)s. You can call %(contact)s at %(contact_phone)s."),
+        reply=True,
+    ),
+    "ack_hard_contact_2": TextKind(
+        N_("Sorry today was hard, %(name)s. %(contact)s is there for you: %(contact_phone)s."),
+        reply=True,
+    ),
+    "ack_hard_1": TextKind(
+        N_(
+            "Thanks for telling us, %(name)s. Hard days pass. Use the steps in your plan. "
+            "Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    "ack_hard_2": TextKind(
+        N_(
+            "Sorry today was hard, %(name)s. Your plan can help. "
+            "Texts are not watched around the clock."
+        ),
+        reply=True,
+    ),
+    "ack_goal_step_1": TextKind(N_("Thanks, %(name)s. Next step: %(step)s"), reply=True),
+    "ack_goal_step_2": TextKind(N_("That is OK, %(name)s. Try this next: %(step)s"), reply=True),
     "clarify_rating": TextKind(
         N_("Sorry, we could not read that. Please reply with one number from %(low)s to %(high)s."),
         reply=True,
@@ -295,6 +334,18 @@ ALERT_EMAILS: dict[bool, AlertEmailWording] = {
 }
 
 
+# The acknowledgement families (care/acknowledgements.py): each a few wordings of the
+# same answer, taken in turn so the client never gets the same words twice in a row.
+ACKNOWLEDGEMENTS: dict[str, tuple[str, ...]] = {
+    "neutral": ("checkin_thanks", "ack_neutral_2"),
+    "good": ("ack_good_1", "ack_good_2", "ack_good_3"),
+    "hard_step": ("ack_hard_step_1", "ack_hard_step_2"),
+    "hard_contact": ("ack_hard_contact_1", "ack_hard_contact_2"),
+    "hard": ("ack_hard_1", "ack_hard_2"),
+    "goal_step": ("ack_goal_step_1", "ack_goal_step_2"),
+}
+ACKNOWLEDGEMENT_KINDS = frozenset(k for kinds in ACKNOWLEDGEMENTS.values() for k in kinds)
+
 # Put before the next check-in question after a missed one: a nudge, never a reproach.
 NUDGE = N_("We missed you last time, no problem.")
 
@@ -320,7 +371,14 @@ QUESTIONS: dict[str, str] = {
     "substances": N_("Any alcohol or drugs today? Reply YES or NO."),
     "appointments": N_("Is there an appointment you might miss this week? Reply YES or NO."),
     "plan_conditions": N_("Were you in a situation your plan says to avoid? Reply YES or NO."),
+    # Strengths: what went well, in the client's own terms.
+    "good_moment": N_("Did you have a good moment today? Reply YES or NO."),
+    "step_done": N_("Did you use a step from your plan today? Reply YES or NO."),
+    # %(goal)s is an approach goal as the provider typed it (care/plan.py), or GOAL_FALLBACK.
+    "goal": N_("Did you take a step toward %(goal)s today? Reply YES or NO."),
 }
+# The goal question's words when no goal is given (a preview, a test of every question).
+GOAL_FALLBACK = N_("your goal")
 
 # The "simple words" variant (a client setting): shorter words and an explicit
 # "Send ..." for the check-in questions and the clarifying replies. Where a kind

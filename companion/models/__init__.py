@@ -15,6 +15,7 @@ from companion.models.escalation import (
     EscalationStatus,
     Outcome,
 )
+from companion.models.language import LanguageApproval
 from companion.models.message import (
     FINAL,
     PROVIDER_STATUS_RANK,
@@ -53,6 +54,7 @@ __all__ = [
     "ConsentEvent",
     "ConsentKind",
     "DevClock",
+    "LanguageApproval",
     "Direction",
     "Message",
     "RiskLevel",

@@ -39,8 +39,8 @@ from companion.care import agenda
 from companion.care.cadence import Cadence, Derived, derive_level, effective_cadence
 from companion.care.conversation import Binding
 from companion.care.local_time import next_allowed
-from companion.care.plan import next_line, reminder_lines
-from companion.care.topics import DEFAULT_TIMES, TOPICS
+from companion.care.plan import PlanLine, next_line, reminder_lines
+from companion.care.topics import DEFAULT_TIMES, PLAN_TOPICS, TOPICS
 from companion.messaging.outbox import enqueue_from, enqueue_many, outbox_row
 from companion.models import (
     Appointment,
@@ -100,11 +100,22 @@ def derived_level(client: Client, today: date) -> Derived:
 
 
 def schedule_for(
-    client: Client, overrides: dict[str, Any], today: date, has_plan_lines: bool = True
+    client: Client,
+    overrides: dict[str, Any],
+    today: date,
+    has_plan_lines: bool = True,
+    has_goals: bool = False,
 ) -> agenda.ClientSchedule:
-    """The planner's view of a client on ``today``."""
+    """The planner's view of a client on ``today``.
+
+    ``has_goals``: the plan has an approach goal marked OK to text, so the goal
+    question takes its turn with the client's topics, in the same slots (no more
+    texts than the cadence allows). A client with no topics is asked nothing.
+    """
     cadence = effective_cadence(derived_level(client, today), overrides)
-    topics = tuple(t for t in (client.checkin_topics or []) if t in TOPICS)
+    topics = tuple(t for t in (client.checkin_topics or []) if t in TOPICS and t not in PLAN_TOPICS)
+    if has_goals and topics:
+        topics = (*topics, "goal")
     times = agenda.parse_times(client.checkin_times or list(DEFAULT_TIMES))
     return agenda.ClientSchedule(
         client_id=client.id,
@@ -174,6 +185,7 @@ def plan_clients(session: Session, now: datetime) -> int:
             break
         overrides = overrides_for(session, (c.id for c in claimed))
         with_lines = _clients_with_plan_lines(session, [c.id for c in claimed])
+        with_goals = clients_with_goals(session, [c.id for c in claimed])
         check_in_rows: list[dict[str, Any]] = []
         texts: list[dict[str, Any]] = []
         for client, start in claimed.items():
@@ -183,6 +195,7 @@ def plan_clients(session: Session, now: datetime) -> int:
                 overrides.get(client.id, {}),
                 agenda.local_date(start, zone),
                 has_plan_lines=client.id in with_lines,
+                has_goals=client.id in with_goals,
             )
             plan = agenda.plan_window(schedule, start, ends[client.id])
             for c in plan.check_ins:
@@ -262,6 +275,33 @@ def _clients_with_plan_lines(session: Session, client_ids: list[int]) -> set[int
     )
 
 
+def clients_with_goals(session: Session, client_ids: list[int]) -> set[int]:
+    """Clients whose latest plan has an approach goal marked OK to text."""
+    if not client_ids:
+        return set()
+    newest = (
+        select(PlanVersion.client_id, func.max(PlanVersion.version).label("version"))
+        .where(PlanVersion.client_id.in_(client_ids))
+        .group_by(PlanVersion.client_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(PlanVersion.client_id, PlanVersion.content).join(
+            newest,
+            and_(
+                PlanVersion.client_id == newest.c.client_id,
+                PlanVersion.version == newest.c.version,
+            ),
+        )
+    )
+    return {client_id for client_id, content in rows if goal_lines(content or {})}
+
+
+def goal_lines(content: dict[str, Any]) -> list[PlanLine]:
+    """The plan's approach goals that may be texted, as plan lines (words: goal, step)."""
+    return [line for line in reminder_lines(content) if line.template == "goal"]
+
+
 def _insert_check_ins(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
     """Insert check-ins, then their prompts and reminders into the outbox.
 
@@ -313,9 +353,7 @@ def close_check_ins(session: Session, now: datetime) -> tuple[list[int], int]:
     due = and_(CheckIn.status == CheckInStatus.OPEN, CheckIn.closes_at <= now)
     # The client answered, but in words that could not be read and the clarifying question
     # went unanswered: answered (they did reply), its words kept, and a person reads them.
-    unread = session.scalars(
-        select(CheckIn).where(due, CheckIn.answer_text.is_not(None))
-    ).all()
+    unread = session.scalars(select(CheckIn).where(due, CheckIn.answer_text.is_not(None))).all()
     for check_in in unread:
         asked = select(Message.id).where(Message.check_in_id == check_in.id)
         reply = session.scalars(
@@ -625,9 +663,53 @@ def resolve_params(session: Session, row: Message, client: Client) -> dict[str, 
             return None
         row.params = {**(row.params or {}), "item_id": line.item_id}
         return {"line_template": line.template, "line_words": line.params}
+    extra: dict[str, Any] = {}
+    if (row.params or {}).get("topic") in PLAN_TOPICS:
+        goal = _goal_to_ask(session, row, client)
+        if goal is None:
+            return None  # no approach goal to ask about any more: the check-in is withdrawn
+        row.params = {**(row.params or {}), "item_id": goal.item_id}
+        extra["goal"] = goal.params["goal"]
     if row.kind == "checkin_prompt" and _missed_last_time(session, row):
-        return {"nudge": True}  # "we missed you last time", never a reproach
-    return {}
+        extra["nudge"] = True  # "we missed you last time", never a reproach
+    return extra
+
+
+def _goal_to_ask(session: Session, row: Message, client: Client) -> PlanLine | None:
+    """The approach goal a goal question asks about: the one its prompt asked (for the
+    reminder), else the next in turn, each goal asked before any is asked again."""
+    version = latest_plan(session, client.id)
+    lines = goal_lines(version.content) if version else []
+    asked = asked_goal(session, row.check_in_id) if row.kind != "checkin_prompt" else None
+    if asked is not None:
+        same = next((line for line in lines if line.item_id == asked), None)
+        if same is not None:
+            return same
+    history = session.scalars(
+        select(Message.params)
+        .where(
+            Message.client_id == client.id,
+            Message.kind == "checkin_prompt",
+            Message.status.in_(TOLD),
+            Message.id != row.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(200)
+    )
+    return next_line(lines, ((p or {}).get("item_id", "") for p in history))
+
+
+def asked_goal(session: Session, check_in_id: int | None) -> str | None:
+    """The plan item id of the approach goal a check-in's question named, if any."""
+    if check_in_id is None:
+        return None
+    params = session.scalar(
+        select(Message.params)
+        .where(Message.check_in_id == check_in_id, Message.kind == "checkin_prompt")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return (params or {}).get("item_id")
 
 
 def _missed_last_time(session: Session, row: Message) -> bool:

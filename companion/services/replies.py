@@ -51,6 +51,7 @@ from companion.models import (
     Task,
 )
 from companion.services import audit, conversation
+from companion.services.acknowledgements import acknowledge
 from companion.services.escalations import (
     EscalationSettings,
     consent_changed,
@@ -461,7 +462,7 @@ def _answer(
         _close(session, check_in, message, value, now)
         if value is None:
             _task(session, check_in.client, message, UNREAD, now, kind="unread_answer")
-        replies = _option(session, check_in, message, now) or [("checkin_thanks", {})]
+        replies = _option(session, check_in, message, now) or [acknowledge(session, check_in)]
         return Outcome(replies, "check_in", _acute_answer(check_in), check_in)
     check_in.clarified = True
     check_in.answer_text = (message.body or "")[:2000]

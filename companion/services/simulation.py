@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from companion.care.plan import empty_content
-from companion.care.topics import TOPICS
+from companion.care.topics import PLAN_TOPICS, TOPICS
 from companion.messaging.transports.base import SendResult
 from companion.models import (
     Appointment,
@@ -360,7 +360,8 @@ def _enrol_clients(
         area, zone = AREAS[n // 100]
         phone = f"+1{area}55501{n % 100:02d}"
         provider = staff["provider"][n // CLIENTS_PER_PROVIDER]
-        topics = rng.sample(sorted(TOPICS), rng.randint(2, 3))
+        # The goal question comes from the plan (planning adds it), never from this list.
+        topics = rng.sample(sorted(set(TOPICS) - set(PLAN_TOPICS)), rng.randint(2, 3))
         values: dict[str, Any] = {
             "display_name": NAMES[n % len(NAMES)],
             "phone": phone,

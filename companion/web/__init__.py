@@ -26,6 +26,7 @@ def register_web(app: Flask) -> None:
     from companion.web.clients import views as clients
     from companion.web.home import views as home
     from companion.web.imports import views as imports
+    from companion.web.languages import views as text_languages
     from companion.web.onboarding import views as onboarding
     from companion.web.plans import views as plans
     from companion.web.previews import views as previews
@@ -46,6 +47,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(team_blueprint())
     app.register_blueprint(staff_admin.bp)
     app.register_blueprint(understanding_admin.bp)
+
+    app.register_blueprint(text_languages.bp)
     app.register_blueprint(previews.bp)
     app.register_blueprint(simulator.bp)
     app.register_blueprint(twilio_hooks.bp)

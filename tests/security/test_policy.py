@@ -136,6 +136,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff_admin.reactivate": ADMIN,
     "staff_admin.caseload": ADMIN,
     "understanding_admin.index": ADMIN,
+
+    "languages.index": ADMIN,
+    "languages.decide": ADMIN,
 }
 
 
@@ -196,6 +199,7 @@ def team(app: Flask, staff: Callable[..., StaffUser], make_client: Callable[...,
         "key": "welcome",
         "part": "checkin_days",
         "filename": "companion.css",
+        "lang": "es",
     }
     return people, ids, supervision
 

@@ -12,12 +12,12 @@ import uuid
 from typing import Any
 
 from babel.support import LazyProxy
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from companion import runtime
 from companion.care.plan import MAX_ITEMS, PART_BY_KEY, PARTS, PartSpec, reminder_lines
 from companion.messaging.compose import render
-from companion.messaging.i18n import language_name, sending_language
+from companion.messaging.i18n import language_name
 from companion.messaging.texts import PLAN_LINES
 from companion.models import Client
 from companion.web.language import L_, _
@@ -183,8 +183,8 @@ def reminder_preview(client: Client, content: dict[str, Any]) -> list[dict[str, 
 
 
 def texts_language(client: Client) -> str:
-    hold = current_app.config.get("HOLD_UNREVIEWED_LANGUAGES", False)
-    return sending_language(client.language, hold_unreviewed=hold)
+    # The language the dispatcher would send in now (approval in production included).
+    return runtime.language_in_use(client)[0]
 
 
 def segment_errors(client: Client, content: dict[str, Any]) -> dict[str, str]:

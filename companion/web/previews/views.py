@@ -24,6 +24,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from companion import runtime
 from companion.care.local_time import local_instant
 from companion.care.phones import display_phone
 from companion.care.plan import crisis_contact, reminder_lines
@@ -32,8 +33,8 @@ from companion.extensions import db
 from companion.messaging.budgets import budget
 from companion.messaging.compose import Rendered, render
 from companion.models import Client
-from companion.services import previews
-from companion.services.planning import latest_plan
+from companion.services import acknowledgements, previews
+from companion.services.planning import goal_lines, latest_plan
 from companion.web import clock
 from companion.web.access import Action, client_or_403, record_view, requires
 from companion.web.clients.wording import texts_language
@@ -51,6 +52,15 @@ GROUPS = {
     "plan": L_("Plan reminders"),
     "appointments": L_("Appointment notices"),
     "crisis": L_("Crisis replies"),
+}
+# The replies to a check-in answer (services/acknowledgements.py), by family.
+ACK_TITLES = {
+    "neutral": L_("Thanks for an answer"),
+    "good": L_("Reply to a good answer"),
+    "hard_step": L_("Reply to a hard answer: their own step"),
+    "hard_contact": L_("Reply to a hard answer: their support contact"),
+    "hard": L_("Reply to a hard answer"),
+    "goal_step": L_("Reply to a goal not stepped toward: its next step"),
 }
 TITLES = {
     "welcome": L_("Welcome, once the client agrees to texts"),
@@ -113,9 +123,7 @@ def _base_params(client: Client) -> dict[str, Any]:
         params["team"] = config["CARE_TEAM_NAME"]
     if client.simple_words:
         params["simple"] = True
-    phone = (client.provider.public_phone if client.provider else None) or config[
-        "CARE_TEAM_PHONE"
-    ]
+    phone = (client.provider.public_phone if client.provider else None) or config["CARE_TEAM_PHONE"]
     if phone:
         params["phone"] = display_phone(phone, config["DEFAULT_REGION"])
     return params
@@ -166,7 +174,27 @@ def _entries(client: Client, now: datetime) -> list[tuple[str, str, str, str, di
             topic=topics[0],
             nudge=True,
         )
-        add("checkin_thanks", "check_ins", TITLES["checkin_thanks"], "checkin_thanks")
+        # The goal question, once per approach goal, and every wording of the replies to
+        # an answer, with the client's own plan words (issue 16: strengths, varied words).
+        plan = latest_plan(db.session, client.id)
+        for line in goal_lines(plan.content if plan else {}):
+            add(
+                f"checkin_prompt-goal-{line.item_id}",
+                "check_ins",
+                _("Check-in question: %(topic)s", topic=line.params["goal"]),
+                "checkin_prompt",
+                topic="goal",
+                goal=line.params["goal"],
+            )
+        numbers: dict[str, int] = {}
+        for family, kind, words in acknowledgements.samples(db.session, client):
+            numbers[family] = numbers.get(family, 0) + 1
+            title = _(
+                "%(reply)s (wording %(number)s)",
+                reply=ACK_TITLES[family],
+                number=numbers[family],
+            )
+            add(kind, "check_ins", title, kind, **words)
 
     specs = [TOPICS[t] for t in topics]
     ratings = [s for s in specs if s.expects == "rating"]
@@ -220,8 +248,9 @@ def _entries(client: Client, now: datetime) -> list[tuple[str, str, str, str, di
 
 
 def previews_for(client: Client, now: datetime) -> list[Preview]:
-    """Every text the client can get, rendered in the language their texts go in."""
-    language = texts_language(client).sent
+    """Every text the client can get, rendered in the language their texts go in (an
+    unapproved drafted language in production included: ``runtime.language_in_use``)."""
+    language = runtime.language_in_use(client)[0]
     base = _base_params(client)
     previews = []
     for key, group, title, kind, extra in _entries(client, now):
@@ -249,6 +278,7 @@ def texts(client_id: int) -> str:
         "previews/texts.html",
         client=client,
         texts_in=texts_language(client),
+        in_use=runtime.language_in_use(client),
         groups=groups,
         sample_at=datetime.fromisoformat(_sample_appointment(client, now)["at"]),
         tested=request.args.get("tested", "") if outcome in OUTCOMES else "",

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from companion.care.cadence import LEVELS, MOST_ACK_DAYS, MOST_MISSES, NOTICE_OFFSETS, WEEKDAYS
-from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, TOPICS
+from companion.care.topics import DEFAULT_TIMES, EVENING_TIME, PLAN_TOPICS, TOPICS
 from companion.models import AcuteLevel
 from companion.web.language import L_, StaffForm, _
 from companion.web.schedule.wording import NOTICE_NAMES
@@ -57,7 +57,12 @@ class RiskForm(StaffForm):
     )
     checkin_topics = MultiCheckboxField(
         L_("Check-in topics"),
-        choices=[SelectChoice(key, L_(topic.need)) for key, topic in TOPICS.items()],
+        # The goal question comes from the plan's approach goals, not from a tick here.
+        choices=[
+            SelectChoice(key, L_(topic.need))
+            for key, topic in TOPICS.items()
+            if key not in PLAN_TOPICS
+        ],
     )
     checkin_times = StringField(
         L_("Check-in times"),

@@ -16,6 +16,7 @@ from babel.dates import format_skeleton
 from companion.care.labels import W_
 from companion.care.topics import TOPICS
 from companion.messaging.i18n import SOURCE_LANGUAGE
+from companion.messaging.texts import ACKNOWLEDGEMENT_KINDS
 from companion.models import AppointmentKind, AppointmentStatus, Outcome, Status
 from companion.services.reports import reason_text
 from companion.web.language import L_, _, ui_language
@@ -110,6 +111,8 @@ def reason_label(reason: str) -> str:
 def message_kind(kind: str) -> str:
     if kind in MESSAGE_KINDS:
         return str(MESSAGE_KINDS[kind])
+    if kind in ACKNOWLEDGEMENT_KINDS:  # the varied replies to an answer (issue 16)
+        return str(MESSAGE_KINDS["checkin_thanks"])
     return kind.replace("_", " ").capitalize()
 
 
