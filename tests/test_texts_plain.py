@@ -31,6 +31,8 @@ PLAIN = {
     "high": 10,
     "choices": "A, B, C",
     "topic": "stress",
+    "step": "take a walk",  # an acknowledgement names the client's own coping step
+    "goal": "get a job",
 }
 LINE_WORDS = {
     "sign": "I stay in bed",

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import shipped_languages
-from companion.messaging.texts import KINDS, PLAN_LINES, QUESTIONS, SIMPLE_TEMPLATES
+from companion.messaging.texts import (
+    ACKNOWLEDGEMENT_KINDS,
+    KINDS,
+    PLAN_LINES,
+    QUESTIONS,
+    SIMPLE_TEMPLATES,
+)
 
 # Long-ish, realistic values: an 11-letter first name, a street address with a suite.
 SAMPLE: dict[str, object] = {
@@ -62,6 +68,9 @@ PARAMS_FOR: dict[str, dict[str, object]] = {
     "staff_ack": {"code": "4821"},
     "staff_channel_change": {"link": LINK},
     "call_back": {"at": APPOINTMENT["at"], "timezone": APPOINTMENT["timezone"]},
+    # An acknowledgement names the client's own coping step or support contact.
+    **{k: {"step": LINE_WORDS["steps"]} for k in ACKNOWLEDGEMENT_KINDS if "step" in k},
+    **{k: CONTACT for k in ACKNOWLEDGEMENT_KINDS if "contact" in k},
 }
 
 # Groups of kinds by name: (segments in a GSM-7 language, segments in a UCS-2 one).
@@ -73,6 +82,8 @@ GROUPS: tuple[tuple[str, tuple[int, int]], ...] = (
     ("checkin_reminder", ONE_TEXT),
     ("plan_reminder", ONE_TEXT),
     ("appt_", ONE_TEXT),
+    ("ack_", ONE_TEXT),
+    ("checkin_thanks", ONE_TEXT),
 )
 
 
