@@ -235,7 +235,8 @@ class WhoIsTold:
     on_call: bool
     officer: bool
     release: Release | None  # the row in force, if any
-    basis: str  # "attendance, signed 2026-11-02", "by the terms of supervision", or ""
+    basis: str  # "attendance, signed 2026-11-02", "supervision, by the terms of supervision", ""
+    by_terms: bool  # the officer hears it by the terms of supervision, not a release row
     expired: bool
 
 
@@ -259,6 +260,7 @@ def who_is_told(session: Session, client: Client, now: datetime) -> list[WhoIsTo
                 officer=basis is not None and client.officer_id is not None,
                 release=row,
                 basis=basis.describe() if basis else "",
+                by_terms=basis is not None and basis.grant is None,
                 expired=bool(grant and grant.expired(today)),
             )
         )
