@@ -25,7 +25,7 @@ class Outcome(enum.StrEnum):
     CONTACTED = "contacted"  # reached the client (or will, now)
     EXCUSED = "excused"  # a known reason: nothing more to do
     REVIEW = "review"  # to discuss at the next team review
-    FALSE_ALARM = "false_alarm"  # the words did not mean that (a labelled example; care/acknowledge.py)
+    FALSE_ALARM = "false_alarm"  # the words did not mean that: a labelled example
 
 
 class Escalation(Base):

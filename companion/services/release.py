@@ -296,7 +296,7 @@ def false_alarms(session: Session, since: datetime | None = None) -> list[dict[s
                 "flagged_as": escalation.reason,
                 "label": "false_alarm",
                 "why": escalation.note,
-                "at": escalation.acknowledged_at.isoformat() if escalation.acknowledged_at else None,
+                "at": at.isoformat() if (at := escalation.acknowledged_at) else None,
             }
         )
     return examples

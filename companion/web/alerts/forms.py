@@ -34,6 +34,6 @@ class AcknowledgeForm(StaffForm):
 
     def validate_note(self, field: Any) -> None:
         chosen = self.outcome.data
-        if chosen in {o.value for o in Outcome} and needs_reason(Outcome(chosen)):
-            if not (field.data or "").strip():
-                raise ValidationError(_("Say why: a reason is needed for this choice."))
+        valid = chosen in {o.value for o in Outcome}
+        if valid and needs_reason(Outcome(chosen)) and not (field.data or "").strip():
+            raise ValidationError(_("Say why: a reason is needed for this choice."))
