@@ -118,8 +118,9 @@ def open_escalation(
         log.info("client %d is paused: no %s escalation", client.id, reason)
         return None
     start = rung or rule.first
+    held: Rung | None = None
     if not _officer_may_hear(session, client, start, reason, now):
-        start = Rung.PROVIDER  # outside the release: the officer is not told (care/release.py)
+        held, start = start, Rung.PROVIDER  # outside the release: the officer is not told
     existing = session.scalars(
         select(Escalation).where(
             Escalation.client_id == client.id,
@@ -130,6 +131,8 @@ def open_escalation(
     if existing is not None:
         existing.details = {**(existing.details or {}), **(details or {})}
         _event(session, existing, now, "repeated", detail=_describe(details))
+        if held is not None:
+            _withheld(session, existing, held, now)
         if _LADDER_INDEX[start] > _LADDER_INDEX[Rung(existing.rung)]:
             _raise_to(session, existing, start, now, settings, why="raised")
         return existing
@@ -160,6 +163,8 @@ def open_escalation(
         details={"client_id": client.id, "reason": str(reason), "rung": str(start)},
     )
     log.info("escalation %d opened (%s, %s)", escalation.id, reason, start)
+    if held is not None:
+        _withheld(session, escalation, held, now)
     _raise_to(session, escalation, start, now, settings, why=None)
     for also in rule.also:
         # Told at once too; someone unreachable there is passed over to the next rung.
