@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from companion.messaging.outbox import enqueue
 from companion.models import Client, Consent, RiskLevel, Role, StaffUser
-from companion.services import audit
+from companion.services import audit, release
 
 STAFF = [
     ("provider", "provider@demo.invalid", "Dana Reyes", "+12135550101", "+12135550100"),
@@ -76,6 +76,9 @@ def load_demo(session: Session, password: str, now: datetime) -> list[tuple[str,
             audit.record(
                 session, "client.created", now=now, subject=client, details={"how": "demo data"}
             )
+            for category in release.CONTAINMENT_RELEASE:  # what most clients sign (DOMAIN.md)
+                release.record(session, client, category, True, now.date(), None,
+                               staff["provider"], now)  # fmt: skip
         if phone == EXAMINED_CLIENT and client.examiner_id is None:
             client.examiner_id = staff["examiner"].id
         enqueue(
@@ -85,5 +88,6 @@ def load_demo(session: Session, password: str, now: datetime) -> list[tuple[str,
             client_id=client.id,
             now=now,
         )
+        release.tell_client(session, client, now)  # who sees their answers
     session.commit()
     return [(role, email) for role, email, *_ in STAFF]

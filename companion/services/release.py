@@ -48,6 +48,9 @@ from companion.services import audit
 WHO_SEES_KIND = {Reach.TEAM: "who_sees_team", Reach.MISSED: "who_sees_missed",
                  Reach.ALL: "who_sees_all"}  # fmt: skip
 EXPIRED_TASK = "release_expired"
+# What a client under the containment model normally signs (DOMAIN.md): the demo and the
+# simulated caseloads record it; a real client's release is whatever they signed.
+CONTAINMENT_RELEASE = (Category.ATTENDANCE, Category.ADHERENCE)
 
 
 def client_today(client: Client, now: datetime) -> date:
@@ -159,10 +162,22 @@ def record(
                  "expires_on": expires_on.isoformat() if expires_on else None},
     )  # fmt: skip
     after = client_reach(grants(session, client), client_today(client, now))
-    if after != before:
+    if after != before and _told_before(session, client):
+        # Never told yet (recorded before the first text): the enrollment text will say it.
         tell_client(session, client, now, update=True)
     session.commit()
     return row
+
+
+def _told_before(session: Session, client: Client) -> bool:
+    return (
+        session.scalar(
+            select(Message.id)
+            .where(Message.client_id == client.id, Message.kind.in_(WHO_SEES_KIND.values()))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def tell_client(session: Session, client: Client, now: datetime, *, update: bool = False) -> None:

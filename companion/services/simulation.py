@@ -46,7 +46,7 @@ from companion.models import (
     Role,
     StaffUser,
 )
-from companion.services import appointments, clients, plans, replies, webhooks
+from companion.services import appointments, clients, plans, release, replies, webhooks
 from companion.services import tick as ticking
 from companion.services.invariants import INVARIANTS, REACHED, Violation, check_all
 from companion.services.tick import TickSettings
@@ -374,6 +374,8 @@ def _enrol_clients(
         client = clients.create_client(
             session, values, True, provider, now, disclosure="simulated client"
         )
+        for category in release.CONTAINMENT_RELEASE:  # what most clients sign (DOMAIN.md)
+            release.record(session, client, category, True, now.date(), None, provider, now)
         plans.save_plan(session, client, _plan(n), None, "0", provider, now)
         for _ in range(rng.randint(1, 2)):
             day = options.start + timedelta(days=rng.randint(1, max(1, options.days - 1)))
