@@ -280,3 +280,62 @@ def test_a_change_of_release_sends_one_short_update(team, client_with):
         select(Message.kind).where(Message.client_id == client.id).order_by(Message.id)
     ).all()
     assert kinds == ["who_sees_team", "who_sees_missed"]
+
+
+# -- the migration: existing clients keep their behaviour ----------------------------------------
+
+
+def test_the_migration_turns_the_old_flag_into_release_rows(tmp_path):
+    from datetime import time
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from companion import create_app
+    from companion.models import Release
+    from companion.models.base import UTCDateTime
+
+    from helpers import base_env
+
+    app = create_app(base_env(f"sqlite:///{tmp_path / 'before.sqlite3'}"))
+    with app.app_context():
+        upgrade(revision="f3b7d1c9a2e6")  # the revision before the release of information
+        staff = sa.table("staff_users", *(sa.column(c) for c in (
+            "id", "email", "name", "role", "password_hash", "timezone", "is_active_account")),
+            sa.column("created_at", UTCDateTime()))  # fmt: skip
+        clients = sa.table("clients", *(sa.column(c) for c in (
+            "id", "display_name", "phone", "language", "timezone", "risk_level", "provider_id",
+            "consent", "status", "roi_officer_contact")),
+            sa.column("send_window_start", sa.Time), sa.column("send_window_end", sa.Time),
+            sa.column("created_at", UTCDateTime()),
+            sa.column("updated_at", UTCDateTime()))  # fmt: skip
+        with db.engine.begin() as conn:
+            conn.execute(staff.insert(), [{"id": 1, "email": "pat@example.test", "name": "Pat",
+                         "role": "provider", "password_hash": "x", "timezone": "UTC",
+                         "is_active_account": True, "created_at": MONDAY_9AM}])  # fmt: skip
+            row = {"language": "en", "timezone": "America/Los_Angeles", "risk_level": "II",
+                   "send_window_start": time(8), "send_window_end": time(21), "provider_id": 1,
+                   "consent": "opted_in", "status": "active",
+                   "created_at": MONDAY_9AM - timedelta(days=60), "updated_at": MONDAY_9AM}
+            conn.execute(clients.insert(), [
+                {"id": 1, "display_name": "Ana", "phone": "+12135550121",
+                 "roi_officer_contact": True, **row},
+                {"id": 2, "display_name": "Bea", "phone": "+12135550122",
+                 "roi_officer_contact": False, **row},
+            ])  # fmt: skip
+        upgrade()
+        try:
+            granted = {
+                (r.client_id, r.category): r.granted
+                for r in db.session.scalars(select(Release))
+            }
+            for client_id, channel in ((1, True), (2, False)):
+                assert granted[(client_id, "attendance")] and granted[(client_id, "adherence")]
+                assert granted[(client_id, "channel")] is channel
+                assert granted[(client_id, "clinical")] is False
+                assert granted[(client_id, "supervision")] is True
+            [signed] = set(db.session.scalars(select(Release.signed_on)))
+            assert signed == (MONDAY_9AM - timedelta(days=60)).date()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
