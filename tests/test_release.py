@@ -8,6 +8,7 @@ client who sees their answers, in their language.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from companion.care.roles import NotAllowed, may_close_alert
 from companion.extensions import db
 from companion.messaging.compose import render
 from companion.models import (
+    AlertEmail,
     AuditEvent,
     Client,
     Direction,
@@ -108,7 +110,14 @@ def test_the_officer_hears_a_category_only_under_its_release(team, client_with):
 def test_an_officer_alert_names_the_release_it_relies_on(team, client_with):
     _, officer, _ = team
     client = client_with("adherence")
-    escalation = alert(client, Reason.MISSED_CHECKINS)
+    with_email = replace(escalation_settings(), email=True)
+    escalation = open_escalation(db.session, client, Reason.MISSED_CHECKINS, MONDAY_9AM,
+                                 with_email, rung=Rung.OFFICER)  # fmt: skip
+    db.session.commit()
+    [email] = db.session.scalars(select(AlertEmail).where(AlertEmail.staff_user_id == officer.id))
+    assert "Shared with you under the client's release: adherence, signed 2026-11-23." in (
+        email.body
+    )
     assert escalation.release_basis == "adherence, signed 2026-11-23"
     assert escalation.release_id is not None
     [text] = officer_texts(officer)
@@ -224,9 +233,7 @@ def changes_audited() -> int:
     )
 
 
-def test_acknowledging_an_alert_already_closed_says_so_and_changes_nothing(
-    app, team, client_with
-):
+def test_acknowledging_an_alert_already_closed_says_so_and_changes_nothing(app, team, client_with):
     provider, _, _ = team
     escalation = alert(client_with("adherence"), Reason.MISSED_CHECKINS)
     web = sign_in(app, provider)
@@ -313,10 +320,18 @@ def test_the_migration_turns_the_old_flag_into_release_rows(tmp_path):
             conn.execute(staff.insert(), [{"id": 1, "email": "pat@example.test", "name": "Pat",
                          "role": "provider", "password_hash": "x", "timezone": "UTC",
                          "is_active_account": True, "created_at": MONDAY_9AM}])  # fmt: skip
-            row = {"language": "en", "timezone": "America/Los_Angeles", "risk_level": "II",
-                   "send_window_start": time(8), "send_window_end": time(21), "provider_id": 1,
-                   "consent": "opted_in", "status": "active",
-                   "created_at": MONDAY_9AM - timedelta(days=60), "updated_at": MONDAY_9AM}
+            row = {
+                "language": "en",
+                "timezone": "America/Los_Angeles",
+                "risk_level": "II",
+                "send_window_start": time(8),
+                "send_window_end": time(21),
+                "provider_id": 1,
+                "consent": "opted_in",
+                "status": "active",
+                "created_at": MONDAY_9AM - timedelta(days=60),
+                "updated_at": MONDAY_9AM,
+            }
             conn.execute(clients.insert(), [
                 {"id": 1, "display_name": "Ana", "phone": "+12135550121",
                  "roi_officer_contact": True, **row},
@@ -326,8 +341,7 @@ def test_the_migration_turns_the_old_flag_into_release_rows(tmp_path):
         upgrade()
         try:
             granted = {
-                (r.client_id, r.category): r.granted
-                for r in db.session.scalars(select(Release))
+                (r.client_id, r.category): r.granted for r in db.session.scalars(select(Release))
             }
             for client_id, channel in ((1, True), (2, False)):
                 assert granted[(client_id, "attendance")] and granted[(client_id, "adherence")]

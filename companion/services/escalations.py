@@ -835,8 +835,10 @@ def consent_changed(
         now=now,
         actor_kind="client",
         subject=client,
-        details={"officer_told": bool(within and client.officer_id),
-                 "release": within.basis.describe() if within else None},
+        details={
+            "officer_told": bool(within and client.officer_id),
+            "release": within.basis.describe() if within else None,
+        },
     )
 
 

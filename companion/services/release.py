@@ -98,9 +98,7 @@ class OfficerBasis:
     release: Release | None
 
 
-def basis_for(
-    session: Session, client: Client, reason: str, now: datetime
-) -> OfficerBasis | None:
+def basis_for(session: Session, client: Client, reason: str, now: datetime) -> OfficerBasis | None:
     """What lets the officer hear an alert for ``reason`` about ``client`` now, or None."""
     category = category_of(reason)
     row = latest(session, client.id)[category]

@@ -19,8 +19,10 @@ class ReleaseForm(StaffForm):
     )
     granted = RadioField(
         L_("The client"),
-        choices=[SelectChoice("yes", L_("signed a release for it")),
-                 SelectChoice("no", L_("did not sign, or withdrew it"))],  # fmt: skip
+        choices=[
+            SelectChoice("yes", L_("signed a release for it")),
+            SelectChoice("no", L_("did not sign, or withdrew it")),
+        ],  # fmt: skip
         validators=[InputRequired(L_("Say whether the client signed it."))],
     )
     signed_on = DateField(
