@@ -88,7 +88,9 @@ RISK_MIX: dict[RiskLevel, float] = {
 
 UNCLEAR = ("not sure", "maybe later", "idk", "?", "🙂", "kind of")
 CRISIS = "I want to hurt myself"
-STAFF_ALERTS = ("staff_alert", "staff_alert_urgent")
+# An officer's alert names the release it relies on: the "_release" kinds (issue 15).
+STAFF_ALERTS = ("staff_alert", "staff_alert_urgent", "staff_alert_release",
+                "staff_alert_urgent_release")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -493,7 +495,7 @@ def _day(session: Session, day: date, start: datetime, end: datetime) -> Day:
         .where(Message.kind.in_(STAFF_ALERTS), *in_day)
         .group_by(Message.kind, StaffUser.role)
     ):
-        level = "urgent" if kind == "staff_alert_urgent" else "routine"
+        level = "urgent" if kind.startswith("staff_alert_urgent") else "routine"
         report.alerts[(level, Role(role).value)] += count
     report.replies = (
         session.scalar(
