@@ -29,6 +29,7 @@ from companion.models import (
     EscalationStatus,
     Message,
     Outcome,
+    Release,
     Role,
     Task,
 )
@@ -264,7 +265,11 @@ def test_enrollment_tells_the_client_who_sees_their_answers_in_their_language(ap
                 "timezone": "America/Los_Angeles", "send_window_start": "08:00",
                 "send_window_end": "21:00", "risk_level": "III", "officer_id": "0",
                 "status": "active", "consent": "y", "provider_id": str(provider.id)}  # fmt: skip
+        if language == "es":
+            form["roi_officer_contact"] = "y"  # the form's box: the channel release
         assert web.post("/clients/new", data=form).status_code == 302
+    [channel] = db.session.scalars(select(Release)).all()
+    assert (channel.category, channel.granted, channel.client.language) == ("channel", True, "es")
     texts = db.session.scalars(
         select(Message).where(Message.kind.like("who_sees_%")).order_by(Message.id)
     ).all()
@@ -299,7 +304,6 @@ def test_the_migration_turns_the_old_flag_into_release_rows(tmp_path):
     from flask_migrate import upgrade
 
     from companion import create_app
-    from companion.models import Release
     from companion.models.base import UTCDateTime
 
     from helpers import base_env

@@ -154,6 +154,8 @@ def record_consent(
     ``disclosure`` is the opt-in text the client was shown (kept with an opt-in).
     """
     kept = None
+    if "roi_officer_contact" in changes:
+        release.follow_flag(session, client, actor, now)  # the form's box is the channel release
     if "consent" in changes:
         opted_in = client.consent == Consent.OPTED_IN
         kind = ConsentKind.OPT_IN_RECORDED if opted_in else ConsentKind.OPT_OUT_BY_STAFF

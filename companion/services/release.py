@@ -178,6 +178,25 @@ def _told_before(session: Session, client: Client) -> bool:
     )
 
 
+def follow_flag(session: Session, client: Client, actor: StaffUser, now: datetime) -> None:
+    """The client form's box "the officer may hear of contact changes" is the channel release:
+    record a row when it differs from the one in force (the caller keeps the ledger, commits).
+    """
+    row = latest(session, client.id)[Category.CHANNEL]
+    granted = bool(client.roi_officer_contact)
+    if row is not None and row.granted == granted and row.expires_on is None:
+        return
+    if row is None and not granted:
+        return  # nothing on file and nothing granted: nothing to say
+    session.add(
+        Release(
+            client_id=client.id, category=Category.CHANNEL.value, granted=granted,
+            signed_on=client_today(client, now), expires_on=None, recorded_by_id=actor.id,
+            recorded_at=now, note="from the client form",
+        )
+    )  # fmt: skip
+
+
 def tell_client(session: Session, client: Client, now: datetime, *, update: bool = False) -> None:
     """Queue the text telling the client who sees their answers (from their release).
 
