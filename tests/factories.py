@@ -35,6 +35,7 @@ from companion.models import (
     ClientStatus,
     Consent,
     PlanVersion,
+    Release,
     RiskLevel,
     Role,
     StaffUser,
@@ -100,6 +101,25 @@ class ClientFactory(_Factory):
     status = ClientStatus.ACTIVE
     created_at = MONDAY_9AM
     updated_at = MONDAY_9AM
+
+    @factory.post_generation
+    def releases(client, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        """The release most clients sign under the containment model (DOMAIN.md): attendance
+        and adherence, channel changes where ``roi_officer_contact``; ``releases=()`` for
+        none, or the categories to grant, signed the day the client was made."""
+        if not create:
+            return
+        if extracted is None:
+            extracted = ("attendance", "adherence") + (
+                ("channel",) if client.roi_officer_contact else ()
+            )
+        for category in extracted:
+            db.session.add(
+                Release(client_id=client.id, category=category, granted=True,
+                        signed_on=client.created_at.date(), recorded_at=client.created_at,
+                        note="")
+            )  # fmt: skip
+        db.session.commit()
 
 
 class _ClientRow(_Factory):

@@ -200,7 +200,7 @@ def test_sign_in_add_client_and_reply_in_the_phone_simulator(
     page.get_by_role("button", name="Send").click()
     expect(incoming.filter(has_text="STOP")).to_be_visible()
     expect(outgoing.filter(has_text="no more texts")).to_be_visible()
-    expect(outgoing).to_have_count(3)  # welcome, help, opt-out confirmation
+    expect(outgoing).to_have_count(4)  # welcome, who sees the answers, help, opt-out confirmation
     shot(page, "simulator")
 
     page.set_viewport_size(MOBILE)

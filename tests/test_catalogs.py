@@ -54,6 +54,11 @@ PARAMS_FOR = {
     "crisis_urge_contact": {"contact": "Brother Daniel", "contact_phone": "+12135550142"},
     "staff_alert": {"code": "4821", "link": "https://companion.example.org/e/123456"},
     "staff_alert_urgent": {"code": "4821", "link": "https://companion.example.org/e/123456"},
+    # The longest release an officer's alert names (care/release.py Basis.sms_label).
+    "staff_alert_release": {"code": "4821", "link": "https://companion.example.org/e/123456",
+                            "release": "supervision, signed 2026-12-07"},
+    "staff_alert_urgent_release": {"code": "4821", "link": "https://companion.example.org/e/123456",
+                                   "release": "supervision, signed 2026-12-07"},
     "staff_ack": {"code": "4821"},
     "staff_channel_change": {"link": "https://companion.example.org/clients/123456"},
     **{kind: APPOINTMENT for kind in KINDS if kind.startswith("appt_")},

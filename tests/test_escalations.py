@@ -168,9 +168,10 @@ def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_
     )
     db.session.expire_all()
     assert (check_in.status, check_in.answer_value) == (CheckInStatus.ANSWERED, "9")
-    # Urgent: unacknowledged for an hour, it goes to the officer, whatever the hour.
+    # Clinical risk stays with clinicians: the release covers no clinical content, so an
+    # hour unacknowledged does not take it to the officer (issue 15; tests/test_release.py).
     run_ticks(team_app, now + timedelta(minutes=61), now + timedelta(minutes=62))
-    assert len(sent_bodies(fake_twilio, OFFICER_PHONE)) == 1
+    assert sent_bodies(fake_twilio, OFFICER_PHONE) == []
 
 
 def test_an_urge_in_free_text_names_the_support_contact_the_plan_clears_for_texts(
@@ -382,7 +383,8 @@ def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
 def test_after_the_worker_was_down_each_missed_step_fires_once_in_order(
     team_app, team, client_of, fake_twilio
 ):
-    client = client_of()
+    # A release that covers clinical risk: the officer may hear of it (issue 15).
+    client = client_of(releases=("attendance", "adherence", "clinical"))
     saturday = datetime(2026, 11, 28, 22, 0, tzinfo=LA)
     text_back(client, "I don't want to live anymore", saturday)
     assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1

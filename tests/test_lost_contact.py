@@ -153,10 +153,13 @@ def test_a_missed_polygraph_alerts_the_officer_by_sms_and_tells_the_provider(
     run_ticks(team_app, recorded_at, recorded_at + timedelta(minutes=1))
     link = f"http://localhost/e/{escalation.id}"
     alert = render("staff_alert", "en", {"code": escalation.code, "link": link}).body
-    assert [m["body"] for m in texts_to(fake_twilio, OFFICER_PHONE)] == [alert]
+    # The officer's names the release it relies on (issue 15): attendance, signed that day.
+    released = render("staff_alert_release", "en", {"code": escalation.code, "link": link,
+                      "release": "attendance, signed 2026-11-23"}).body  # fmt: skip
+    assert [m["body"] for m in texts_to(fake_twilio, OFFICER_PHONE)] == [released]
     assert [m["body"] for m in texts_to(fake_twilio, PROVIDER_PHONE)] == [alert]
     assert texts_to(fake_twilio, BACKUP_PHONE) == []
-    assert "polygraph" not in alert.lower() and client.display_name not in alert
+    assert "polygraph" not in released.lower() and client.display_name not in released
     assert len(mail.to("olu@example.test")) == 1
     # The alert page says what was missed (staff only, behind sign-in).
     shown = sign_in(team_app, team["officer"]).get(f"/escalations/{escalation.id}")

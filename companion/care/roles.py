@@ -18,23 +18,15 @@ from __future__ import annotations
 import enum
 
 from companion.care.ladder import Reason
+from companion.care.release import Category, category_of
 from companion.models import AppointmentKind, Role
 
-# Alerts whose content is clinical: only a clinician closes them.
-CLINICAL = frozenset(
-    {
-        Reason.SELF_HARM, Reason.HIGH_URGE, Reason.THREAT, Reason.LIFE_EVENT,
-        Reason.CHILD_SEXUAL_THOUGHTS, Reason.CSAM, Reason.SUBSTANCE, Reason.HOUSING_WORK,
-        Reason.LEAVING_AREA,
-    }
-)  # fmt: skip
-# Supervision matters the officer acts on (within the release, which decided they were told).
-SUPERVISION = frozenset(
-    {
-        Reason.MISSED_CHECKINS, Reason.MISSED_APPOINTMENT, Reason.CANT_REACH,
-        Reason.VICTIM_ACCESS, Reason.MINOR_ACCESS, Reason.VICTIM_CONTACT, Reason.WEAPON,
-    }
-)  # fmt: skip
+# Alerts whose content is clinical (care/release.py: their release category): only a
+# clinician closes them.
+CLINICAL = frozenset(r for r in Reason if category_of(r) == Category.CLINICAL)
+# Supervision matters the officer acts on, within the release (attendance, adherence,
+# channel changes, supervision conditions): every other category.
+SUPERVISION = frozenset(r for r in Reason if category_of(r) != Category.CLINICAL)
 
 
 class Action(enum.StrEnum):
@@ -67,12 +59,14 @@ class Action(enum.StrEnum):
     VIEW_UNDERSTANDING = "see how replies are read: each language's phrase review"
 
     APPROVE_LANGUAGES = "approve a drafted text language for sending, or withdraw it"
+    VIEW_RELEASE = "read the client's release of information and who is told what"
+    EDIT_RELEASE = "record the client's release of information"
 
 
 class Condition(enum.StrEnum):
     """A cell that depends on the case: the facts are named in ``allowed(…, **facts)``."""
 
-    SUPERVISION_REASON = "only supervision matters (reason=…)"
+    SUPERVISION_REASON = "only supervision matters, within the release (reason=…, released=…)"
     NON_CLINICAL_REASON = "only when the reason is not clinical (reason=…)"
 
 
@@ -121,6 +115,8 @@ POLICY: dict[Action, dict[Role, bool | Condition]] = {
     Action.APPROVE_LANGUAGES:     _cells(NO, NO, NO, YES),
     Action.READ_ALERT_REASON:     _cells(YES, YES, NOT_CLINICAL, NOT_CLINICAL),
     Action.CLOSE_ALERT:           _cells(YES, SUPERVISION_ONLY, NO, NO),
+    Action.VIEW_RELEASE:          _cells(YES, YES, NO, NO),
+    Action.EDIT_RELEASE:          _cells(YES, NO, NO, NO),
 }  # fmt: skip
 
 
@@ -147,10 +143,12 @@ class NotAllowed(PermissionError):
 def _holds(condition: Condition, facts: dict[str, object]) -> bool:
     if "reason" not in facts:
         raise TypeError(f"{condition.name} needs the alert's reason")
-    reason = Reason(str(facts["reason"]))
+    clinical = category_of(str(facts["reason"])) == Category.CLINICAL
     if condition == Condition.SUPERVISION_REASON:
-        return reason in SUPERVISION
-    return reason not in CLINICAL  # NON_CLINICAL_REASON
+        # Within the release: an alert the officer may not hear is not theirs to close.
+        # Without the fact (a page deciding whether to show the form at all) it is assumed.
+        return not clinical and bool(facts.get("released", True))
+    return not clinical  # NON_CLINICAL_REASON
 
 
 def allowed(role: Role, action: Action, **facts: object) -> bool:
@@ -172,9 +170,15 @@ def check(role: Role, action: Action, **facts: object) -> None:
         raise NotAllowed(f"a {role.value} may not {action.value}")
 
 
-def may_close_alert(role: Role, reason: str) -> bool:
-    """Whether someone in ``role`` may acknowledge (and so stop) an alert raised for ``reason``."""
-    return allowed(role, Action.CLOSE_ALERT, reason=reason)
+def may_close_alert(role: Role, reason: str, *, released: bool = True) -> bool:
+    """Whether someone in ``role`` may acknowledge (and so stop) an alert raised for ``reason``.
+
+    Decided by the alert's release category (care/release.py): a clinical alert is for
+    the clinicians (the provider, the on-call clinician); the officer closes the other
+    kinds only where the release lets them hear it (``released``); the examiner and the
+    admin close none.
+    """
+    return allowed(role, Action.CLOSE_ALERT, reason=reason, released=released)
 
 
 def may_read_reason(role: Role, reason: str) -> bool:

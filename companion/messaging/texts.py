@@ -42,6 +42,26 @@ KINDS: dict[str, TextKind] = {
             "Reply HELP for help, STOP to opt out."
         ),
     ),
+    # Who sees the client's answers, from their release (services/release.py): at
+    # enrollment, and once after each change of release that changes it.
+    "who_sees_team": TextKind(
+        N_(
+            "Your answers go to your care team. Your officer hears only about your "
+            "rules. Texts are not watched around the clock. Need help now? Call or text 988."
+        ),
+    ),
+    "who_sees_missed": TextKind(
+        N_(
+            "Your answers go to your care team. Your officer hears if you miss check-ins or "
+            "visits. Texts are not watched around the clock. Need help now? Call or text 988."
+        ),
+    ),
+    "who_sees_all": TextKind(
+        N_(
+            "Your care team and your officer see your answers. Texts are not watched around "
+            "the clock. Need help now? Call or text 988."
+        ),
+    ),
     "help": TextKind(
         N_(
             "%(program)s texts from %(team)s. To reach us call %(phone)s. "
@@ -283,6 +303,19 @@ KINDS: dict[str, TextKind] = {
             "Reply OK %(code)s once you have seen it."
         ),
     ),
+    # To an officer: the same, naming the release it relies on (issue 15).
+    "staff_alert_release": TextKind(
+        N_(
+            "Companion: a client on your caseload needs attention. Release: %(release)s. "
+            "%(link)s Reply OK %(code)s once you have seen it."
+        ),
+    ),
+    "staff_alert_urgent_release": TextKind(
+        N_(
+            "Companion: a client on your caseload needs attention now. Release: %(release)s. "
+            "%(link)s Reply OK %(code)s once you have seen it."
+        ),
+    ),
     "staff_channel_change": TextKind(
         N_(
             "Companion: a client on your caseload changed how they can be reached by text. %(link)s"
@@ -345,6 +378,9 @@ ACKNOWLEDGEMENTS: dict[str, tuple[str, ...]] = {
     "goal_step": ("ack_goal_step_1", "ack_goal_step_2"),
 }
 ACKNOWLEDGEMENT_KINDS = frozenset(k for kinds in ACKNOWLEDGEMENTS.values() for k in kinds)
+
+# Added to an alert email to an officer: the release the alert relies on.
+RELEASE_LINE = N_("Shared with you under the client's release: %(release)s.")
 
 # Put before the next check-in question after a missed one: a nudge, never a reproach.
 NUDGE = N_("We missed you last time, no problem.")

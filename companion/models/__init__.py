@@ -24,6 +24,7 @@ from companion.models.message import (
     Status,
 )
 from companion.models.plan import PlanVersion, ScheduleOverride
+from companion.models.release import Release
 from companion.models.staff import Role, SignInFailure, StaffSession, StaffUser
 from companion.models.task import Task, TaskStatus
 
@@ -42,6 +43,7 @@ __all__ = [
     "CheckIn",
     "CheckInStatus",
     "PlanVersion",
+    "Release",
     "ScheduleOverride",
     "Task",
     "TaskStatus",

@@ -25,6 +25,7 @@ class Outcome(enum.StrEnum):
     CONTACTED = "contacted"  # reached the client (or will, now)
     EXCUSED = "excused"  # a known reason: nothing more to do
     REVIEW = "review"  # to discuss at the next team review
+    FALSE_ALARM = "false_alarm"  # the words did not mean that: a labelled example
 
 
 class Escalation(Base):
@@ -56,6 +57,10 @@ class Escalation(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome))
     note: Mapped[str] = mapped_column(Text, default="")
+    # What let the officer hear it (care/release.py Basis): the release row relied on, and
+    # in words ("attendance, signed 2026-11-02"); empty while only clinicians were told.
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"))
+    release_basis: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # Delivery (the timeline in escalation_events tells it line by line): the staff told,
     # in the order they were first told, and when someone was last told; how often a rung
     # found nobody to tell (no one on file, or no phone or email) and when that last happened.

@@ -12,9 +12,18 @@ from typing import Any
 from sqlalchemy import Row, Select, case, select
 from sqlalchemy.orm import Session
 
-from companion.models import Client, Escalation, EscalationStatus, Message, Outcome, StaffUser
+from companion.models import (
+    CheckIn,
+    Client,
+    Direction,
+    Escalation,
+    EscalationStatus,
+    Message,
+    Outcome,
+    StaffUser,
+)
 from companion.services import audit
-from companion.services.escalations import acknowledge, unreachable
+from companion.services.escalations import acknowledge, may_officer_close, unreachable
 
 QUEUE_LENGTH = 300
 QUIET_SHOWN = 200
@@ -63,6 +72,22 @@ def record_view(session: Session, found: Escalation, actor: StaffUser, now: date
 def trigger(session: Session, found: Escalation) -> Message | None:
     """The text that raised the alert, if a text did."""
     return session.get(Message, found.message_id) if found.message_id else None
+
+
+def check_in(session: Session, found: Escalation) -> CheckIn | None:
+    """The check-in that raised the alert (the newest missed one, or the one answered)."""
+    return session.get(CheckIn, found.check_in_id) if found.check_in_id else None
+
+
+def from_words(session: Session, found: Escalation) -> bool:
+    """Whether a text the client sent raised the alert (so it can be a false alarm)."""
+    message = trigger(session, found)
+    return message is not None and message.direction == Direction.INBOUND
+
+
+def officer_may_close(session: Session, found: Escalation, now: datetime) -> bool:
+    """Whether the client's current release lets the officer hear (and close) this alert."""
+    return may_officer_close(session, found, now)
 
 
 def acknowledge_alert(

@@ -31,7 +31,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.services import audit, pauses, retention
+from companion.services import audit, pauses, release, retention
 from companion.services.appointments import add_planned
 from companion.services.escalations import EscalationSettings, unreachable
 from companion.services.planning import replan, upcoming_appointments
@@ -154,6 +154,8 @@ def record_consent(
     ``disclosure`` is the opt-in text the client was shown (kept with an opt-in).
     """
     kept = None
+    if "roi_officer_contact" in changes:
+        release.follow_flag(session, client, actor, now)  # the form's box is the channel release
     if "consent" in changes:
         opted_in = client.consent == Consent.OPTED_IN
         kind = ConsentKind.OPT_IN_RECORDED if opted_in else ConsentKind.OPT_OUT_BY_STAFF
@@ -183,13 +185,15 @@ def _after_save(
     Returns the welcome text when one was queued just now.
     """
     if client.can_be_texted:
-        return enqueue(
+        welcome = enqueue(
             session,
             kind="welcome",
             dedupe_key=f"welcome:{client.id}",
             client_id=client.id,
             now=now,
         )
+        release.tell_client(session, client, now)  # who sees their answers (issue 15)
+        return welcome
     if "consent" in changes or "status" in changes:
         cancel_pending(session, client_id=client.id, reason="texts stopped by staff", now=now)
     return None

@@ -33,10 +33,11 @@ from companion.care.ladder import (
     consecutive_misses,
     next_rung,
 )
+from companion.care.release import OFFICER_RUNGS, category_of
 from companion.care.roles import NotAllowed, may_close_alert
 from companion.messaging.i18n import SOURCE_LANGUAGE, translations_for
 from companion.messaging.outbox import enqueue
-from companion.messaging.texts import ALERT_EMAILS
+from companion.messaging.texts import ALERT_EMAILS, RELEASE_LINE
 from companion.messaging.words import fold
 from companion.models import (
     AlertEmail,
@@ -59,6 +60,7 @@ from companion.models import (
     TaskStatus,
 )
 from companion.services import audit
+from companion.services import release as releases
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,9 @@ def open_escalation(
         log.info("client %d is paused: no %s escalation", client.id, reason)
         return None
     start = rung or rule.first
+    held: Rung | None = None
+    if not _officer_may_hear(session, client, start, reason, now):
+        held, start = start, Rung.PROVIDER  # outside the release: the officer is not told
     existing = session.scalars(
         select(Escalation).where(
             Escalation.client_id == client.id,
@@ -126,6 +131,8 @@ def open_escalation(
     if existing is not None:
         existing.details = {**(existing.details or {}), **(details or {})}
         _event(session, existing, now, "repeated", detail=_describe(details))
+        if held is not None:
+            _withheld(session, existing, held, now)
         if _LADDER_INDEX[start] > _LADDER_INDEX[Rung(existing.rung)]:
             _raise_to(session, existing, start, now, settings, why="raised")
         return existing
@@ -156,10 +163,17 @@ def open_escalation(
         details={"client_id": client.id, "reason": str(reason), "rung": str(start)},
     )
     log.info("escalation %d opened (%s, %s)", escalation.id, reason, start)
+    if held is not None:
+        _withheld(session, escalation, held, now)
     _raise_to(session, escalation, start, now, settings, why=None)
     for also in rule.also:
         # Told at once too; someone unreachable there is passed over to the next rung.
         rung: Rung | None = also
+        if also == start:
+            continue
+        if not _officer_may_hear(session, client, also, reason, now):
+            _withheld(session, escalation, also, now)
+            continue
         while rung is not None and not _tell(session, escalation, rung, now, settings):
             rung = next_rung(rung)
             if rung is not None:
@@ -174,6 +188,25 @@ def open_escalation(
 
 
 _LADDER_INDEX = {Rung.PROVIDER: 0, Rung.OFFICER: 1, Rung.BACKUP_OFFICER: 2}
+
+
+def _officer_may_hear(
+    session: Session, client: Client, rung: Rung, reason: str, now: datetime
+) -> bool:
+    """Whether ``rung`` may be told of ``reason``: always a clinician's; an officer's only
+    within the client's current release (supervision conditions by the terms of supervision).
+    """
+    if str(rung) not in OFFICER_RUNGS:
+        return True
+    return releases.basis_for(session, client, reason, now) is not None
+
+
+def _withheld(session: Session, escalation: Escalation, rung: Rung, now: datetime) -> None:
+    """Record that the officer was not told, and why: the release does not cover it."""
+    category = category_of(escalation.reason)
+    _event(session, escalation, now, "withheld",
+           detail=f"not told to the {rung.replace('_', ' ')}: the release does not cover "
+           f"{category.value} (or it expired)")  # fmt: skip
 
 
 def _raise_to(
@@ -192,7 +225,14 @@ def _raise_to(
     nor email) is passed over to the next one, and the gap is recorded for
     the admin to fix.
     """
+    client = escalation.client or session.get(Client, escalation.client_id)
     while True:
+        if not _officer_may_hear(session, client, rung, escalation.reason, now):
+            # Nothing outside the release reaches the officer: the alert stays where it
+            # is, on the clinicians' queue, and climbs no further.
+            _withheld(session, escalation, rung, now)
+            escalation.climbs_at = None
+            return
         escalation.rung = rung
         if why:
             _event(session, escalation, now, why, detail=f"to the {rung.replace('_', ' ')}")
@@ -262,23 +302,35 @@ def _tell(
         escalation.told_ids = [*(escalation.told_ids or []), person.id]
     escalation.told_at = now
     key = f"esc:{escalation.id}:{rung}:{person.id}"
+    kind = "staff_alert_urgent" if escalation.urgent else "staff_alert"
+    params = {"code": escalation.code, "link": settings.link(escalation)}
+    release = ""
+    if str(rung) in OFFICER_RUNGS:
+        # Every alert to an officer names the release it relies on (issue 15).
+        found = releases.basis_for(session, client, escalation.reason, now)
+        if found is not None:
+            release = found.basis.describe()
+            escalation.release_id = found.release.id if found.release else None
+            escalation.release_basis = release
+            kind += "_release"
+            params["release"] = found.basis.sms_label()
     if by_sms:
         message = enqueue(
             session,
-            kind="staff_alert_urgent" if escalation.urgent else "staff_alert",
+            kind=kind,
             dedupe_key=key,
             staff_user_id=person.id,
-            params={"code": escalation.code, "link": settings.link(escalation)},
+            params=params,
             now=now,
         )
         if message is not None:
             # Sent at once by whoever is handling this (a webhook, or the tick's dispatch).
             session.info.setdefault(ALERT_IDS, []).append(message.id)
         _event(session, escalation, now, "told", person, "sms",
-               message_id=message.id if message else None)  # fmt: skip
+               message_id=message.id if message else None, detail=release)  # fmt: skip
     if by_email:
-        _queue_email(session, escalation, person, key, now, settings)
-        _event(session, escalation, now, "told", person, "email")
+        _queue_email(session, escalation, person, key, now, settings, release)
+        _event(session, escalation, now, "told", person, "email", detail=release)
     return True
 
 
@@ -289,6 +341,7 @@ def _queue_email(
     key: str,
     now: datetime,
     settings: EscalationSettings,
+    release: str = "",
 ) -> None:
     if session.scalar(select(AlertEmail.id).where(AlertEmail.dedupe_key == key)):
         return
@@ -305,7 +358,8 @@ def _queue_email(
             to_address=person.email,
             # Discreet like the SMS: the portal holds the details, behind sign-in.
             subject=translate(wording.subject) % values,
-            body=translate(wording.body) % values,
+            body=translate(wording.body) % values
+            + ("\n\n" + translate(RELEASE_LINE) % {"release": release} if release else ""),
             status=EmailStatus.PENDING,
             attempts=0,
             send_after=now,
@@ -458,8 +512,8 @@ def review_misses(
         client = session.get(Client, client_id)
         if client is None or not client.can_be_texted:
             continue
-        statuses = session.scalars(
-            select(CheckIn.status)
+        rows = session.execute(
+            select(CheckIn.status, CheckIn.id)
             .where(
                 CheckIn.client_id == client_id,
                 CheckIn.status.in_(
@@ -469,15 +523,17 @@ def review_misses(
             )
             .order_by(CheckIn.due_at.desc())
             .limit(10)
-        )
-        misses = consecutive_misses(str(s) for s in statuses)
+        ).all()
+        misses = consecutive_misses(str(status) for status, _ in rows)
+        newest_missed = next((i for status, i in rows if status == CheckInStatus.MISSED), None)
         cadence = effective_schedule(session, client, now)
         decision = after_misses(
             misses, cadence.escalate_after_misses, cadence.officer_after_misses
         )
         if decision.open_at is not None and open_escalation(
             session, client, Reason.MISSED_CHECKINS, now, settings,
-            rung=decision.open_at, details={"consecutive misses": misses},
+            rung=decision.open_at, check_in_id=newest_missed,
+            details={"consecutive misses": misses},
         ):  # fmt: skip
             opened += 1
     session.commit()
@@ -635,6 +691,12 @@ def may_act(staff: StaffUser, client: Client) -> bool:
     }
 
 
+def may_officer_close(session: Session, escalation: Escalation, now: datetime) -> bool:
+    """Whether the client's release (now) lets the officer hear, and so close, this alert."""
+    client = escalation.client or session.get(Client, escalation.client_id)
+    return releases.basis_for(session, client, escalation.reason, now) is not None
+
+
 def acknowledge(
     session: Session,
     escalation: Escalation,
@@ -649,10 +711,11 @@ def acknowledge(
     Only someone whose role may close this kind of alert (``care.roles``) can: anyone
     else raises ``NotAllowed`` and nothing changes.
     """
-    if not may_close_alert(staff.role, escalation.reason):
-        raise NotAllowed(f"a {staff.role.value} may not close a {escalation.reason} alert")
     if escalation.status == EscalationStatus.ACKNOWLEDGED:
-        return False
+        return False  # already closed: say so, change nothing
+    if not may_close_alert(staff.role, escalation.reason,
+                           released=may_officer_close(session, escalation, now)):  # fmt: skip
+        raise NotAllowed(f"a {staff.role.value} may not close a {escalation.reason} alert")
     escalation.status = EscalationStatus.ACKNOWLEDGED
     escalation.acknowledged_at = now
     escalation.acknowledged_by_id = staff.id
@@ -716,7 +779,9 @@ def staff_reply(
             .order_by(Escalation.opened_at.desc())
         ).all()
         for escalation in candidates:
-            if may_act(staff, escalation.client) and may_close_alert(staff.role, escalation.reason):
+            if may_act(staff, escalation.client) and may_close_alert(
+                staff.role, escalation.reason, released=may_officer_close(session, escalation, now)
+            ):
                 acknowledge(session, escalation, staff, Outcome.CONTACTED, "", now, "sms")
                 return "staff_ack", {"code": code}
     audit.record(
@@ -753,7 +818,8 @@ def consent_changed(
             created_at=now,
         )
     )
-    officer = client.officer if client.roi_officer_contact else None
+    within = releases.basis_for(session, client, "opted_out", now)
+    officer = client.officer if within is not None else None
     if officer is not None and officer.phone and officer.is_active_account:
         enqueue(
             session,
@@ -769,7 +835,10 @@ def consent_changed(
         now=now,
         actor_kind="client",
         subject=client,
-        details={"officer_told": bool(client.roi_officer_contact and client.officer_id)},
+        details={
+            "officer_told": bool(within and client.officer_id),
+            "release": within.basis.describe() if within else None,
+        },
     )
 
 

@@ -428,7 +428,8 @@ OFFERS: tuple[Offer, ...] = (
     ),
     *(
         Offer(kind, "OK", "acknowledge the alert", "companion.services.escalations.staff_reply")
-        for kind in ("staff_alert", "staff_alert_urgent")
+        for kind in ("staff_alert", "staff_alert_urgent", "staff_alert_release",
+                     "staff_alert_urgent_release")  # fmt: skip
     ),
     *(
         Offer(f"question:{topic}", option, "an answer, recorded", _ANSWER)

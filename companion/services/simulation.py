@@ -46,7 +46,7 @@ from companion.models import (
     Role,
     StaffUser,
 )
-from companion.services import appointments, clients, plans, replies, webhooks
+from companion.services import appointments, clients, plans, release, replies, webhooks
 from companion.services import tick as ticking
 from companion.services.invariants import INVARIANTS, REACHED, Violation, check_all
 from companion.services.tick import TickSettings
@@ -88,7 +88,9 @@ RISK_MIX: dict[RiskLevel, float] = {
 
 UNCLEAR = ("not sure", "maybe later", "idk", "?", "🙂", "kind of")
 CRISIS = "I want to hurt myself"
-STAFF_ALERTS = ("staff_alert", "staff_alert_urgent")
+# An officer's alert names the release it relies on: the "_release" kinds (issue 15).
+STAFF_ALERTS = ("staff_alert", "staff_alert_urgent", "staff_alert_release",
+                "staff_alert_urgent_release")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -375,6 +377,8 @@ def _enrol_clients(
         client = clients.create_client(
             session, values, True, provider, now, disclosure="simulated client"
         )
+        for category in release.CONTAINMENT_RELEASE:  # what most clients sign (DOMAIN.md)
+            release.record(session, client, category, True, now.date(), None, provider, now)
         plans.save_plan(session, client, _plan(n), None, "0", provider, now)
         for _ in range(rng.randint(1, 2)):
             day = options.start + timedelta(days=rng.randint(1, max(1, options.days - 1)))
@@ -492,7 +496,7 @@ def _day(session: Session, day: date, start: datetime, end: datetime) -> Day:
         .where(Message.kind.in_(STAFF_ALERTS), *in_day)
         .group_by(Message.kind, StaffUser.role)
     ):
-        level = "urgent" if kind == "staff_alert_urgent" else "routine"
+        level = "urgent" if kind.startswith("staff_alert_urgent") else "routine"
         report.alerts[(level, Role(role).value)] += count
     report.replies = (
         session.scalar(

@@ -28,6 +28,7 @@ from companion.services.escalations import (
 )
 from companion.services.pauses import resume_due
 from companion.services.planning import close_check_ins, plan_clients, resolve_params
+from companion.services.release import review_expired
 from companion.services.retention import RetentionSettings, erase_due_hourly
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def tick(
     """
     ladder = settings.escalation
     resume_due(session, now, ladder)  # pauses ending today: active again, texts planned
+    review_expired(session, now)  # a release past its end: the provider gets a task, once
     missed_clients, withdrawn = close_check_ins(session, now)
     escalated = review_misses(session, missed_clients, now, ladder)
     escalated += review_delivery(session, now, ladder)

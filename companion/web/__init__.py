@@ -30,6 +30,7 @@ def register_web(app: Flask) -> None:
     from companion.web.onboarding import views as onboarding
     from companion.web.plans import views as plans
     from companion.web.previews import views as previews
+    from companion.web.release import views as release
     from companion.web.schedule import views as schedule
     from companion.web.shared import localtime
     from companion.web.simulator import views as simulator
@@ -55,6 +56,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(release.bp)
     language.install(app)
     headers.install(app)
     app.add_template_filter(localtime, "localtime")

@@ -133,6 +133,7 @@ TASK_LABELS = {
     "opted_out_text": L_("Text from a client who opted out"),
     "unclear_reply": L_("Reply that was not fully understood"),
     "signal_reply": L_("Reply that needs a person (no alert could be raised)"),
+    "release_expired": L_("Release of information expired"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 

@@ -123,6 +123,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "escalations.queue": STAFF,
     "escalations.show": STAFF,
     "escalations.acknowledge_view": CLINICIAN,  # here: a self-harm alert (see below)
+    # the release of information: the officer reads what they are told; the provider records it
+    "release.release GET": CLINICAL,
+    "release.release POST": CLINICIAN,
     "tasks.tasks": CLINICAL,
     "tasks.task_done": CLINICAL,
     # accounts and the audit log

@@ -34,10 +34,11 @@ from companion.models import (
     EscalationStatus,
     Message,
     Outcome,
+    Release,
     Role,
     StaffUser,
 )
-from companion.services import appointments, clients, escalations, plans
+from companion.services import appointments, clients, escalations, plans, release
 from companion.services.demo import history, texts
 from companion.services.demo.people import EXAM_ROOM, OFFICE, PEOPLE, STAFF, Person
 from companion.services.simulation import RecordingTransport
@@ -183,9 +184,27 @@ def _enrol(
     welcome = session.scalars(
         select(Message).where(Message.dedupe_key == f"welcome:{client.id}")
     ).one()
+    # What most clients sign under the containment model (DOMAIN.md): attendance and
+    # adherence, plus the channel release the form's box records.
+    for category in release.CONTAINMENT_RELEASE:
+        session.add(
+            Release(client_id=client.id, category=category.value, granted=True,
+                    signed_on=first_day, expires_on=None, recorded_by_id=provider.id,
+                    recorded_at=enrolled, note="")
+        )  # fmt: skip
+    told = session.scalars(
+        select(Message).where(Message.dedupe_key == f"who_sees:{client.id}")
+    ).one_or_none()
     session.delete(welcome)  # queued by create_client; stored here as the phone got it
+    if told is not None:
+        session.delete(told)
     session.flush()
     texts.sent(ctx, "welcome", enrolled + timedelta(minutes=1), dedupe_key=f"welcome:{client.id}")
+    reach = release.client_reach(release.grants(session, client), first_day)
+    texts.sent(
+        ctx, release.WHO_SEES_KIND[reach], enrolled + timedelta(minutes=2),
+        dedupe_key=f"who_sees:{client.id}",
+    )  # fmt: skip
     history.live(ctx, enrolled)
     _past_appointments(ctx, enrolled)
     session.commit()

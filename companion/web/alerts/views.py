@@ -11,6 +11,7 @@ from collections import Counter
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from companion.care.acknowledge import outcomes_for
 from companion.extensions import db
 from companion.models import ClientStatus, Escalation, EscalationStatus, Outcome
 from companion.services import alerts
@@ -69,13 +70,27 @@ def show(escalation_id: int) -> str:
     return _page(escalation, AcknowledgeForm())
 
 
+def _options(escalation: Escalation) -> tuple[Outcome, ...]:
+    """The acknowledgement options that fit this alert (care/acknowledge.py)."""
+    return outcomes_for(from_words=alerts.from_words(db.session, escalation),
+                        urgent=escalation.urgent)  # fmt: skip
+
+
+def _may_close(escalation: Escalation) -> bool:
+    """The role policy by the alert's category, within the release (care/roles.py)."""
+    return may(Action.CLOSE_ALERT, reason=escalation.reason,
+               released=alerts.officer_may_close(db.session, escalation, clock.now()))  # fmt: skip
+
+
 def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
     client = escalation.client
+    form.offer(_options(escalation))
     return render_template(
         "alerts/show.html",
         escalation=escalation,
         client=client,
         trigger=alerts.trigger(db.session, escalation),
+        check_in=alerts.check_in(db.session, escalation),
         on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
         form=form,
         reason_label=reason_label,
@@ -86,7 +101,7 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         # Examiners and admins see that an alert exists; the words a client
         # texted stay with those who read clinical content (care/roles.py).
         words_hidden=not may(Action.VIEW_CLINICAL_RECORD),
-        may_close=may(Action.CLOSE_ALERT, reason=escalation.reason),
+        may_close=_may_close(escalation),
     )
 
 
@@ -95,9 +110,13 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
 def acknowledge_view(escalation_id: int) -> Response | tuple[str, int]:
     """One click: who saw it and what happens now. The ladder stops."""
     escalation = _escalation_or_403(escalation_id)
-    if not may(Action.CLOSE_ALERT, reason=escalation.reason):
+    if escalation.status == EscalationStatus.ACKNOWLEDGED:
+        # Already closed (by someone else, or a second click): say so, change nothing.
+        flash(_("Alert %(code)s was already acknowledged.", code=escalation.code), "info")
+        return redirect(url_for("escalations.show", escalation_id=escalation.id))
+    if not _may_close(escalation):
         abort(403)  # a clinical alert is a clinician's to close (care/roles.py)
-    form = AcknowledgeForm()
+    form = AcknowledgeForm().offer(_options(escalation))
     if not form.validate_on_submit():
         return _page(escalation, form), 400
     done = alerts.acknowledge_alert(

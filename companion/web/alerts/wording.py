@@ -15,7 +15,8 @@ from companion.web.language import L_, _
 OUTCOME_LABELS = {
     Outcome.CONTACTED: L_("Contacted (or contacting) the client"),
     Outcome.EXCUSED: L_("Excused: a known reason, nothing more to do"),
-    Outcome.REVIEW: L_("For review at the next team meeting"),
+    Outcome.REVIEW: L_("Needs review at the next team meeting"),
+    Outcome.FALSE_ALARM: L_("False alarm: the words did not mean that"),
 }
 RUNG_LABELS = {
     "provider": L_("Provider"),

@@ -87,6 +87,7 @@ OUTCOME_WORDS = {
     Outcome.CONTACTED: W_("contacted the client"),
     Outcome.EXCUSED: W_("excused"),
     Outcome.REVIEW: W_("for team review"),
+    Outcome.FALSE_ALARM: W_("false alarm"),
 }
 CHANNEL_WORDS = {"sms": L_("text"), "email": L_("email"), "web": L_("the portal")}
 RUNG_WORDS = {

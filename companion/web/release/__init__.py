@@ -1,0 +1,1 @@
+"""The release of information page: record a client's release per category; who is told what."""
