@@ -189,7 +189,7 @@ def test_topics_are_suggested_from_the_needs_and_level_and_previewed_in_the_clie
     page = web.get("/clients/onboard/topics").get_data(as_text=True)
     # Nothing ticked yet: the defaults, and unwanted urges at IVa.
     assert 'value="urges" checked' in page and 'value="stress" checked' in page
-    assert "Lupe, una pregunta rápida: ¿Tuvo impulsos no deseados hoy?" in page
+    assert "Lupe, una pregunta: ¿Tuvo impulsos no deseados hoy?" in page
     suggested = web.post(
         "/clients/onboard/topics",
         data={"needs": ["substances", "social_influences"], "action": "suggest"},

@@ -65,6 +65,16 @@ PARAMS_FOR: dict[str, dict[str, object]] = {
     "crisis_urge_contact": CONTACT,
     "staff_alert": {"code": "4821", "link": LINK},
     "staff_alert_urgent": {"code": "4821", "link": LINK},
+    "staff_alert_release": {
+        "code": "4821",
+        "link": LINK,
+        "release": "supervision, signed 2026-12-07",
+    },
+    "staff_alert_urgent_release": {
+        "code": "4821",
+        "link": LINK,
+        "release": "supervision, signed 2026-12-07",
+    },
     "staff_ack": {"code": "4821"},
     "staff_channel_change": {"link": LINK},
     "call_back": {"at": APPOINTMENT["at"], "timezone": APPOINTMENT["timezone"]},
