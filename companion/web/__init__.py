@@ -29,7 +29,7 @@ def register_web(app: Flask) -> None:
     from companion.web.plans import views as plans
     from companion.web.previews import views as previews
     from companion.web.schedule import views as schedule
-    from companion.web.shared import localtime
+    from companion.web.shared import clienttime, localtime
     from companion.web.simulator import views as simulator
     from companion.web.tasks import views as tasks
     from companion.web.team import blueprint as team_blueprint
@@ -53,6 +53,7 @@ def register_web(app: Flask) -> None:
     language.install(app)
     headers.install(app)
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(clienttime, "clienttime")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:

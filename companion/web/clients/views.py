@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -15,8 +15,11 @@ from companion.models import CheckIn, CheckInStatus, Client, ClientStatus, Conse
 from companion.runtime import escalation_settings, retention_settings
 from companion.services import clients
 from companion.services.planning import derived_level, latest_plan
+from companion.services.worklist import languages as caseload_languages
+from companion.services.worklist import worklist as read_worklist
 from companion.web import clock
 from companion.web.access import Action, caseload_query, client_or_403, kinds_seen, may, requires
+from companion.web.clients import worklist
 from companion.web.clients.charts import answer_label, checkin_charts, week_label
 from companion.web.clients.forms import ClientForm, client_values
 from companion.web.clients.wording import (
@@ -52,13 +55,26 @@ def _disclosure(form: ClientForm) -> str:
 @bp.get("/")
 @requires(Action.LIST_CLIENTS)
 def index() -> Response | str:
+    """The caseload as a worklist: 50 a page, who needs attention first (services/worklist)."""
     if current_user.role == Role.EXAMINER:
         return redirect(url_for("team.assigned"))  # their clients, with exams and alerts
+    full = may(Action.VIEW_CLINICAL_RECORD)  # admins: the reduced record (care/roles.py)
+    filters = worklist.read_filters(request.args, full)
+    caseload = caseload_query(current_user)
+    found = read_worklist(db.session, caseload, filters, clock.now())
     return render_template(
         "clients/index.html",
-        clients=clients.caseload_clients(db.session, caseload_query(current_user)),
+        found=found,
+        filters=filters,
+        headings=worklist.headings(filters, full),
+        pages=worklist.page_links(filters, found),
+        languages=worklist.language_labels(caseload_languages(db.session, caseload)),
+        risks=worklist.risk_labels(),
+        attention=worklist.attention_labels(),
         consent_labels=CONSENT_LABELS,
         status_labels=STATUS_LABELS,
+        full=full,
+        client_base=url_for("clients.index"),
     )
 
 
