@@ -10,9 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, case, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from companion.models import Client, Escalation, EscalationStatus, Message, Outcome, StaffUser
+from companion.models import (
+    CheckIn,
+    Client,
+    Escalation,
+    EscalationEvent,
+    EscalationStatus,
+    Message,
+    Outcome,
+    StaffUser,
+)
 from companion.services import audit
 from companion.services.escalations import acknowledge, unreachable
 
@@ -26,6 +35,7 @@ def queue(session: Session, caseload: Select[tuple[Client]]) -> list[Escalation]
     return list(
         session.scalars(
             select(Escalation)
+            .options(selectinload(Escalation.client), selectinload(Escalation.acknowledged_by))
             .where(Escalation.client_id.in_(ids.scalar_subquery()))
             .order_by(
                 case((Escalation.status == EscalationStatus.OPEN, 0), else_=1),
@@ -44,7 +54,16 @@ def quiet_phones(
 
 
 def escalation(session: Session, escalation_id: int) -> Escalation | None:
-    return session.get(Escalation, escalation_id)
+    """One alert with what its page shows: client, who acknowledged, the timeline."""
+    return session.scalar(
+        select(Escalation)
+        .options(
+            joinedload(Escalation.client),
+            joinedload(Escalation.acknowledged_by),
+            selectinload(Escalation.events).joinedload(EscalationEvent.staff_user),
+        )
+        .where(Escalation.id == escalation_id)
+    )
 
 
 def record_view(session: Session, found: Escalation, actor: StaffUser, now: datetime) -> None:
@@ -63,6 +82,12 @@ def record_view(session: Session, found: Escalation, actor: StaffUser, now: date
 def trigger(session: Session, found: Escalation) -> Message | None:
     """The text that raised the alert, if a text did."""
     return session.get(Message, found.message_id) if found.message_id else None
+
+
+def evidence(session: Session, found: Escalation) -> CheckIn | None:
+    """The check-in that raised the alert (missed, or answered with words that need a
+    person), if one did; the text itself is ``trigger``."""
+    return session.get(CheckIn, found.check_in_id) if found.check_in_id else None
 
 
 def acknowledge_alert(

@@ -29,7 +29,8 @@ def register_web(app: Flask) -> None:
     from companion.web.plans import views as plans
     from companion.web.previews import views as previews
     from companion.web.schedule import views as schedule
-    from companion.web.shared import clienttime, localtime
+    from companion.web.shared import clienttime, date_words, localtime
+    from companion.care.phones import display_phone
     from companion.web.simulator import views as simulator
     from companion.web.tasks import views as tasks
     from companion.web.team import blueprint as team_blueprint
@@ -54,6 +55,8 @@ def register_web(app: Flask) -> None:
     headers.install(app)
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(clienttime, "clienttime")
+    app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(date_words, "date_words")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:

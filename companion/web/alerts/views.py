@@ -20,6 +20,7 @@ from companion.web.access import Action, caseload_query, client_or_403, may, pub
 from companion.web.alerts.forms import AcknowledgeForm
 from companion.web.alerts.wording import OUTCOME_LABELS, RUNG_LABELS, reason_label, reason_text
 from companion.web.language import _
+from companion.web.shared import CHECKIN_STATUS, topic_label
 
 # The endpoints keep the name "escalations" (escalations.queue, escalations.show…).
 bp = Blueprint("escalations", __name__)
@@ -50,6 +51,9 @@ def queue() -> str:
         reason_label=reason_label,
         rung_labels=RUNG_LABELS,
         now=now,
+        # Links made once, not once per row: "/clients/<id>", "/escalations/<id>".
+        client_base=url_for("clients.index"),
+        alert_base=url_for("escalations.queue") + "/",
     )
 
 
@@ -76,6 +80,10 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         escalation=escalation,
         client=client,
         trigger=alerts.trigger(db.session, escalation),
+        check_in=alerts.evidence(db.session, escalation),
+        checkin_status=CHECKIN_STATUS,
+        topic_label=topic_label,
+        now=clock.now(),
         on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
         form=form,
         reason_label=reason_label,

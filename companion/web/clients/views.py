@@ -26,12 +26,14 @@ from companion.web.clients.wording import (
     CONSENT_EVENT_LABELS,
     CONSENT_LABELS,
     consent_disclosure,
+    message_kind_label,
     pause_description,
     pause_words,
     texts_language,
 )
 from companion.web.language import _
 from companion.web.shared import (
+    ACUTE_WORDS,
     APPOINTMENT_KINDS,
     APPOINTMENT_STATUS,
     CHECKIN_STATUS,
@@ -108,9 +110,12 @@ def create() -> Response | str:
 @bp.get("/<int:client_id>")
 @requires(Action.VIEW_CLIENT_SUMMARY)
 def show(client_id: int) -> str:
+    """The client page: a summary that fits a phone's first screen, then sections that
+    fold; long lists are paged on the server (``?messages=2``, ``checkins``, ``appointments``)."""
     client = client_or_403(client_id)
     now = clock.now()
-    page = clients.client_page(db.session, client, current_user, now)
+    full = may(Action.VIEW_CLINICAL_RECORD)
+    page = clients.client_page(db.session, client, current_user, now, _page_number("messages"))
     return render_template(
         "clients/show.html",
         client=client,
@@ -121,18 +126,40 @@ def show(client_id: int) -> str:
         care=client_overview(client, now),
         unreachable=page.unreachable,
         last_delivered=page.last_delivered,
+        open_alerts=page.open_alerts,
+        next_texts=page.next_texts,
+        now=now,
         pause=pause_description(client) if client.status == ClientStatus.PAUSED else None,
         texts_in=texts_language(client),
         # Examiners and admins get the reduced record: no answers, texts or charts.
-        full=may(Action.VIEW_CLINICAL_RECORD),
-        charts=checkin_charts(client, now) if may(Action.VIEW_CLINICAL_RECORD) else None,
+        full=full,
+        charts=checkin_charts(client, now) if full else None,
         topic_label=topic_label,
         answer_label=answer_label,
         week_label=week_label,
+        kind_label=message_kind_label,
         consent_labels=CONSENT_LABELS,
         status_labels=STATUS_LABELS,
         message_status=MESSAGE_STATUS,
+        acute_words=ACUTE_WORDS,
+        page_url=lambda name, number: _page_url(client.id, name, number),
     )
+
+
+PAGED = ("messages", "checkins", "appointments")  # the client page's paged lists
+
+
+def _page_number(name: str) -> int:
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def _page_url(client_id: int, name: str, number: int) -> str:
+    """The client page with list ``name`` at page ``number``, the other lists kept."""
+    pages = {key: _page_number(key) for key in PAGED if _page_number(key) > 1}
+    pages[name] = number
+    shown = {key: value for key, value in pages.items() if value > 1}
+    return url_for("clients.show", client_id=client_id, _anchor=f"s-{name}", **shown)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -186,7 +213,14 @@ def checkin_state(check_in: CheckIn, now: datetime) -> str:
 
 def client_overview(client: Client, now: datetime) -> dict[str, Any]:
     """What the client page shows of their care: plan, level, tasks, check-ins, appointments."""
-    summary = clients.care_summary(db.session, client.id, now, kinds_seen())
+    summary = clients.care_summary(
+        db.session,
+        client.id,
+        now,
+        kinds_seen(),
+        checkins_page=_page_number("checkins"),
+        appointments_page=_page_number("appointments"),
+    )
     return {
         "plan": latest_plan(db.session, client.id),
         "derived": derived_level(client, local_today(client, now)),
