@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from test_query_counts import seed
+
 from companion.extensions import db
 from companion.models import (
     CheckInStatus,
@@ -20,7 +22,6 @@ from companion.models import (
 
 from factories import CheckInFactory, MessageFactory
 from helpers import MONDAY_9AM, sign_in
-from test_query_counts import seed
 
 
 def text(response) -> str:  # type: ignore[no-untyped-def]
@@ -55,17 +56,25 @@ def alert(client, *, urgent: bool = False, check_in=None) -> Escalation:  # type
 
 def caseload(make_client):  # type: ignore[no-untyped-def]
     """One client for each step of the attention order, named so that by name they differ."""
+    topics = {"checkin_topics": ["stress"]}
     made = {
-        "Gil": make_client(display_name="Gil", status=ClientStatus.DISCHARGED, checkin_topics=["stress"]),
-        "Fay": make_client(display_name="Fay", checkin_topics=["stress"], language="es"),
+        "Gil": make_client(display_name="Gil", status=ClientStatus.DISCHARGED, **topics),
+        "Fay": make_client(display_name="Fay", language="es", **topics),
         "Eve": make_client(display_name="Eve", checkin_topics=[]),
-        "Dan": make_client(display_name="Dan", consent=Consent.OPTED_OUT, checkin_topics=["stress"]),
-        "Cal": make_client(display_name="Cal", checkin_topics=["stress"], risk_level=RiskLevel.IVA),
-        "Bea": make_client(display_name="Bea", checkin_topics=["stress"]),
-        "Abe": make_client(display_name="Abe", checkin_topics=["stress"], language="es"),
-    }  # fmt: skip
-    CheckInFactory(client=made["Cal"], status=CheckInStatus.MISSED, due_at=MONDAY_9AM - timedelta(days=3))
-    CheckInFactory(client=made["Fay"], status=CheckInStatus.ANSWERED, due_at=MONDAY_9AM - timedelta(days=1), answer_value=6)
+        "Dan": make_client(display_name="Dan", consent=Consent.OPTED_OUT, **topics),
+        "Cal": make_client(display_name="Cal", risk_level=RiskLevel.IVA, **topics),
+        "Bea": make_client(display_name="Bea", **topics),
+        "Abe": make_client(display_name="Abe", language="es", **topics),
+    }
+    CheckInFactory(
+        client=made["Cal"], status=CheckInStatus.MISSED, due_at=MONDAY_9AM - timedelta(days=3)
+    )
+    CheckInFactory(
+        client=made["Fay"],
+        status=CheckInStatus.ANSWERED,
+        due_at=MONDAY_9AM - timedelta(days=1),
+        answer_value=6,
+    )
     alert(made["Bea"])
     alert(made["Abe"], urgent=True)
     return made
@@ -121,14 +130,18 @@ def test_an_admin_gets_the_reduced_worklist(app, staff, provider, make_client):
     assert names(page)[0] == "Abe"  # a clinical order is not theirs: back to attention
 
 
-def test_the_client_page_summary_calls_tells_the_time_and_pages_messages(app, provider, make_client):
+def test_the_client_page_summary_calls_tells_the_time_and_pages_messages(
+    app, provider, make_client
+):
     client = make_client(
         display_name="Ana", phone="+12135550142", timezone="America/New_York",
         checkin_topics=["stress"], language="es",
     )  # fmt: skip
     alert(client)
     for n in range(30):
-        MessageFactory(client=client, send_after=MONDAY_9AM - timedelta(hours=n + 1), body=f"text {n}")
+        MessageFactory(
+            client=client, send_after=MONDAY_9AM - timedelta(hours=n + 1), body=f"text {n}"
+        )
     MessageFactory(
         client=client, kind="checkin_prompt", status=Status.PENDING, sent_at=None,
         send_after=MONDAY_9AM + timedelta(hours=3), body=None,
@@ -154,7 +167,9 @@ def test_the_client_page_summary_calls_tells_the_time_and_pages_messages(app, pr
 
 def test_an_alert_page_shows_the_phone_and_the_check_in_that_raised_it(app, provider, make_client):
     client = make_client(phone="+12135550143", checkin_topics=["stress"])
-    missed = CheckInFactory(client=client, status=CheckInStatus.MISSED, due_at=MONDAY_9AM - timedelta(days=1))
+    missed = CheckInFactory(
+        client=client, status=CheckInStatus.MISSED, due_at=MONDAY_9AM - timedelta(days=1)
+    )
     found = alert(client, check_in=missed)
     web = sign_in(app, provider)
     page = text(web.get(f"/escalations/{found.id}"))

@@ -17,6 +17,7 @@ from companion.web.language import L_
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
+    from companion.care.phones import display_phone
     from companion.web import headers, health, language, twilio_hooks
     from companion.web.admin import views as staff_admin
     from companion.web.alerts import views as escalations
@@ -30,7 +31,6 @@ def register_web(app: Flask) -> None:
     from companion.web.previews import views as previews
     from companion.web.schedule import views as schedule
     from companion.web.shared import clienttime, date_words, localtime
-    from companion.care.phones import display_phone
     from companion.web.simulator import views as simulator
     from companion.web.tasks import views as tasks
     from companion.web.team import blueprint as team_blueprint

@@ -64,7 +64,10 @@ def clienttime(instant: datetime | None, client_zone: str, staff_zone: str | Non
     if staff_zone is None:
         staff_zone = current_user.timezone if current_user.is_authenticated else client_zone
     theirs = localtime(instant, client_zone)
-    there, here = instant.astimezone(ZoneInfo(client_zone)), instant.astimezone(ZoneInfo(staff_zone))
+    there, here = (
+        instant.astimezone(ZoneInfo(client_zone)),
+        instant.astimezone(ZoneInfo(staff_zone)),
+    )
     if there.utcoffset() == here.utcoffset() and there.tzname() == here.tzname():
         return theirs
     mine = f"{here:%H:%M %Z}" if here.date() == there.date() else localtime(instant, staff_zone)
