@@ -19,8 +19,9 @@ from companion.web import clock
 from companion.web.access import Action, caseload_query, client_or_403, may, public, requires
 from companion.web.alerts.forms import AcknowledgeForm
 from companion.web.alerts.wording import OUTCOME_LABELS, RUNG_LABELS, reason_label, reason_text
+from companion.web.clients.wording import message_kind_label
 from companion.web.language import _
-from companion.web.shared import CHECKIN_STATUS, topic_label
+from companion.web.shared import CHECKIN_STATUS, MESSAGE_STATUS, topic_label
 
 # The endpoints keep the name "escalations" (escalations.queue, escalations.show…).
 bp = Blueprint("escalations", __name__)
@@ -83,6 +84,9 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         check_in=alerts.evidence(db.session, escalation),
         checkin_status=CHECKIN_STATUS,
         topic_label=topic_label,
+        kind_label=message_kind_label,
+        message_status=MESSAGE_STATUS,
+        channels={"sms": _("text"), "email": _("email"), "web": _("this site")},
         now=clock.now(),
         on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
         form=form,
