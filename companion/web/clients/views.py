@@ -72,7 +72,7 @@ def index() -> Response | str:
         pages=worklist.page_links(filters, found),
         languages=worklist.language_labels(caseload_languages(db.session, caseload)),
         risks=worklist.risk_labels(),
-        attention=worklist.attention_labels(),
+        attention=worklist.attention_labels(full),
         consent_labels=CONSENT_LABELS,
         status_labels=STATUS_LABELS,
         full=full,

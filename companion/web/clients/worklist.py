@@ -118,12 +118,13 @@ def risk_labels() -> dict[RiskLevel, str]:
     return {level: _("Level %(level)s", level=level.value) for level in RiskLevel}
 
 
-def attention_labels() -> dict[int, str]:
-    """Why a client is near the top (services/worklist.py: the attention ranks)."""
+def attention_labels(full: bool) -> dict[int, str]:
+    """Why a client is near the top (services/worklist.py: the attention ranks); the
+    reduced record says no more than that a check-in matter needs someone."""
     return {
         0: _("urgent alert"),
         1: _("open alert"),
-        2: _("missed a check-in this week"),
+        2: _("missed a check-in this week") if full else _("needs attention"),
         3: _("opted out of texts"),
         4: _("no check-in topics"),
     }
