@@ -411,3 +411,23 @@ def test_the_top_bar_says_which_page_is_open(open_page, width: str) -> None:
     nav = page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link", name="Tasks").get_attribute("aria-current") == "page"
     assert nav.get_by_role("link", name="Clients").get_attribute("aria-current") is None
+
+
+FIRST_SCREEN = 667  # px: the smallest phone screen in common use at 375 px wide (iPhone SE)
+SUMMARY = """() => ({
+    bottom: document.querySelector('section.summary').getBoundingClientRect().bottom,
+    folded: [...document.querySelectorAll('details[data-fold]')].map(d => d.open),
+    height: document.documentElement.scrollHeight,
+})"""
+
+
+@pytest.mark.parametrize("role", ["provider", "officer"])
+def test_the_client_page_summary_fits_a_phones_first_screen(open_page, role: str) -> None:
+    """Issue 17: the summary (phone, local time, risk, alerts, next texts) is on the first
+    screen of a phone; the sections below start folded there and open on a wide screen."""
+    phone = open_page(role, "client", "375").evaluate(SUMMARY)
+    assert phone["bottom"] <= FIRST_SCREEN, phone
+    assert phone["folded"] and not any(phone["folded"]), phone
+    assert phone["height"] < 3 * FIRST_SCREEN, phone  # it was about 14,600 px
+    wide = open_page(role, "client", "1280").evaluate(SUMMARY)
+    assert wide["folded"] and all(wide["folded"]), wide

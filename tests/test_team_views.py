@@ -598,7 +598,7 @@ def test_other_staff_keep_their_pages_and_get_the_team_links(app, people, client
     html = sign_in(app, people["officer"]).get(f"/clients/{client.id}").get_data(as_text=True)
     assert f'href="/clients/{client.id}/timeline">Timeline</a>' in html
     assert f'href="/clients/{client.id}/report">Monthly report</a>' in html
-    assert "Recent check-ins" in html and "Risk level" in html
+    assert 'id="s-checkins"' in html and "Risk level" in html
     assert sign_in(app, people["provider"]).get("/assigned").status_code == 302
 
 

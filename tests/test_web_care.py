@@ -1023,7 +1023,7 @@ def test_the_client_page_shows_recent_check_ins(app, provider, make_client):
         )
     db.session.commit()
     page = page_of(sign_in(app, provider).get(f"/clients/{client.id}"))
-    section = page.split("Recent check-ins")[1]
+    section = page.split('id="s-checkins"')[1]
     assert "Sat 21 Nov 2026, 07:00 PST" in section  # due, in the client's local time
     assert "negative mood" in section  # the need it watches
     for state in ("answered", "missed", "withdrawn", "planned"):

@@ -47,7 +47,7 @@ def test_the_team_sees_the_alert_and_its_timeline(app, people, escalation, who):
     html = page.get_data(as_text=True)
     assert f"Alert {escalation.code}" in html
     assert "Missed check-ins" in html and "consecutive misses: 2" in html
-    assert "Pat Provider alerted by sms" in html
+    assert "Pat Provider alerted by text" in html
 
 
 @pytest.mark.parametrize("who", ["other provider", "other officer"])

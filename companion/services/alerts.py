@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, case, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from companion.models import (
     CheckIn,
     Client,
     Direction,
     Escalation,
+    EscalationEvent,
     EscalationStatus,
     Message,
     Outcome,
@@ -35,6 +36,7 @@ def queue(session: Session, caseload: Select[tuple[Client]]) -> list[Escalation]
     return list(
         session.scalars(
             select(Escalation)
+            .options(selectinload(Escalation.client), selectinload(Escalation.acknowledged_by))
             .where(Escalation.client_id.in_(ids.scalar_subquery()))
             .order_by(
                 case((Escalation.status == EscalationStatus.OPEN, 0), else_=1),
@@ -53,7 +55,16 @@ def quiet_phones(
 
 
 def escalation(session: Session, escalation_id: int) -> Escalation | None:
-    return session.get(Escalation, escalation_id)
+    """One alert with what its page shows: client, who acknowledged, the timeline."""
+    return session.scalar(
+        select(Escalation)
+        .options(
+            joinedload(Escalation.client),
+            joinedload(Escalation.acknowledged_by),
+            selectinload(Escalation.events).joinedload(EscalationEvent.staff_user),
+        )
+        .where(Escalation.id == escalation_id)
+    )
 
 
 def record_view(session: Session, found: Escalation, actor: StaffUser, now: datetime) -> None:
@@ -88,6 +99,12 @@ def from_words(session: Session, found: Escalation) -> bool:
 def officer_may_close(session: Session, found: Escalation, now: datetime) -> bool:
     """Whether the client's current release lets the officer hear (and close) this alert."""
     return may_officer_close(session, found, now)
+
+
+def evidence(session: Session, found: Escalation) -> CheckIn | None:
+    """The check-in that raised the alert (missed, or answered with words that need a
+    person), if one did; the text itself is ``trigger``."""
+    return session.get(CheckIn, found.check_in_id) if found.check_in_id else None
 
 
 def acknowledge_alert(

@@ -6,18 +6,20 @@ the client's fields as the form gives them, already checked.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select, true
+from sqlalchemy.orm import Session, selectinload
 
 from companion.care.roles import Action, check
 from companion.messaging.outbox import cancel_pending, enqueue
 from companion.models import (
     Appointment,
     AppointmentKind,
+    AppointmentStatus,
     CheckIn,
     CheckInStatus,
     Client,
@@ -25,16 +27,20 @@ from companion.models import (
     Consent,
     ConsentEvent,
     ConsentKind,
+    Direction,
+    Escalation,
+    EscalationStatus,
     Message,
     Role,
     StaffUser,
+    Status,
     Task,
     TaskStatus,
 )
 from companion.services import audit, pauses, release, retention
 from companion.services.appointments import add_planned
 from companion.services.escalations import EscalationSettings, unreachable
-from companion.services.planning import replan, upcoming_appointments
+from companion.services.planning import replan
 from companion.services.retention import RetentionSettings
 from companion.services.tasks import TaskRow, task_rows
 
@@ -42,6 +48,12 @@ from companion.services.tasks import TaskRow, task_rows
 # reschedules what is pending"); consent and status coming back restart planning.
 RESCHEDULING = frozenset(
     {"timezone", "send_window_start", "send_window_end", "risk_level", "status", "consent"}
+)
+# Appointments still to come (not cancelled, not yet kept or missed).
+COMING = (
+    AppointmentStatus.SCHEDULED,
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.RESCHEDULE_REQUESTED,
 )
 
 
@@ -65,33 +77,90 @@ def caseload_clients(session: Session, caseload: Select[tuple[Client]]) -> list[
     return list(session.scalars(caseload.order_by(Client.display_name)))
 
 
+T = TypeVar("T")
+MESSAGES_SHOWN = 25  # a page of the client page's messages
+CHECKINS_SHOWN = 20
+APPOINTMENTS_SHOWN = 10
+NEXT_TEXTS = 3  # texts to come, in the summary
+
+
+@dataclass
+class Paged(Generic[T]):
+    """One page of a long list, and where it stands in the whole."""
+
+    rows: list[T]
+    total: int
+    page: int
+    pages: int
+
+
+def paged(session: Session, query: Select[tuple[T]], page: int, size: int) -> Paged[T]:
+    """Page ``page`` (from 1; past the end: the last) of ``query``: two statements."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, math.ceil((total or 0) / size))
+    page = min(max(1, page), pages)
+    rows = session.scalars(query.limit(size).offset((page - 1) * size)).all()
+    return Paged(list(rows), total or 0, page, pages)
+
+
 @dataclass
 class ClientPage:
-    """The client page's records: messages, consent ledger, and whether texts reach them."""
+    """The client page's records: the summary's alerts and next texts, a page of
+    messages, the consent ledger, and whether texts reach them."""
 
-    messages: list[Message]
+    messages: Paged[Message]
     ledger: list[ConsentEvent]
     unreachable: bool
     last_delivered: datetime | None
+    open_alerts: list[Escalation]
+    next_texts: list[Message]
 
 
-def client_page(session: Session, client: Client, actor: StaffUser, now: datetime) -> ClientPage:
-    """Audit the view (commits), then read the page's records."""
+def client_page(
+    session: Session, client: Client, actor: StaffUser, now: datetime, messages_page: int = 1
+) -> ClientPage:
+    """Audit the view (commits), then read the page's records: a constant number of
+    statements whatever the client's history (lists are paged, relations loaded with them)."""
     audit.record(session, "client.viewed", now=now, actor=actor, subject=client)
     session.commit()
     quiet = session.execute(unreachable(select(Client).where(Client.id == client.id), now)).first()
     ledger = session.scalars(
         select(ConsentEvent)
+        .options(selectinload(ConsentEvent.recorded_by), selectinload(ConsentEvent.message))
         .where(ConsentEvent.client_id == client.id)
         .order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc())
     ).all()
-    messages = session.scalars(
+    messages = paged(
+        session,
         select(Message)
         .where(Message.client_id == client.id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(100)
+        .order_by(Message.created_at.desc(), Message.id.desc()),
+        messages_page,
+        MESSAGES_SHOWN,
+    )
+    alerts = session.scalars(
+        select(Escalation)
+        .where(Escalation.client_id == client.id, Escalation.status == EscalationStatus.OPEN)
+        .order_by(Escalation.urgent.desc(), Escalation.opened_at, Escalation.id)
     ).all()
-    return ClientPage(list(messages), list(ledger), quiet is not None, quiet[1] if quiet else None)
+    next_texts = session.scalars(
+        select(Message)
+        .where(
+            Message.client_id == client.id,
+            Message.direction == Direction.OUTBOUND,
+            Message.status == Status.PENDING,
+        )
+        .order_by(Message.send_after, Message.id)
+        .limit(NEXT_TEXTS)
+    ).all()
+    return ClientPage(
+        messages,
+        list(ledger),
+        quiet is not None,
+        quiet[1] if quiet else None,
+        list(alerts),
+        list(next_texts),
+    )
 
 
 def counted_check_ins(
@@ -359,8 +428,8 @@ def onboard_client(
 @dataclass
 class CareSummary:
     open_tasks: list[TaskRow]
-    check_ins: list[CheckIn]
-    upcoming: list[Appointment]
+    check_ins: Paged[CheckIn]
+    upcoming: Paged[Appointment]
 
 
 def care_summary(
@@ -368,22 +437,36 @@ def care_summary(
     client_id: int,
     now: datetime,
     kinds: frozenset[AppointmentKind] | None = None,
+    *,
+    checkins_page: int = 1,
+    appointments_page: int = 1,
 ) -> CareSummary:
-    """Open tasks, the check-ins of lately and the next two days, the next 5 appointments
-    (of ``kinds``, or every kind)."""
+    """Open tasks, a page of check-ins (newest first, up to the next two days), a page of
+    the appointments to come (of ``kinds``, or every kind), soonest first."""
     open_tasks = session.scalars(
         select(Task)
         .where(Task.client_id == client_id, Task.status == TaskStatus.OPEN)
         .order_by(Task.created_at, Task.id)
     ).all()
-    check_ins = session.scalars(
+    check_ins = paged(
+        session,
         select(CheckIn)
         .where(CheckIn.client_id == client_id, CheckIn.due_at <= now + timedelta(days=2))
-        .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
-        .limit(20)
-    ).all()
-    return CareSummary(
-        task_rows(session, list(open_tasks)),
-        list(check_ins),
-        upcoming_appointments(session, client_id, now, kinds)[:5],
+        .order_by(CheckIn.due_at.desc(), CheckIn.id.desc()),
+        checkins_page,
+        CHECKINS_SHOWN,
     )
+    upcoming = paged(
+        session,
+        select(Appointment)
+        .where(
+            Appointment.kind.in_(sorted(kinds)) if kinds is not None else true(),
+            Appointment.client_id == client_id,
+            Appointment.starts_at > now,
+            Appointment.status.in_(COMING),
+        )
+        .order_by(Appointment.starts_at, Appointment.id),
+        appointments_page,
+        APPOINTMENTS_SHOWN,
+    )
+    return CareSummary(task_rows(session, list(open_tasks)), check_ins, upcoming)

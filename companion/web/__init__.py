@@ -17,6 +17,7 @@ from companion.web.language import L_
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint, the sign-in loader and the error pages."""
+    from companion.care.phones import display_phone
     from companion.web import headers, health, language, twilio_hooks
     from companion.web.admin import understanding as understanding_admin
     from companion.web.admin import views as staff_admin
@@ -32,7 +33,7 @@ def register_web(app: Flask) -> None:
     from companion.web.previews import views as previews
     from companion.web.release import views as release
     from companion.web.schedule import views as schedule
-    from companion.web.shared import localtime
+    from companion.web.shared import clienttime, date_words, localtime
     from companion.web.simulator import views as simulator
     from companion.web.tasks import views as tasks
     from companion.web.team import blueprint as team_blueprint
@@ -60,6 +61,9 @@ def register_web(app: Flask) -> None:
     language.install(app)
     headers.install(app)
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(clienttime, "clienttime")
+    app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(date_words, "date_words")
 
     @login_manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:

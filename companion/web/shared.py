@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.support import LazyProxy
+from flask_login import current_user
 
 from companion.care.labels import W_
 from companion.care.topics import TOPICS
@@ -49,6 +50,28 @@ def localtime(instant: datetime | None, zone: str, with_zone: bool = True) -> st
     else:  # the same shape in the page's language: "lun 23 nov 2026, 10:00 PST"
         text = format_datetime(local, "EEE d MMM y, HH:mm", locale=language)
     return f"{text} {local:%Z}" if with_zone else text
+
+
+def clienttime(instant: datetime | None, client_zone: str, staff_zone: str | None = None) -> str:
+    """A time about a client: in their zone, named, and in the staff member's where it
+    differs: "Mon 23 Nov 2026, 10:00 PST (13:00 EST for you)".
+
+    The one way the staff pages show a time about a client (the ``clienttime`` filter;
+    ``staff_zone`` defaults to the signed-in staff member's).
+    """
+    if instant is None:
+        return ""
+    if staff_zone is None:
+        staff_zone = current_user.timezone if current_user.is_authenticated else client_zone
+    theirs = localtime(instant, client_zone)
+    there, here = (
+        instant.astimezone(ZoneInfo(client_zone)),
+        instant.astimezone(ZoneInfo(staff_zone)),
+    )
+    if there.utcoffset() == here.utcoffset() and there.tzname() == here.tzname():
+        return theirs
+    mine = f"{here:%H:%M %Z}" if here.date() == there.date() else localtime(instant, staff_zone)
+    return _("%(theirs)s (%(mine)s for you)", theirs=theirs, mine=mine)
 
 
 def date_words(day: date) -> str:

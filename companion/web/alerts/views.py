@@ -20,7 +20,9 @@ from companion.web import clock
 from companion.web.access import Action, caseload_query, client_or_403, may, public, requires
 from companion.web.alerts.forms import AcknowledgeForm
 from companion.web.alerts.wording import OUTCOME_LABELS, RUNG_LABELS, reason_label, reason_text
+from companion.web.clients.wording import message_kind_label
 from companion.web.language import _
+from companion.web.shared import CHECKIN_STATUS, MESSAGE_STATUS, topic_label
 
 # The endpoints keep the name "escalations" (escalations.queue, escalations.show…).
 bp = Blueprint("escalations", __name__)
@@ -51,6 +53,9 @@ def queue() -> str:
         reason_label=reason_label,
         rung_labels=RUNG_LABELS,
         now=now,
+        # Links made once, not once per row: "/clients/<id>", "/escalations/<id>".
+        client_base=url_for("clients.index"),
+        alert_base=url_for("escalations.queue") + "/",
     )
 
 
@@ -90,7 +95,13 @@ def _page(escalation: Escalation, form: AcknowledgeForm) -> str:
         escalation=escalation,
         client=client,
         trigger=alerts.trigger(db.session, escalation),
-        check_in=alerts.check_in(db.session, escalation),
+        check_in=alerts.evidence(db.session, escalation),
+        checkin_status=CHECKIN_STATUS,
+        topic_label=topic_label,
+        kind_label=message_kind_label,
+        message_status=MESSAGE_STATUS,
+        channels={"sms": _("text"), "email": _("email"), "web": _("this site")},
+        now=clock.now(),
         on_hold=describe_pause(client) if client.status == ClientStatus.PAUSED else None,
         form=form,
         reason_label=reason_label,

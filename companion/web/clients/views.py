@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -15,20 +15,25 @@ from companion.models import CheckIn, CheckInStatus, Client, ClientStatus, Conse
 from companion.runtime import escalation_settings, retention_settings
 from companion.services import clients
 from companion.services.planning import derived_level, latest_plan
+from companion.services.worklist import languages as caseload_languages
+from companion.services.worklist import worklist as read_worklist
 from companion.web import clock
 from companion.web.access import Action, caseload_query, client_or_403, kinds_seen, may, requires
+from companion.web.clients import worklist
 from companion.web.clients.charts import answer_label, checkin_charts, week_label
 from companion.web.clients.forms import ClientForm, client_values
 from companion.web.clients.wording import (
     CONSENT_EVENT_LABELS,
     CONSENT_LABELS,
     consent_disclosure,
+    message_kind_label,
     pause_description,
     pause_words,
     texts_language,
 )
 from companion.web.language import _
 from companion.web.shared import (
+    ACUTE_WORDS,
     APPOINTMENT_KINDS,
     APPOINTMENT_STATUS,
     CHECKIN_STATUS,
@@ -52,13 +57,26 @@ def _disclosure(form: ClientForm) -> str:
 @bp.get("/")
 @requires(Action.LIST_CLIENTS)
 def index() -> Response | str:
+    """The caseload as a worklist: 50 a page, who needs attention first (services/worklist)."""
     if current_user.role == Role.EXAMINER:
         return redirect(url_for("team.assigned"))  # their clients, with exams and alerts
+    full = may(Action.VIEW_CLINICAL_RECORD)  # admins: the reduced record (care/roles.py)
+    filters = worklist.read_filters(request.args, full)
+    caseload = caseload_query(current_user)
+    found = read_worklist(db.session, caseload, filters, clock.now())
     return render_template(
         "clients/index.html",
-        clients=clients.caseload_clients(db.session, caseload_query(current_user)),
+        found=found,
+        filters=filters,
+        headings=worklist.headings(filters, full),
+        pages=worklist.page_links(filters, found),
+        languages=worklist.language_labels(caseload_languages(db.session, caseload)),
+        risks=worklist.risk_labels(),
+        attention=worklist.attention_labels(full),
         consent_labels=CONSENT_LABELS,
         status_labels=STATUS_LABELS,
+        full=full,
+        client_base=url_for("clients.index"),
     )
 
 
@@ -92,9 +110,12 @@ def create() -> Response | str:
 @bp.get("/<int:client_id>")
 @requires(Action.VIEW_CLIENT_SUMMARY)
 def show(client_id: int) -> str:
+    """The client page: a summary that fits a phone's first screen, then sections that
+    fold; long lists are paged on the server (``?messages=2``, ``checkins``, ``appointments``)."""
     client = client_or_403(client_id)
     now = clock.now()
-    page = clients.client_page(db.session, client, current_user, now)
+    full = may(Action.VIEW_CLINICAL_RECORD)
+    page = clients.client_page(db.session, client, current_user, now, _page_number("messages"))
     return render_template(
         "clients/show.html",
         client=client,
@@ -105,18 +126,40 @@ def show(client_id: int) -> str:
         care=client_overview(client, now),
         unreachable=page.unreachable,
         last_delivered=page.last_delivered,
+        open_alerts=page.open_alerts,
+        next_texts=page.next_texts,
+        now=now,
         pause=pause_description(client) if client.status == ClientStatus.PAUSED else None,
         texts_in=texts_language(client),
         # Examiners and admins get the reduced record: no answers, texts or charts.
-        full=may(Action.VIEW_CLINICAL_RECORD),
-        charts=checkin_charts(client, now) if may(Action.VIEW_CLINICAL_RECORD) else None,
+        full=full,
+        charts=checkin_charts(client, now) if full else None,
         topic_label=topic_label,
         answer_label=answer_label,
         week_label=week_label,
+        kind_label=message_kind_label,
         consent_labels=CONSENT_LABELS,
         status_labels=STATUS_LABELS,
         message_status=MESSAGE_STATUS,
+        acute_words=ACUTE_WORDS,
+        page_url=lambda name, number: _page_url(client.id, name, number),
     )
+
+
+PAGED = ("messages", "checkins", "appointments")  # the client page's paged lists
+
+
+def _page_number(name: str) -> int:
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def _page_url(client_id: int, name: str, number: int) -> str:
+    """The client page with list ``name`` at page ``number``, the other lists kept."""
+    pages = {key: _page_number(key) for key in PAGED if _page_number(key) > 1}
+    pages[name] = number
+    shown = {key: value for key, value in pages.items() if value > 1}
+    return url_for("clients.show", client_id=client_id, _anchor=f"s-{name}", **shown)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -170,7 +213,14 @@ def checkin_state(check_in: CheckIn, now: datetime) -> str:
 
 def client_overview(client: Client, now: datetime) -> dict[str, Any]:
     """What the client page shows of their care: plan, level, tasks, check-ins, appointments."""
-    summary = clients.care_summary(db.session, client.id, now, kinds_seen())
+    summary = clients.care_summary(
+        db.session,
+        client.id,
+        now,
+        kinds_seen(),
+        checkins_page=_page_number("checkins"),
+        appointments_page=_page_number("appointments"),
+    )
     return {
         "plan": latest_plan(db.session, client.id),
         "derived": derived_level(client, local_today(client, now)),

@@ -22,6 +22,7 @@ from companion.models import Client, ClientStatus, Consent, ConsentKind
 from companion.services import pauses
 from companion.web.clients.forms import PAUSE_REASON_LABELS
 from companion.web.language import L_, _
+from companion.web.team.wording import MESSAGE_KINDS
 
 # How stored values read on the pages (the values themselves stay English: they are data).
 CONSENT_LABELS = {
@@ -36,6 +37,18 @@ CONSENT_EVENT_LABELS = {
     ConsentKind.OPT_OUT_BY_STAFF: L_("Consent removed by staff"),
     ConsentKind.ROI_CHANGED: L_("Release of information changed"),
 }
+
+
+def message_kind_label(kind: str) -> str:
+    """What a text is, in the staff member's words (never its key, "checkin_prompt")."""
+    label = MESSAGE_KINDS.get(kind)
+    if label is not None:
+        return str(label)
+    if kind.startswith("crisis_"):
+        return _("Crisis reply")
+    if kind.startswith("staff_"):
+        return _("Alert or notice to staff")
+    return _("Other text")
 
 
 def pause_description(client: Client) -> str:
