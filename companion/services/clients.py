@@ -114,6 +114,7 @@ class ClientPage:
     last_delivered: datetime | None
     open_alerts: list[Escalation]
     next_texts: list[Message]
+    who_is_told: list[release.WhoIsTold]  # by release category: provider, on-call, officer
 
 
 def client_page(
@@ -160,6 +161,7 @@ def client_page(
         quiet[1] if quiet else None,
         list(alerts),
         list(next_texts),
+        release.who_is_told(session, client, now),
     )
 
 

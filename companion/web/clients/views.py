@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from companion.care.release import LABELS as RELEASE_LABELS
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.models import CheckIn, CheckInStatus, Client, ClientStatus, Consent, Direction, Role
@@ -128,6 +129,8 @@ def show(client_id: int) -> str:
         last_delivered=page.last_delivered,
         open_alerts=page.open_alerts,
         next_texts=page.next_texts,
+        who_is_told=page.who_is_told,
+        release_labels=RELEASE_LABELS,
         now=now,
         pause=pause_description(client) if client.status == ClientStatus.PAUSED else None,
         texts_in=texts_language(client),

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from babel import Locale
 from flask import current_app
 
+from companion import runtime
 from companion.messaging.compose import Rendered, render
 from companion.messaging.i18n import (
     Review,
     review_of,
     sending_language,
     shipped_languages,
-    supported,
 )
+from companion.messaging.languages import Why
 from companion.models import Client, ClientStatus, Consent, ConsentKind
 from companion.services import pauses
 from companion.web.clients.forms import PAUSE_REASON_LABELS
@@ -103,6 +104,7 @@ class TextsLanguage:
     review: Review  # of the language that goes out
     unsupported: bool  # no catalog for the chosen language: English instead
     held_back: bool  # not reviewed and HOLD_UNREVIEWED_LANGUAGES is on: English instead
+    not_approved: bool  # production, drafted and not approved by an admin: the fallback instead
     preview: Rendered  # the first check-in question as the phone shows it
     right_to_left: bool
 
@@ -114,8 +116,8 @@ class TextsLanguage:
 
 def texts_language(client: Client) -> TextsLanguage:
     """The client's text language as the page explains it (see i18n.sending_language)."""
-    hold = current_app.config.get("HOLD_UNREVIEWED_LANGUAGES", False)
-    sent = sending_language(client.language, hold_unreviewed=hold)
+    # The dispatcher's own choice (services.languages): approval, review hold, catalogs.
+    sent, why = runtime.language_in_use(client)
     topic = next(iter(client.checkin_topics or []), "stress")
     params = {"name": client.display_name, "topic": topic, "simple": client.simple_words}
     return TextsLanguage(
@@ -123,7 +125,8 @@ def texts_language(client: Client) -> TextsLanguage:
         sent=sent,
         review=review_of(sent),
         unsupported=client.language not in shipped_languages(),
-        held_back=sent != supported(client.language),
+        held_back=why == Why.NOT_REVIEWED,
+        not_approved=why == Why.NOT_APPROVED,
         preview=render("checkin_prompt", sent, params),
         right_to_left=right_to_left(sent),
     )
