@@ -22,12 +22,15 @@ from companion.models.message import (
     Message,
     Status,
 )
+from companion.models.oncall import CadenceChange, OnCallShift
 from companion.models.plan import PlanVersion, ScheduleOverride
 from companion.models.staff import Role, SignInFailure, StaffSession, StaffUser
 from companion.models.task import Task, TaskStatus
 
 __all__ = [
     "AlertEmail",
+    "CadenceChange",
+    "OnCallShift",
     "EmailStatus",
     "Escalation",
     "EscalationEvent",

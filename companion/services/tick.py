@@ -24,8 +24,8 @@ from companion.services.escalations import (
     climb_due,
     queued_alerts,
     review_delivery,
-    review_misses,
 )
+from companion.services.missed import close_answered, review_misses
 from companion.services.pauses import resume_due
 from companion.services.planning import close_check_ins, plan_clients, resolve_params
 from companion.services.retention import RetentionSettings, erase_due_hourly
@@ -75,6 +75,7 @@ def tick(
     ladder = settings.escalation
     resume_due(session, now, ladder)  # pauses ending today: active again, texts planned
     missed_clients, withdrawn = close_check_ins(session, now)
+    close_answered(session, now)  # missed contact the client has ended by answering
     escalated = review_misses(session, missed_clients, now, ladder)
     escalated += review_delivery(session, now, ladder)
     escalated += climb_due(session, now, ladder)
