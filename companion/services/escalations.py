@@ -31,6 +31,7 @@ from companion.care.ladder import (
     Reason,
     Rung,
     climbs_at,
+    next_rung,
     rung_index,
 )
 from companion.care.roles import NotAllowed, may_close_alert
@@ -163,7 +164,7 @@ def open_escalation(
         # Told at once too; someone unreachable there is passed over to the next rung.
         rung: Rung | None = also
         while rung is not None and not _tell(session, escalation, rung, now, settings):
-            rung = oncall.next_rung_for(client, reason, rung)
+            rung = next_rung(rung)  # the officer's own ladder: their backup
             if rung is not None:
                 _event(
                     session,
