@@ -10,9 +10,9 @@ import pytest
 from companion.care.ladder import (
     RULES,
     BusinessCalendar,
+    DayOfContact,
     Reason,
     Rung,
-    DayOfContact,
     after_missed_days,
     climbs_at,
     consecutive_missed_days,
