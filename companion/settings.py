@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from companion.messaging.mail import MailSettings
     from companion.services.escalations import EscalationSettings
     from companion.services.retention import RetentionSettings
+    from companion.services.risk import RiskSettings
     from companion.services.tick import TickSettings
 
 __all__ = ["ConfigError", "Settings", "SETTINGS_KEY", "database_url", "settings_of"]
@@ -491,6 +492,12 @@ class Settings(BaseSettings):
             missed_days=missed,
         )
 
+    def risk(self) -> RiskSettings:
+        """When an ACUTE-2007 goes stale and how often the plan is reviewed."""
+        from companion.services.risk import RiskSettings
+
+        return RiskSettings(self.acute_stale_days, self.plan_review_days)
+
     def tick(self) -> TickSettings:
         """Everything one pass of ``services.tick.tick`` needs."""
         from companion.services.tick import TickSettings
@@ -500,6 +507,7 @@ class Settings(BaseSettings):
             escalation=self.escalation(),
             mail=self.mail(),
             retention=self.retention(),
+            risk=self.risk(),
         )
 
     def retention(self) -> RetentionSettings:
