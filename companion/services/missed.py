@@ -62,11 +62,17 @@ def missed_days(session: Session, client: Client, now: datetime) -> tuple[int, i
         .where(
             CheckIn.client_id == client.id,
             CheckIn.due_at >= now - LOOKBACK,
-            CheckIn.due_at <= now,
+            # Today's later questions too: a day is decided once its last one has closed.
+            CheckIn.due_at <= now + timedelta(days=1),
         )
         .order_by(CheckIn.due_at.desc())
     ).all()
-    days = day_by_day((agenda.local_date(due, zone), str(status)) for _id, due, status in rows)
+    today = agenda.local_date(now, zone)
+    days = day_by_day(
+        (agenda.local_date(due, zone), str(status))
+        for _id, due, status in rows
+        if agenda.local_date(due, zone) <= today
+    )
     newest_missed = next((i for i, _due, s in rows if s == CheckInStatus.MISSED), None)
     return consecutive_missed_days(days), newest_missed
 

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from companion.care.ladder import Reason
 from companion.care.plan import empty_content
 from companion.care.topics import TOPICS
 from companion.messaging.transports.base import SendResult
@@ -41,7 +42,10 @@ from companion.models import (
     CheckInStatus,
     Client,
     Direction,
+    Escalation,
+    EscalationEvent,
     Message,
+    OnCallShift,
     RiskLevel,
     Role,
     StaffUser,
@@ -120,10 +124,25 @@ class Day:
 
 
 @dataclass
+class OfficerRate:
+    """Officer alerts for missed contact at one risk level, over the days simulated."""
+
+    level: str
+    clients: int = 0
+    alerts: int = 0  # missed-contact alerts the officer (or their backup) was told of
+    reached: int = 0  # clients with at least one
+
+    def per_month(self, days: int) -> float:
+        """Share of the level's clients whose officer heard, per 30 days."""
+        return self.reached / self.clients * 30 / days if self.clients and days else 0.0
+
+
+@dataclass
 class Report:
     options: Options
     days: list[Day] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    officer: list[OfficerRate] = field(default_factory=list)
 
     @property
     def violated(self) -> bool:
@@ -302,7 +321,37 @@ def simulate(
                 seen.add(violation.key)
                 report.violations.append(violation)
                 report.days[-1].violations[violation.invariant] += 1
+    report.officer = officer_rates(session)
     return report
+
+
+def officer_rates(session: Session) -> list[OfficerRate]:
+    """Per Static-99R level: clients, missed-contact alerts an officer was told of, and
+    the clients they concern (the level each client has at the end)."""
+    rates = {level.value: OfficerRate(level.value) for level in RiskLevel}
+    for level, count in session.execute(
+        select(Client.risk_level, func.count()).group_by(Client.risk_level)
+    ):
+        rates[RiskLevel(level).value].clients = count
+    told = (
+        select(Escalation.id, Escalation.client_id, Client.risk_level)
+        .join(Client, Client.id == Escalation.client_id)
+        .join(EscalationEvent, EscalationEvent.escalation_id == Escalation.id)
+        .join(StaffUser, StaffUser.id == EscalationEvent.staff_user_id)
+        .where(
+            Escalation.reason == Reason.MISSED_CHECKINS,
+            EscalationEvent.kind == "told",
+            StaffUser.role == Role.OFFICER,
+        )
+        .distinct()
+    )
+    reached: dict[str, set[int]] = {level: set() for level in rates}
+    for _escalation_id, client_id, level in session.execute(told):
+        rates[RiskLevel(level).value].alerts += 1
+        reached[RiskLevel(level).value].add(client_id)
+    for level, ids in reached.items():
+        rates[level].reached = len(ids)
+    return list(rates.values())
 
 
 def _local(day: date, at: time) -> datetime:
@@ -326,6 +375,18 @@ def _enrol_staff(session: Session, clients_count: int, now: datetime) -> dict[st
         officer = _staff(session, Role.OFFICER, f"Officer {team}", next(numbers), now)
         officer.backup_officer_id = backup.id
         staff["officer"].append(officer)
+    session.flush()
+    # An on-call rota with no gap: each day from 09:00 to 09:00 the next, the providers
+    # in turn, the next one as backup (services/oncall.py).
+    providers = staff["provider"]
+    for weekday in range(7):
+        clinician = providers[weekday % len(providers)]
+        backup_clinician = providers[(weekday + 1) % len(providers)]
+        session.add(OnCallShift(
+            weekday=weekday, starts=time(9), ends=time(9), clinician_id=clinician.id,
+            backup_id=backup_clinician.id if backup_clinician is not clinician else None,
+            set_at=now,
+        ))  # fmt: skip
     session.commit()
     return staff
 
@@ -544,6 +605,19 @@ def lines(report: Report) -> list[str]:
         total.answered += day.answered
         total.missed += day.missed
     out += _block("summary", total)
+    if report.officer:
+        out.append(f"officer alerts for missed contact, by risk level ({o.days} days; "
+                   "share of clients per 30 days)")  # fmt: skip
+        everyone = OfficerRate("all")
+        for rate in report.officer:
+            everyone.clients += rate.clients
+            everyone.alerts += rate.alerts
+            everyone.reached += rate.reached
+        for rate in [*report.officer, everyone]:
+            out.append(
+                f"  {rate.level}: {rate.clients} client(s), {rate.alerts} alert(s) to an "
+                f"officer, {rate.reached} client(s), {rate.per_month(o.days):.1%} a month"
+            )
     for violation in report.violations[:20]:
         out.append(f"  ! {violation.invariant}: {violation.description}")
     if len(report.violations) > 20:
