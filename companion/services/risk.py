@@ -33,6 +33,7 @@ from companion.models import (
     CadenceChange,
     Client,
     ClientStatus,
+    PlanVersion,
     StaffUser,
     Task,
     TaskStatus,
@@ -77,10 +78,12 @@ def acute_freshness(client: Client, now: datetime, settings: RiskSettings) -> Ac
     return AcuteFreshness(client.acute_level.value, client.acute_date, stale_on, today >= stale_on)
 
 
-def plan_review_due(session: Session, client: Client, settings: RiskSettings) -> date | None:
+def plan_review_due(
+    session: Session, client: Client, settings: RiskSettings, latest: PlanVersion | None = None
+) -> date | None:
     """When the client's plan is next due for review (its review date, or 90 days after it
     was saved); None without a plan."""
-    latest = planning.latest_plan(session, client.id)
+    latest = latest or planning.latest_plan(session, client.id)
     if latest is None:
         return None
     if latest.review_date is not None:
@@ -114,15 +117,39 @@ def review(session: Session, now: datetime, settings: RiskSettings) -> int:
     """Tasks for stale ACUTE scores and plans due for review, and the schedule steps the
     calendar made (the end of the first 90 days after release); how many were written."""
     done = 0
-    clients = session.scalars(
-        select(Client).where(Client.status != ClientStatus.DISCHARGED).order_by(Client.id)
+    clients = list(
+        session.scalars(
+            select(Client).where(Client.status != ClientStatus.DISCHARGED).order_by(Client.id)
+        )
     )
+    # Three statements for the whole caseload, then per client only what is due.
+    levels = _last_levels(session)
+    plans = _latest_plans(session)
     for client in clients:
         done += _rescore_task(session, client, now, settings)
-        done += _plan_review_task(session, client, now, settings)
-        done += int(log_step(session, client, now) is not None)
+        done += _plan_review_task(session, client, now, settings, plans.get(client.id))
+        today = agenda.local_date(now, ZoneInfo(client.timezone))
+        if planning.derived_level(client, today).level != levels.get(client.id):
+            done += int(log_step(session, client, now) is not None)
     session.commit()
     return done
+
+
+def _last_levels(session: Session) -> dict[int, str]:
+    newest = select(func.max(CadenceChange.id)).group_by(CadenceChange.client_id)
+    return dict(
+        session.execute(
+            select(CadenceChange.client_id, CadenceChange.to_level).where(
+                CadenceChange.id.in_(newest)
+            )
+        ).all()
+    )
+
+
+def _latest_plans(session: Session) -> dict[int, PlanVersion]:
+    newest = select(func.max(PlanVersion.id)).group_by(PlanVersion.client_id)
+    return {p.client_id: p for p in session.scalars(select(PlanVersion).where(
+        PlanVersion.id.in_(newest)))}  # fmt: skip
 
 
 def _task_once(session: Session, client: Client, kind: str, due: date, note: str,
@@ -153,9 +180,15 @@ def _rescore_task(session: Session, client: Client, now: datetime, settings: Ris
 
 
 def _plan_review_task(
-    session: Session, client: Client, now: datetime, settings: RiskSettings
+    session: Session,
+    client: Client,
+    now: datetime,
+    settings: RiskSettings,
+    latest: PlanVersion | None,
 ) -> int:
-    due = plan_review_due(session, client, settings)
+    if latest is None:
+        return 0
+    due = plan_review_due(session, client, settings, latest)
     if due is None or agenda.local_date(now, ZoneInfo(client.timezone)) < due:
         return 0
     note = f"The relapse-prevention plan is due for review ({due.isoformat()})."
