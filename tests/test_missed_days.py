@@ -26,6 +26,7 @@ from companion.runtime import escalation_settings
 from companion.services.missed import close_answered, review_misses
 
 from factories import CheckInFactory, MessageFactory
+from helpers import sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
 MONDAY = datetime(2026, 11, 23, tzinfo=LA).date()
@@ -123,7 +124,7 @@ def test_the_days_per_level_are_settings(app, make_app, make_client):
 
 
 def test_the_alert_closes_itself_with_a_note_when_the_client_answers_again(
-    app, make_client
+    app, make_client, provider
 ):
     client = make_client(risk_level=RiskLevel.IVB)
     asked(client, 0, 10, M)
@@ -147,3 +148,5 @@ def test_the_alert_closes_itself_with_a_note_when_the_client_answers_again(
         db.session.refresh(message)
         assert message.status == Status.CANCELLED
     assert close_answered(db.session, at(1, 9)) == 0  # once
+    page = sign_in(app, provider).get(f"/escalations/{alert.id}").get_data(as_text=True)
+    assert "client answered again at 2026-11-24 08:12" in page
