@@ -1,10 +1,10 @@
 """Missed contact, counted in DAYS: when the provider (then the officer) is told, and when
 the alert closes itself because the client answered again.
 
-A day is the client's local calendar day. A day with at least one answer is a day of
-contact, however many check-ins it had; a day on which the client was asked and answered
-nothing is a missed day; a day with nothing asked neither counts nor breaks a run
-(care/ladder.py ``day_of_contact``). At several check-ins a day and a normal ~75% answer
+A day is the client's local calendar day. A day with at least one answer (or any text
+from the client) is a day of contact, however many check-ins it had; a day on which the
+client was asked and answered nothing is a missed day; a day with nothing asked neither
+counts nor breaks a run (care/ladder.py ``day_of_contact``). At several check-ins a day and a normal ~75% answer
 rate, counting check-ins would page an officer about most clients every month
 (DOMAIN.md "Escalation ladder"); counting days does not.
 
@@ -68,11 +68,23 @@ def missed_days(session: Session, client: Client, now: datetime) -> tuple[int, i
         .order_by(CheckIn.due_at.desc())
     ).all()
     today = agenda.local_date(now, zone)
-    days = day_by_day(
+    # Any text from the client is contact that day: a late answer, a reply to an
+    # appointment notice, a question of their own.
+    texted = session.scalars(
+        select(Message.created_at).where(
+            Message.client_id == client.id,
+            Message.direction == Direction.INBOUND,
+            Message.created_at >= now - LOOKBACK,
+            Message.created_at <= now,
+        )
+    ).all()
+    statuses = [
         (agenda.local_date(due, zone), str(status))
         for _id, due, status in rows
         if agenda.local_date(due, zone) <= today
-    )
+    ]
+    statuses += [(agenda.local_date(at, zone), "answered") for at in texted]
+    days = day_by_day(statuses)
     newest_missed = next((i for i, _due, s in rows if s == CheckInStatus.MISSED), None)
     return consecutive_missed_days(days), newest_missed
 

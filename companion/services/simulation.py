@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from companion.care.ladder import Reason
+from companion.care.ladder import Reason, Rung
 from companion.care.plan import empty_content
 from companion.care.topics import TOPICS
 from companion.messaging.transports.base import SendResult
@@ -44,13 +44,15 @@ from companion.models import (
     Direction,
     Escalation,
     EscalationEvent,
+    EscalationStatus,
     Message,
     OnCallShift,
+    Outcome,
     RiskLevel,
     Role,
     StaffUser,
 )
-from companion.services import appointments, clients, plans, replies, webhooks
+from companion.services import appointments, clients, escalations, plans, replies, webhooks
 from companion.services import tick as ticking
 from companion.services.invariants import INVARIANTS, REACHED, Violation, check_all
 from companion.services.tick import TickSettings
@@ -105,6 +107,9 @@ class Options:
     answer_rate: float = 0.75  # a check-in question gets an answer
     late_rate: float = 0.1  # an answer comes after the check-in closed
     edit_rate: float = 0.02  # a client's risk level or an appointment is changed, per day
+    # A provider acknowledges a routine alert told to them, within hours (else it climbs
+    # after the acknowledgement window, to the officer for missed contact).
+    provider_ack_rate: float = 0.9
     seed: int = 1
     step: timedelta = timedelta(minutes=10)
     risk_mix: dict[RiskLevel, float] = field(default_factory=lambda: dict(RISK_MIX))
@@ -288,6 +293,8 @@ def simulate(
     caseload = _Caseload(rng, options)
     report = Report(options)
     seen: set[tuple[str, tuple[int, ...], str]] = set()
+    # The staff's own dice, so the clients' answers are the same whatever staff do.
+    providers = _Providers(random.Random(options.seed + 1), options.provider_ack_rate)
 
     for number in range(options.days):
         day = options.start + timedelta(days=number)
@@ -312,6 +319,7 @@ def simulate(
             if t <= edit_at < t + options.step:
                 _edit(session, rng, options, staff, phones, settings, t)
             ticking.tick(session, t, settings, transport)
+            providers.acknowledge_due(session, t)
             _read_texts(session, caseload, phones, t)
             t += options.step
         now = t
@@ -352,6 +360,36 @@ def officer_rates(session: Session) -> list[OfficerRate]:
     for level, ids in reached.items():
         rates[level].reached = len(ids)
     return list(rates.values())
+
+
+class _Providers:
+    """The providers: each routine alert told to them is acknowledged a few hours later,
+    or (1 - rate) of the time never."""
+
+    def __init__(self, rng: random.Random, rate: float) -> None:
+        self.rng = rng
+        self.rate = rate
+        self.when: dict[int, datetime | None] = {}
+
+    def acknowledge_due(self, session: Session, now: datetime) -> None:
+        for escalation in session.scalars(
+            select(Escalation).where(
+                Escalation.status == EscalationStatus.OPEN,
+                Escalation.urgent.is_(False),
+                Escalation.rung == Rung.PROVIDER,
+                Escalation.told_at.is_not(None),
+            )
+        ).all():
+            if escalation.id not in self.when:
+                hours = self.rng.uniform(0.5, 6)
+                told = escalation.told_at or now
+                acked = self.rng.random() < self.rate
+                self.when[escalation.id] = told + timedelta(hours=hours) if acked else None
+            due = self.when[escalation.id]
+            if due is not None and due <= now:
+                escalations.acknowledge(session, escalation, escalation.client.provider,
+                                        Outcome.CONTACTED, "", now, "web")  # fmt: skip
+        session.commit()
 
 
 def _local(day: date, at: time) -> datetime:
@@ -593,6 +631,7 @@ def lines(report: Report) -> list[str]:
     out = [
         f"simulated {o.clients} client(s) for {o.days} day(s) from {o.start.isoformat()} "
         f"(seed {o.seed}, answer rate {o.answer_rate:g}, late rate {o.late_rate:g}, "
+        f"provider acknowledges {o.provider_ack_rate:g}, "
         f"edit rate {o.edit_rate:g}, a tick every {int(o.step.total_seconds() // 60)} min)",
     ]
     total = Day(o.start)
