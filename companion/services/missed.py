@@ -4,9 +4,9 @@ the alert closes itself because the client answered again.
 A day is the client's local calendar day. A day with at least one answer (or any text
 from the client) is a day of contact, however many check-ins it had; a day on which the
 client was asked and answered nothing is a missed day; a day with nothing asked neither
-counts nor breaks a run (care/ladder.py ``day_of_contact``). At several check-ins a day and a normal ~75% answer
-rate, counting check-ins would page an officer about most clients every month
-(DOMAIN.md "Escalation ladder"); counting days does not.
+counts nor breaks a run (care/ladder.py ``day_of_contact``). At several check-ins a day
+and a normal ~75% answer rate, counting check-ins would page an officer about most
+clients every month (DOMAIN.md "Escalation ladder"); counting days does not.
 
 Thresholds: MISSED_DAYS_PROVIDER_<LEVEL> (2, and 1 at IVb) and MISSED_DAYS_OFFICER (3) in
 settings, unless the provider overrode them for the client (the schedule page's "Tell the
