@@ -130,6 +130,8 @@ TASK_LABELS = {
     "call_back": L_("Call-back asked for by text"),
     "shared_number": L_("Text from a number two clients share"),
     "stale_appointment_reply": L_("Reply about an appointment since moved or cancelled"),
+    "rescore_acute": L_("ACUTE-2007 is stale: re-score it"),
+    "plan_review": L_("Plan due for review"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 
