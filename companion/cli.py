@@ -261,6 +261,13 @@ def clock_reset() -> None:
     help="Chance per client and day that staff change the risk level or move an appointment.",
 )
 @click.option(
+    "--provider-ack-rate",
+    type=click.FloatRange(0, 1),
+    default=0.9,
+    show_default=True,
+    help="Chance that a provider acknowledges a routine alert within hours (else it climbs).",
+)
+@click.option(
     "--risk-mix", default=None, help="Weights of the risk levels, e.g. I=1,II=3,III=3,IVa=2,IVb=1."
 )
 @click.option("--seed", type=int, default=1, show_default=True)
@@ -286,6 +293,7 @@ def simulate_command(  # noqa: PLR0913 - one option each
     answer_rate: float,
     late_rate: float,
     edit_rate: float,
+    provider_ack_rate: float,
     risk_mix: str | None,
     seed: int,
     step_minutes: int,
@@ -318,6 +326,7 @@ def simulate_command(  # noqa: PLR0913 - one option each
         answer_rate=answer_rate,
         late_rate=late_rate,
         edit_rate=edit_rate,
+        provider_ack_rate=provider_ack_rate,
         seed=seed,
         step=timedelta(minutes=step_minutes),
         **({"risk_mix": _risk_mix(risk_mix)} if risk_mix else {}),

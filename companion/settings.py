@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from companion.messaging.mail import MailSettings
     from companion.services.escalations import EscalationSettings
     from companion.services.retention import RetentionSettings
+    from companion.services.risk import RiskSettings
     from companion.services.tick import TickSettings
 
 __all__ = ["ConfigError", "Settings", "SETTINGS_KEY", "database_url", "settings_of"]
@@ -94,6 +95,15 @@ _INTS = {
     "webhook_max_kb": 4,
     "retention_days": 30,
     "discharge_retention_days": 7,
+    "oncall_ack_minutes": 1,
+    "missed_days_provider_i": 1,
+    "missed_days_provider_ii": 1,
+    "missed_days_provider_iii": 1,
+    "missed_days_provider_iva": 1,
+    "missed_days_provider_ivb": 1,
+    "missed_days_officer": 1,
+    "acute_stale_days": 1,
+    "plan_review_days": 7,
 }
 _FLOATS = ("twilio_timeout_seconds", "mail_timeout_seconds")
 _FLAGS = ("hold_unreviewed_languages", "mail_use_tls")
@@ -150,6 +160,23 @@ class Settings(BaseSettings):
     business_hours: str = "09:00-17:00"
     business_days: str = "mon-fri"
     holidays: str = ""
+    # The on-call clinician (services/oncall.py): minutes to acknowledge a reply that needs
+    # a clinician now before the shift's backup is told (day or night).
+    oncall_ack_minutes: int = Field(15, ge=1)
+    # Missed contact in DAYS (DOMAIN.md "Escalation ladder"; services/missed.py): client-local
+    # days in a row with a missed check-in and no answer that alert the provider, per level
+    # (2, and 1 at IVb), and that raise it to the officer (3) whatever the provider did.
+    missed_days_provider_i: int = Field(2, ge=1)
+    missed_days_provider_ii: int = Field(2, ge=1)
+    missed_days_provider_iii: int = Field(2, ge=1)
+    missed_days_provider_iva: int = Field(2, ge=1)
+    missed_days_provider_ivb: int = Field(1, ge=1)
+    missed_days_officer: int = Field(3, ge=1)
+    # Dynamic risk (services/risk.py): an ACUTE-2007 older than this is stale and the
+    # provider gets a task to re-score it (ACUTE is meant to be re-scored at each
+    # supervision contact, at least monthly); the plan is reviewed every PLAN_REVIEW_DAYS.
+    acute_stale_days: int = Field(30, ge=1)
+    plan_review_days: int = Field(90, ge=7)
     # Alert email (SMTP). Without MAIL_SERVER alerts go by SMS only.
     mail_server: str = ""
     mail_port: int = Field(25, ge=1)
@@ -452,7 +479,7 @@ class Settings(BaseSettings):
 
     def escalation(self) -> EscalationSettings:
         """The escalation ladder's business calendar, alert links and whether email is on."""
-        from companion.care.ladder import BusinessCalendar
+        from companion.care.ladder import BusinessCalendar, MissedDays
         from companion.services.escalations import EscalationSettings
 
         opens, closes = self.opening_hours
@@ -463,7 +490,29 @@ class Settings(BaseSettings):
             days=frozenset(self.working_days),
             holidays=frozenset(self.holiday_dates),
         )
-        return EscalationSettings(calendar, self.public_base_url, bool(self.mail_server))
+        missed = MissedDays(
+            provider=(
+                ("I", self.missed_days_provider_i),
+                ("II", self.missed_days_provider_ii),
+                ("III", self.missed_days_provider_iii),
+                ("IVa", self.missed_days_provider_iva),
+                ("IVb", self.missed_days_provider_ivb),
+            ),
+            officer=self.missed_days_officer,
+        )
+        return EscalationSettings(
+            calendar,
+            self.public_base_url,
+            bool(self.mail_server),
+            on_call_ack=timedelta(minutes=self.oncall_ack_minutes),
+            missed_days=missed,
+        )
+
+    def risk(self) -> RiskSettings:
+        """When an ACUTE-2007 goes stale and how often the plan is reviewed."""
+        from companion.services.risk import RiskSettings
+
+        return RiskSettings(self.acute_stale_days, self.plan_review_days)
 
     def tick(self) -> TickSettings:
         """Everything one pass of ``services.tick.tick`` needs."""
@@ -474,6 +523,7 @@ class Settings(BaseSettings):
             escalation=self.escalation(),
             mail=self.mail(),
             retention=self.retention(),
+            risk=self.risk(),
         )
 
     def retention(self) -> RetentionSettings:

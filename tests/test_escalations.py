@@ -104,12 +104,10 @@ def test_two_misses_alert_the_provider_then_the_officer_who_acknowledges_by_text
     assert f"/e/{escalation.id}" in mailed.get_payload()
     assert texts_to(fake_twilio, OFFICER_PHONE) == [] and mail.to("olu@example.test") == []
 
-    # Wednesday: the client answers, but nobody acknowledged: one business day after the
-    # alert (Wednesday 16:00) it goes to the officer.
+    # Wednesday: the client is silent again and nobody acknowledged: one business day
+    # after the alert (Wednesday 16:00, also the third day in a row) it goes to the officer.
+    # (Had the client answered, the alert would have closed itself: tests/test_missed_days.py.)
     run_ticks(team_app, MONDAY + timedelta(days=1, hours=16, minutes=30),
-              MONDAY + timedelta(days=2, hours=10, minutes=1))  # fmt: skip
-    text_back(client, "5", MONDAY + timedelta(days=2, hours=10, minutes=5))
-    run_ticks(team_app, MONDAY + timedelta(days=2, hours=10, minutes=30),
               MONDAY + timedelta(days=2, hours=16, minutes=30))  # fmt: skip
     db.session.expire_all()
     assert the_escalation().rung == "officer"
@@ -127,7 +125,12 @@ def test_two_misses_alert_the_provider_then_the_officer_who_acknowledges_by_text
     assert escalation.acknowledged_by_id == officer.id
     assert texts_to(fake_twilio, OFFICER_PHONE)[-1]["body"] == render(
         "staff_ack", "en", {"code": escalation.code}).body  # fmt: skip
-    run_ticks(team_app, MONDAY + timedelta(days=2, hours=17), MONDAY + timedelta(days=4))
+    # Thursday the client answers again: the run of missed days is over.
+    run_ticks(team_app, MONDAY + timedelta(days=2, hours=17),
+              MONDAY + timedelta(days=3, hours=10, minutes=1))  # fmt: skip
+    text_back(client, "5", MONDAY + timedelta(days=3, hours=10, minutes=5))
+    run_ticks(team_app, MONDAY + timedelta(days=3, hours=10, minutes=30),
+              MONDAY + timedelta(days=4))  # fmt: skip
     assert texts_to(fake_twilio, BACKUP_PHONE) == []
     assert len(texts_to(fake_twilio, OFFICER_PHONE)) == 2  # the alert and the thanks
 
@@ -168,8 +171,10 @@ def test_an_urge_of_nine_in_spanish_gets_a_crisis_reply_and_alerts_the_provider_
     )
     db.session.expire_all()
     assert (check_in.status, check_in.answer_value) == (CheckInStatus.ANSWERED, "9")
-    # Clinical risk stays with clinicians: the release covers no clinical content, so an
-    # hour unacknowledged does not take it to the officer (issue 15; tests/test_release.py).
+    # Nobody on call (no rota here): the client's provider was told in the on-call
+    # clinician's place. Unacknowledged, it never reaches the officer: clinical risk is
+    # not in the release (issue 15; tests/test_release.py).
+    assert escalation.rung == "on_call"
     run_ticks(team_app, now + timedelta(minutes=61), now + timedelta(minutes=62))
     assert sent_bodies(fake_twilio, OFFICER_PHONE) == []
 
@@ -388,11 +393,14 @@ def test_after_the_worker_was_down_each_missed_step_fires_once_in_order(
     saturday = datetime(2026, 11, 28, 22, 0, tzinfo=LA)
     text_back(client, "I don't want to live anymore", saturday)
     assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1
-    # The worker was down for three hours: officer (due 23:00), then backup (due 00:00).
+    # The worker was down for three hours: the on-call backup's turn (due 22:15) comes
+    # once; with nobody on call the provider was the first rung and there is no backup,
+    # and self-harm never climbs to the officer or their backup (clinical risk is not in
+    # the release; issue 15).
     run_ticks(team_app, saturday + timedelta(hours=3), saturday + timedelta(hours=3, minutes=1))
-    assert len(sent_bodies(fake_twilio, OFFICER_PHONE)) == 1
-    assert len(sent_bodies(fake_twilio, BACKUP_PHONE)) == 1
-    raised = [e for e in the_escalation().events if e.kind == "raised"]
-    assert [e.detail for e in raised] == ["to the officer", "to the backup officer"]
+    assert sent_bodies(fake_twilio, OFFICER_PHONE) == []
+    assert sent_bodies(fake_twilio, BACKUP_PHONE) == []
+    raised = [e for e in the_escalation().events if e.kind in ("raised", "passed over")]
+    assert [e.detail for e in raised] == ["to the on call backup"]
     run_ticks(team_app, saturday + timedelta(hours=4), saturday + timedelta(hours=6))
-    assert len(fake_twilio.messages) == 4  # crisis reply + three alerts: no storm
+    assert len(fake_twilio.messages) == 2  # crisis reply + one alert: no storm

@@ -10,11 +10,13 @@ import pytest
 from companion.care.ladder import (
     RULES,
     BusinessCalendar,
+    DayOfContact,
     Reason,
     Rung,
-    after_misses,
+    after_missed_days,
     climbs_at,
-    consecutive_misses,
+    consecutive_missed_days,
+    day_of_contact,
     next_rung,
 )
 
@@ -26,35 +28,48 @@ def la(*args: int) -> datetime:
     return datetime(*args, tzinfo=LA)
 
 
-def test_withdrawn_check_ins_neither_count_nor_break_a_run():
-    assert consecutive_misses(["missed", "withdrawn", "missed", "answered", "missed"]) == 2
-    assert consecutive_misses(["answered", "missed"]) == 0
-    assert consecutive_misses([]) == 0
+# Misses are counted in days, not check-ins (issue 15): the old check-in counting paged
+# an officer about most clients a month at several check-ins a day; these replace its tests.
+M, A, N = DayOfContact.MISSED, DayOfContact.ANSWERED, DayOfContact.NONE
+
+
+def test_a_day_with_one_answer_is_a_day_of_contact_whatever_else_was_missed():
+    assert day_of_contact(["missed", "answered", "missed"]) == A
+    assert day_of_contact(["missed", "withdrawn"]) == M
+    assert day_of_contact(["missed", "open"]) == DayOfContact.OPEN  # not decided yet
+    assert day_of_contact(["withdrawn"]) == N
+
+
+def test_days_with_nothing_asked_neither_count_nor_break_a_run():
+    assert consecutive_missed_days([M, N, M, A, M]) == 2
+    assert consecutive_missed_days([A, M]) == 0
+    assert consecutive_missed_days([DayOfContact.OPEN, M]) == 1
+    assert consecutive_missed_days([]) == 0
 
 
 @pytest.mark.parametrize(
-    "misses, escalate_after, nudge, rung",
+    "days, provider_after, nudge, rung",
     [
         (0, 2, False, None),
-        (1, 2, True, None),  # one miss at normal risk: a nudge, never an alert
+        (1, 2, True, None),  # one missed day at normal risk: a nudge, never an alert
         (2, 2, True, Rung.PROVIDER),
-        (1, 1, True, Rung.PROVIDER),  # IVb: the first miss
-        (3, 2, True, Rung.OFFICER),  # three in a row: the officer, whatever the provider did
+        (1, 1, True, Rung.PROVIDER),  # IVb: the first missed day
+        (3, 2, True, Rung.OFFICER),  # three days in a row: the officer, whatever the provider did
         (5, 1, True, Rung.OFFICER),
     ],
 )
-def test_what_a_run_of_misses_calls_for(misses, escalate_after, nudge, rung):
-    decision = after_misses(misses, escalate_after)
+def test_what_a_run_of_missed_days_calls_for(days, provider_after, nudge, rung):
+    decision = after_missed_days(days, provider_after, 3)
     assert (decision.nudge, decision.open_at) == (nudge, rung)
 
 
 @pytest.mark.parametrize(
-    "misses, rung",
+    "days, rung",
     [(2, Rung.PROVIDER), (3, Rung.PROVIDER), (4, Rung.PROVIDER), (5, Rung.OFFICER)],
 )
-def test_a_client_can_have_the_officer_told_later(misses, rung):
+def test_a_client_can_have_the_officer_told_later(days, rung):
     # A provider set "tell the officer after 5" for this client (with a reason, logged).
-    assert after_misses(misses, 2, officer_after=5).open_at == rung
+    assert after_missed_days(days, 2, officer_after=5).open_at == rung
 
 
 def test_a_longer_acknowledgement_window_counts_business_days():
@@ -74,6 +89,16 @@ def test_the_ladder_ends_at_the_backup_officer():
     assert next_rung(Rung.PROVIDER) == Rung.OFFICER
     assert next_rung(Rung.OFFICER) == Rung.BACKUP_OFFICER
     assert next_rung(Rung.BACKUP_OFFICER) is None
+
+
+def test_replies_that_need_a_clinician_now_climb_the_on_call_rota_not_the_officers():
+    assert next_rung(Rung.ON_CALL, Reason.SELF_HARM) == Rung.ON_CALL_BACKUP
+    assert all(RULES[r].first == Rung.ON_CALL for r in (Reason.SELF_HARM, Reason.HIGH_URGE))
+    assert RULES[Reason.MISSED_CHECKINS].first == Rung.PROVIDER
+    # Minutes on the on-call rungs, day or night.
+    saturday = la(2026, 11, 28, 23, 0)
+    assert climbs_at(RULES[Reason.SELF_HARM], saturday, CALENDAR, rung=Rung.ON_CALL,
+                     on_call_ack=timedelta(minutes=15)) == saturday + timedelta(minutes=15)
 
 
 def test_acute_reasons_are_urgent_and_victim_access_tells_the_officer_at_once():

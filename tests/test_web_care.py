@@ -591,8 +591,10 @@ def test_the_ladder_steps_are_set_per_client_in_order(app, provider, make_client
     assert too_long.status_code == 422 and "A number from 1 to 5." in page_of(too_long)
     page = page_of(web.get(f"/clients/{client.id}/schedule"))
     officer_row = page.split('id="part-officer_after_misses"')[1].split("</tr>")[0]
-    assert "<td>3 consecutive misses</td>" in officer_row  # derived
-    assert "<strong>4 consecutive misses</strong>" in officer_row and "steady" in officer_row
+    # Counted in days since issue 15 (services/missed.py).
+    assert "<td>3 days in a row with a missed check-in</td>" in officer_row  # derived
+    assert "<strong>4 days in a row with a missed check-in</strong>" in officer_row
+    assert "steady" in officer_row
     ack_row = page.split('id="part-ack_business_days"')[1].split("</tr>")[0]
     assert "<td>1 business day</td>" in ack_row and "<strong>2 business days</strong>" in ack_row
 

@@ -5,12 +5,14 @@ which rung an escalation starts on, and when an unacknowledged one climbs to
 the next rung. Business hours and holidays come in as a ``BusinessCalendar``;
 ``now`` is always a parameter.
 
-The ladder: a missed check-in nudges the client at the next one; consecutive
-misses (2, or 1 at IVb, per the cadence) alert the provider; no provider
-acknowledgement within one business day, three consecutive misses, or a
-missed treatment session or polygraph exam raises it to the supervising
-officer; still unacknowledged, to the officer's backup. Urgent escalations
-(acute replies) ignore business hours and climb within the hour.
+The ladder: a missed check-in nudges the client at the next one; missed contact is
+counted in client-local calendar DAYS, never in check-ins: consecutive days with a
+missed check-in and no answer (2, or 1 at IVb, in settings) alert the provider; no
+provider acknowledgement within one business day, three such days, or a missed
+treatment session or polygraph exam raises it to the supervising officer; still
+unacknowledged, to the officer's backup. Replies that need a clinician now go to the
+on-call clinician at once, then the shift's backup after minutes, and to the officer
+only where the release covers clinical risk.
 """
 
 from __future__ import annotations
@@ -51,13 +53,24 @@ class Rung(enum.StrEnum):
     PROVIDER = "provider"
     OFFICER = "officer"
     BACKUP_OFFICER = "backup_officer"
+    # The clinician on call (services/oncall.py: the weekly rota) and that shift's backup.
+    ON_CALL = "on_call"
+    ON_CALL_BACKUP = "on_call_backup"
 
 
 LADDER = (Rung.PROVIDER, Rung.OFFICER, Rung.BACKUP_OFFICER)
-# Three consecutive misses go to the officer whatever the provider did (the
-# default; a client's cadence may set another number, with the reason logged).
-OFFICER_AFTER_MISSES = 3
+# Replies that need a clinician now (DOMAIN.md) go to the on-call clinician, then the
+# shift's backup; the officer comes last and only where the release covers clinical risk
+# (the release decides: services/escalations.py ``_officer_may_hear``; the ladder only
+# says where it would go).
+CLINICIAN_LADDER = (Rung.ON_CALL, Rung.ON_CALL_BACKUP, Rung.OFFICER)
+# Three consecutive days with a missed check-in go to the officer whatever the provider
+# did (the default, MISSED_DAYS_OFFICER in settings; a client's override may set another).
+OFFICER_AFTER_DAYS = 3
 URGENT_CLIMB = timedelta(hours=1)
+# The on-call clinician's window to acknowledge before the backup is told (the default of
+# ONCALL_ACK_MINUTES in settings).
+ONCALL_ACK = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -72,15 +85,15 @@ class Rule:
 
 
 RULES: dict[Reason, Rule] = {
-    Reason.SELF_HARM: Rule(Rung.PROVIDER, True, label=W_("Self-harm or hopelessness")),
+    Reason.SELF_HARM: Rule(Rung.ON_CALL, True, label=W_("Self-harm or hopelessness")),
     Reason.VICTIM_ACCESS: Rule(
-        Rung.PROVIDER,
+        Rung.ON_CALL,
         True,
-        also=(Rung.OFFICER,),
+        also=(Rung.OFFICER,),  # a supervision matter: the officer at once too
         label=W_("Possible victim access or avoid-condition"),
     ),
-    Reason.THREAT: Rule(Rung.PROVIDER, True, label=W_("Threat to a person")),
-    Reason.HIGH_URGE: Rule(Rung.PROVIDER, True, label=W_("High urge or 'might act'")),
+    Reason.THREAT: Rule(Rung.ON_CALL, True, label=W_("Threat to a person")),
+    Reason.HIGH_URGE: Rule(Rung.ON_CALL, True, label=W_("High urge or 'might act'")),
     Reason.LIFE_EVENT: Rule(Rung.PROVIDER, False, label=W_("Lost housing or job, or relapse")),
     # Issue 14 (DOMAIN.md "Replies that need a person now"): clinician now; clinician
     # and officer at once for supervision matters; the provider the same day.
@@ -106,19 +119,56 @@ RULES: dict[Reason, Rule] = {
 }
 
 
-def consecutive_misses(statuses_newest_first: Iterable[str]) -> int:
-    """How many check-ins in a row were missed, counting back from the newest.
+class DayOfContact(enum.StrEnum):
+    """What one client-local calendar day was, for missed contact."""
 
-    Withdrawn check-ins (opted out, paused, never delivered) are neither a
-    miss nor an answer: they are skipped. An answer ends the run.
+    ANSWERED = "answered"  # the client answered at least one check-in that day
+    MISSED = "missed"  # asked, and answered none
+    NONE = "none"  # nothing asked (or only withdrawn check-ins): neither a miss nor an answer
+    OPEN = "open"  # a check-in of the day is still open: not decided yet
+
+
+def day_of_contact(statuses: Iterable[str]) -> DayOfContact:
+    """One day from its check-ins' statuses.
+
+    A day with one answer is a day of contact, however many other check-ins it had:
+    at several check-ins a day and a normal ~75% answer rate, most days have a miss,
+    and counting those would page someone about nearly every client.
+    """
+    seen = set(statuses)
+    if "answered" in seen:
+        return DayOfContact.ANSWERED
+    if "open" in seen:
+        return DayOfContact.OPEN
+    if "missed" in seen:
+        return DayOfContact.MISSED
+    return DayOfContact.NONE
+
+
+def consecutive_missed_days(days_newest_first: Iterable[DayOfContact]) -> int:
+    """How many days in a row had a missed check-in and no answer, counting back.
+
+    Days with nothing asked (a weekly client's other days, a pause) are skipped,
+    neither ending nor extending the run; a day still open is not decided yet and
+    is skipped too; a day with an answer ends the run.
     """
     count = 0
-    for status in statuses_newest_first:
-        if status == "missed":
+    for day in days_newest_first:
+        if day == DayOfContact.MISSED:
             count += 1
-        elif status == "answered":
+        elif day == DayOfContact.ANSWERED:
             break
     return count
+
+
+def day_by_day(
+    check_ins: Iterable[tuple[date, str]],
+) -> list[DayOfContact]:
+    """Group (local day, status) pairs into days, newest first."""
+    by_day: dict[date, list[str]] = {}
+    for day, status in check_ins:
+        by_day.setdefault(day, []).append(status)
+    return [day_of_contact(by_day[d]) for d in sorted(by_day, reverse=True)]
 
 
 @dataclass(frozen=True)
@@ -127,26 +177,58 @@ class MissDecision:
     open_at: Rung | None  # open (or raise to) an escalation at this rung
 
 
-def after_misses(
-    misses: int, escalate_after: int, officer_after: int = OFFICER_AFTER_MISSES
-) -> MissDecision:
-    """What a run of ``misses`` consecutive missed check-ins calls for.
+def after_missed_days(days: int, provider_after: int, officer_after: int) -> MissDecision:
+    """What ``days`` consecutive days with a missed check-in call for.
 
-    ``escalate_after`` misses alert the provider; ``officer_after`` go
-    straight to the officer (both from the client's cadence).
+    ``provider_after`` days alert the provider; ``officer_after`` raise it to the
+    officer (per risk level in settings, or the client's override). The provider
+    always hears first: the caller opens the alert on the provider's rung before
+    raising it (services/missed.py).
     """
-    if misses <= 0:
+    if days <= 0:
         return MissDecision(False, None)
-    if misses >= officer_after:
+    if days >= max(officer_after, provider_after):
         return MissDecision(True, Rung.OFFICER)
-    if misses >= escalate_after:
+    if days >= provider_after:
         return MissDecision(True, Rung.PROVIDER)
     return MissDecision(True, None)
 
 
-def next_rung(current: Rung) -> Rung | None:
-    index = LADDER.index(current)
-    return LADDER[index + 1] if index + 1 < len(LADDER) else None
+@dataclass(frozen=True)
+class MissedDays:
+    """Missed contact in days (settings MISSED_DAYS_*; DOMAIN.md "Escalation ladder").
+
+    ``provider``: consecutive days with a missed check-in (and no answer) that alert the
+    provider, per Static-99R level of the schedule in force; ``officer``: the days that
+    raise it to the officer whatever the provider did.
+    """
+
+    provider: tuple[tuple[str, int], ...] = (
+        ("I", 2), ("II", 2), ("III", 2), ("IVa", 2), ("IVb", 1),
+    )  # fmt: skip
+    officer: int = OFFICER_AFTER_DAYS
+
+    def provider_after(self, level: str) -> int:
+        return dict(self.provider).get(level, 2)
+
+
+def ladder_for(reason: str) -> tuple[Rung, ...]:
+    """The rungs an alert for ``reason`` climbs, in order."""
+    return CLINICIAN_LADDER if RULES[Reason(reason)].first == Rung.ON_CALL else LADDER
+
+
+def rung_index(reason: str, rung: Rung) -> int:
+    ladder = ladder_for(reason)
+    return ladder.index(rung) if rung in ladder else -1
+
+
+def next_rung(current: Rung, reason: str | None = None) -> Rung | None:
+    """The rung after ``current`` on ``reason``'s ladder (the supervision ladder by default)."""
+    ladder = ladder_for(reason) if reason is not None else LADDER
+    if current not in ladder:  # e.g. the officer told "also" on a clinician's alert
+        ladder = LADDER if current in LADDER else CLINICIAN_LADDER
+    index = ladder.index(current)
+    return ladder[index + 1] if index + 1 < len(ladder) else None
 
 
 @dataclass(frozen=True)
@@ -190,13 +272,22 @@ class BusinessCalendar:
 
 
 def climbs_at(
-    rule: Rule, since: datetime, calendar: BusinessCalendar, business_days: int = 1
+    rule: Rule,
+    since: datetime,
+    calendar: BusinessCalendar,
+    business_days: int = 1,
+    *,
+    rung: Rung | None = None,
+    on_call_ack: timedelta = ONCALL_ACK,
 ) -> datetime:
     """When an escalation on its current rung climbs if nobody acknowledges it.
 
-    Urgent ones climb within the hour, whatever the day; others after
+    On the on-call clinician's rungs, after ``on_call_ack`` (minutes, day or night);
+    other urgent ones within the hour, whatever the day; others after
     ``business_days`` of working time (one by default; per client cadence).
     """
+    if rung in (Rung.ON_CALL, Rung.ON_CALL_BACKUP):
+        return since + on_call_ack
     if rule.urgent:
         return since + URGENT_CLIMB
     due = since

@@ -52,6 +52,8 @@ class Action(enum.StrEnum):
     VIEW_ALERTS = "view alerts (that one exists, who was told)"
     READ_ALERT_REASON = "read why an alert was raised"
     CLOSE_ALERT = "acknowledge (close) an alert"
+    VIEW_ONCALL = "view the on-call clinician rota"
+    EDIT_ONCALL = "set the on-call clinician rota"
     WORK_TASKS = "see and complete tasks"
     VIEW_TEAM_REPORT = "view a client's monthly containment report"
     VIEW_AUDIT_LOG = "read the audit log"
@@ -117,6 +119,10 @@ POLICY: dict[Action, dict[Role, bool | Condition]] = {
     Action.CLOSE_ALERT:           _cells(YES, SUPERVISION_ONLY, NO, NO),
     Action.VIEW_RELEASE:          _cells(YES, YES, NO, NO),
     Action.EDIT_RELEASE:          _cells(YES, NO, NO, NO),
+    # The rota names people and hours, nothing about a client: the officer may see whom to
+    # call; providers arrange it among themselves and the admin keeps it filled.
+    Action.VIEW_ONCALL:           _cells(YES, YES, NO, YES),
+    Action.EDIT_ONCALL:           _cells(YES, NO, NO, YES),
 }  # fmt: skip
 
 

@@ -74,3 +74,46 @@ PLAN_TOPICS = ("goal",)
 DEFAULT_TOPICS = ("stress", "connected")
 DEFAULT_TIMES = ("10:00",)
 EVENING_TIME = "19:00"
+
+
+# -- STABLE-2007 items to check-in topics ---------------------------------------------------
+# STABLE-2007 scores 13 items 0-2 (0 no problem, 1 some, 2 definite), in five domains. An
+# item scored 1 or more suggests the check-in topic that watches that need between
+# sessions. Emotional identification with children, hostility toward women and deviant
+# sexual preference suggest nothing: they stay in session, never in a text (DOMAIN.md).
+STABLE_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # item: (domain, topics it suggests)
+    "significant_social_influences": ("significant social influences", ("people",)),
+    "capacity_for_relationship_stability": ("intimacy deficits", ("connected",)),
+    "emotional_identification_with_children": ("intimacy deficits", ()),
+    "hostility_toward_women": ("intimacy deficits", ()),
+    "general_social_rejection": ("intimacy deficits", ("connected", "supports")),
+    "lack_of_concern_for_others": ("intimacy deficits", ("supports",)),
+    "impulsive_acts": ("general self-regulation", ("impulsive",)),
+    "poor_problem_solving": ("general self-regulation", ("stuck",)),
+    "negative_emotionality": ("general self-regulation", ("stress", "coping")),
+    "sex_drive_preoccupation": ("sexual self-regulation", ("urges", "coping")),
+    "sex_as_coping": ("sexual self-regulation", ("coping", "stress")),
+    "deviant_sexual_preference": ("sexual self-regulation", ()),
+    "cooperation_with_supervision": ("cooperation with supervision", ("appointments",)),
+}
+
+
+def topics_for_stable(items: dict[str, int], most: int = 3) -> tuple[str, ...]:
+    """Check-in topics the client's STABLE-2007 item scores suggest, most pressing first.
+
+    Items scored 2 come before items scored 1, then in the tool's order; each topic once;
+    at most ``most`` (a text a day should stay short). Unknown items are ignored; with
+    nothing scored, the defaults.
+    """
+    order = list(STABLE_ITEMS)
+    scored = sorted(
+        ((score, name) for name, score in items.items() if name in STABLE_ITEMS and score >= 1),
+        key=lambda pair: (-pair[0], order.index(pair[1])),
+    )
+    found: list[str] = []
+    for _score, name in scored:
+        for topic in STABLE_ITEMS[name][1]:
+            if topic not in found:
+                found.append(topic)
+    return tuple(found[:most]) or DEFAULT_TOPICS

@@ -23,6 +23,7 @@ from companion.models.message import (
     Message,
     Status,
 )
+from companion.models.oncall import CadenceChange, OnCallShift
 from companion.models.plan import PlanVersion, ScheduleOverride
 from companion.models.release import Release
 from companion.models.staff import Role, SignInFailure, StaffSession, StaffUser
@@ -30,6 +31,8 @@ from companion.models.task import Task, TaskStatus
 
 __all__ = [
     "AlertEmail",
+    "CadenceChange",
+    "OnCallShift",
     "EmailStatus",
     "Escalation",
     "EscalationEvent",

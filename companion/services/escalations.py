@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,14 +24,15 @@ from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from companion.care.ladder import (
+    ONCALL_ACK,
     RULES,
     BusinessCalendar,
+    MissedDays,
     Reason,
     Rung,
-    after_misses,
     climbs_at,
-    consecutive_misses,
     next_rung,
+    rung_index,
 )
 from companion.care.release import OFFICER_RUNGS, category_of
 from companion.care.roles import NotAllowed, may_close_alert
@@ -41,8 +42,6 @@ from companion.messaging.texts import ALERT_EMAILS, RELEASE_LINE
 from companion.messaging.words import fold
 from companion.models import (
     AlertEmail,
-    CheckIn,
-    CheckInStatus,
     Client,
     ClientStatus,
     Consent,
@@ -59,7 +58,7 @@ from companion.models import (
     Task,
     TaskStatus,
 )
-from companion.services import audit
+from companion.services import audit, oncall
 from companion.services import release as releases
 
 log = logging.getLogger(__name__)
@@ -80,6 +79,10 @@ class EscalationSettings:
     calendar: BusinessCalendar
     base_url: str = ""
     email: bool = False
+    # The on-call clinician's window to acknowledge before the backup (ONCALL_ACK_MINUTES),
+    # and missed contact in days (services/missed.py: MISSED_DAYS_*).
+    on_call_ack: timedelta = ONCALL_ACK
+    missed_days: MissedDays = field(default_factory=lambda: MissedDays())
 
     def link(self, escalation: Escalation) -> str:
         return f"{self.base_url}/e/{escalation.id}"
@@ -120,7 +123,9 @@ def open_escalation(
     start = rung or rule.first
     held: Rung | None = None
     if not _officer_may_hear(session, client, start, reason, now):
-        held, start = start, Rung.PROVIDER  # outside the release: the officer is not told
+        # Outside the release the officer is not told: the alert stays with the clinicians
+        # (the on-call clinician for a reply that needs one now, else the provider).
+        held, start = start, (Rung.ON_CALL if rule.first == Rung.ON_CALL else Rung.PROVIDER)
     existing = session.scalars(
         select(Escalation).where(
             Escalation.client_id == client.id,
@@ -133,7 +138,7 @@ def open_escalation(
         _event(session, existing, now, "repeated", detail=_describe(details))
         if held is not None:
             _withheld(session, existing, held, now)
-        if _LADDER_INDEX[start] > _LADDER_INDEX[Rung(existing.rung)]:
+        if rung_index(reason, start) > rung_index(reason, Rung(existing.rung)):
             _raise_to(session, existing, start, now, settings, why="raised")
         return existing
 
@@ -175,7 +180,7 @@ def open_escalation(
             _withheld(session, escalation, also, now)
             continue
         while rung is not None and not _tell(session, escalation, rung, now, settings):
-            rung = next_rung(rung)
+            rung = next_rung(rung)  # the officer's own ladder: their backup
             if rung is not None:
                 _event(
                     session,
@@ -185,9 +190,6 @@ def open_escalation(
                     detail=f"to the {rung.replace('_', ' ')}",
                 )
     return escalation
-
-
-_LADDER_INDEX = {Rung.PROVIDER: 0, Rung.OFFICER: 1, Rung.BACKUP_OFFICER: 2}
 
 
 def _officer_may_hear(
@@ -237,7 +239,7 @@ def _raise_to(
         if why:
             _event(session, escalation, now, why, detail=f"to the {rung.replace('_', ' ')}")
         told = _tell(session, escalation, rung, now, settings)
-        following = next_rung(rung)
+        following = next_rung(rung, escalation.reason)
         if told or following is None:
             break
         rung, why = following, "passed over"
@@ -256,10 +258,15 @@ def _climbs_at(
     client = escalation.client or session.get(Client, escalation.client_id)
     cadence = effective_schedule(session, client, since)
     rule = RULES[Reason(escalation.reason)]
-    return climbs_at(rule, since, settings.calendar, cadence.ack_business_days)
+    return climbs_at(rule, since, settings.calendar, cadence.ack_business_days,
+                     rung=Rung(escalation.rung), on_call_ack=settings.on_call_ack)  # fmt: skip
 
 
-def _recipient(client: Client, rung: Rung) -> StaffUser | None:
+def _recipient(
+    session: Session, client: Client, rung: Rung, now: datetime, settings: EscalationSettings
+) -> StaffUser | None:
+    if rung in (Rung.ON_CALL, Rung.ON_CALL_BACKUP):
+        return oncall.recipient(session, client, rung, now, settings.calendar.zone)
     if rung == Rung.PROVIDER:
         return client.provider
     if rung == Rung.OFFICER:
@@ -277,7 +284,14 @@ def _tell(
     """Queue the alert to ``rung``'s person by SMS and email; False if nobody could be told."""
     client = escalation.client or session.get(Client, escalation.client_id)
     assert client is not None
-    person = _recipient(client, rung)
+    person = _recipient(session, client, rung, now, settings)
+    if rung == Rung.PROVIDER and not oncall.reachable(person, settings.email):
+        # The provider cannot be told: the next person on the rota is, and the gap is
+        # recorded below for the admin's page all the same.
+        stand_in = oncall.stand_in(session, now, settings.calendar.zone, settings.email)
+        if stand_in is not None:
+            oncall.record_gap(session, escalation, rung, person, now)
+            person = stand_in
     reachable = person is not None and person.is_active_account
     by_sms = reachable and bool(person.phone)
     by_email = reachable and settings.email and bool(person.email)
@@ -380,6 +394,12 @@ def _free_code(session: Session) -> str:
             return code
 
 
+def _client(session: Session, escalation: Escalation) -> Client:
+    client = escalation.client or session.get(Client, escalation.client_id)
+    assert client is not None
+    return client
+
+
 def _event(
     session: Session,
     escalation: Escalation,
@@ -433,7 +453,7 @@ def climb_due(session: Session, now: datetime, settings: EscalationSettings) -> 
     ).all()
     for escalation in due:
         while escalation.climbs_at is not None and escalation.climbs_at <= now:
-            following = next_rung(Rung(escalation.rung))
+            following = next_rung(Rung(escalation.rung), escalation.reason)
             if following is None:
                 escalation.climbs_at = None
                 break
@@ -499,45 +519,6 @@ def note(
 
 
 # -- what the tick notices --------------------------------------------------------------------
-
-
-def review_misses(
-    session: Session, client_ids: list[int], now: datetime, settings: EscalationSettings
-) -> int:
-    """After check-ins were marked missed: escalate runs of misses per the ladder."""
-    from companion.services.planning import effective_schedule  # planning imports us
-
-    opened = 0
-    for client_id in sorted(set(client_ids)):
-        client = session.get(Client, client_id)
-        if client is None or not client.can_be_texted:
-            continue
-        rows = session.execute(
-            select(CheckIn.status, CheckIn.id)
-            .where(
-                CheckIn.client_id == client_id,
-                CheckIn.status.in_(
-                    [CheckInStatus.MISSED, CheckInStatus.ANSWERED, CheckInStatus.WITHDRAWN]
-                ),
-                CheckIn.closes_at <= now,
-            )
-            .order_by(CheckIn.due_at.desc())
-            .limit(10)
-        ).all()
-        misses = consecutive_misses(str(status) for status, _ in rows)
-        newest_missed = next((i for status, i in rows if status == CheckInStatus.MISSED), None)
-        cadence = effective_schedule(session, client, now)
-        decision = after_misses(
-            misses, cadence.escalate_after_misses, cadence.officer_after_misses
-        )
-        if decision.open_at is not None and open_escalation(
-            session, client, Reason.MISSED_CHECKINS, now, settings,
-            rung=decision.open_at, check_in_id=newest_missed,
-            details={"consecutive misses": misses},
-        ):  # fmt: skip
-            opened += 1
-    session.commit()
-    return opened
 
 
 def review_delivery(session: Session, now: datetime, settings: EscalationSettings) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from companion.care.cadence import Cadence, Derived, effective_cadence
 from companion.care.roles import Action, check
 from companion.models import Client, ScheduleOverride, StaffUser
-from companion.services import audit, planning
+from companion.services import audit, planning, risk
 
 # Changes to these move the schedule: texts not yet sent are re-planned.
 MOVES_SCHEDULE = frozenset(
@@ -77,6 +77,8 @@ def save_risk(
     )
     if MOVES_SCHEDULE & set(changes):
         planning.replan(session, client, now, "risk or check-in settings changed")
+    # A new level (an ACUTE result, a release date, Static-99R) is a step of the schedule.
+    risk.log_step(session, client, now, by=actor, why=f"{', '.join(changes)} recorded")
     session.commit()
     return changes
 
@@ -94,4 +96,6 @@ def set_override(
     check(actor.role, Action.EDIT_SCHEDULE)  # the role policy (care/roles.py)
     planning.record_override(session, client, part, value, reason, actor, now)
     planning.replan(session, client, now, "schedule overridden")
+    what = "back to derived" if value is None else f"set to {value}"
+    risk.log_step(session, client, now, by=actor, why=f"{part} {what}: {reason}", force=True)
     session.commit()

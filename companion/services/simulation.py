@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from companion.care.ladder import Reason, Rung
 from companion.care.plan import empty_content
 from companion.care.topics import PLAN_TOPICS, TOPICS
 from companion.messaging.transports.base import SendResult
@@ -41,12 +42,25 @@ from companion.models import (
     CheckInStatus,
     Client,
     Direction,
+    Escalation,
+    EscalationEvent,
+    EscalationStatus,
     Message,
+    OnCallShift,
+    Outcome,
     RiskLevel,
     Role,
     StaffUser,
 )
-from companion.services import appointments, clients, plans, release, replies, webhooks
+from companion.services import (
+    appointments,
+    clients,
+    escalations,
+    plans,
+    release,
+    replies,
+    webhooks,
+)
 from companion.services import tick as ticking
 from companion.services.invariants import INVARIANTS, REACHED, Violation, check_all
 from companion.services.tick import TickSettings
@@ -103,6 +117,9 @@ class Options:
     answer_rate: float = 0.75  # a check-in question gets an answer
     late_rate: float = 0.1  # an answer comes after the check-in closed
     edit_rate: float = 0.02  # a client's risk level or an appointment is changed, per day
+    # A provider acknowledges a routine alert told to them, within hours (else it climbs
+    # after the acknowledgement window, to the officer for missed contact).
+    provider_ack_rate: float = 0.9
     seed: int = 1
     step: timedelta = timedelta(minutes=10)
     risk_mix: dict[RiskLevel, float] = field(default_factory=lambda: dict(RISK_MIX))
@@ -122,10 +139,25 @@ class Day:
 
 
 @dataclass
+class OfficerRate:
+    """Officer alerts for missed contact at one risk level, over the days simulated."""
+
+    level: str
+    clients: int = 0
+    alerts: int = 0  # missed-contact alerts the officer (or their backup) was told of
+    reached: int = 0  # clients with at least one
+
+    def per_month(self, days: int) -> float:
+        """Share of the level's clients whose officer heard, per 30 days."""
+        return self.reached / self.clients * 30 / days if self.clients and days else 0.0
+
+
+@dataclass
 class Report:
     options: Options
     days: list[Day] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    officer: list[OfficerRate] = field(default_factory=list)
 
     @property
     def violated(self) -> bool:
@@ -271,6 +303,8 @@ def simulate(
     caseload = _Caseload(rng, options)
     report = Report(options)
     seen: set[tuple[str, tuple[int, ...], str]] = set()
+    # The staff's own dice, so the clients' answers are the same whatever staff do.
+    providers = _Providers(random.Random(options.seed + 1), options.provider_ack_rate)
 
     for number in range(options.days):
         day = options.start + timedelta(days=number)
@@ -295,6 +329,7 @@ def simulate(
             if t <= edit_at < t + options.step:
                 _edit(session, rng, options, staff, phones, settings, t)
             ticking.tick(session, t, settings, transport)
+            providers.acknowledge_due(session, t)
             _read_texts(session, caseload, phones, t)
             t += options.step
         now = t
@@ -304,7 +339,67 @@ def simulate(
                 seen.add(violation.key)
                 report.violations.append(violation)
                 report.days[-1].violations[violation.invariant] += 1
+    report.officer = officer_rates(session)
     return report
+
+
+def officer_rates(session: Session) -> list[OfficerRate]:
+    """Per Static-99R level: clients, missed-contact alerts an officer was told of, and
+    the clients they concern (the level each client has at the end)."""
+    rates = {level.value: OfficerRate(level.value) for level in RiskLevel}
+    for level, count in session.execute(
+        select(Client.risk_level, func.count()).group_by(Client.risk_level)
+    ):
+        rates[RiskLevel(level).value].clients = count
+    told = (
+        select(Escalation.id, Escalation.client_id, Client.risk_level)
+        .join(Client, Client.id == Escalation.client_id)
+        .join(EscalationEvent, EscalationEvent.escalation_id == Escalation.id)
+        .join(StaffUser, StaffUser.id == EscalationEvent.staff_user_id)
+        .where(
+            Escalation.reason == Reason.MISSED_CHECKINS,
+            EscalationEvent.kind == "told",
+            StaffUser.role == Role.OFFICER,
+        )
+        .distinct()
+    )
+    reached: dict[str, set[int]] = {level: set() for level in rates}
+    for _escalation_id, client_id, level in session.execute(told):
+        rates[RiskLevel(level).value].alerts += 1
+        reached[RiskLevel(level).value].add(client_id)
+    for level, ids in reached.items():
+        rates[level].reached = len(ids)
+    return list(rates.values())
+
+
+class _Providers:
+    """The providers: each routine alert told to them is acknowledged a few hours later,
+    or (1 - rate) of the time never."""
+
+    def __init__(self, rng: random.Random, rate: float) -> None:
+        self.rng = rng
+        self.rate = rate
+        self.when: dict[int, datetime | None] = {}
+
+    def acknowledge_due(self, session: Session, now: datetime) -> None:
+        for escalation in session.scalars(
+            select(Escalation).where(
+                Escalation.status == EscalationStatus.OPEN,
+                Escalation.urgent.is_(False),
+                Escalation.rung == Rung.PROVIDER,
+                Escalation.told_at.is_not(None),
+            )
+        ).all():
+            if escalation.id not in self.when:
+                hours = self.rng.uniform(0.5, 6)
+                told = escalation.told_at or now
+                acked = self.rng.random() < self.rate
+                self.when[escalation.id] = told + timedelta(hours=hours) if acked else None
+            due = self.when[escalation.id]
+            if due is not None and due <= now:
+                escalations.acknowledge(session, escalation, escalation.client.provider,
+                                        Outcome.CONTACTED, "", now, "web")  # fmt: skip
+        session.commit()
 
 
 def _local(day: date, at: time) -> datetime:
@@ -328,6 +423,18 @@ def _enrol_staff(session: Session, clients_count: int, now: datetime) -> dict[st
         officer = _staff(session, Role.OFFICER, f"Officer {team}", next(numbers), now)
         officer.backup_officer_id = backup.id
         staff["officer"].append(officer)
+    session.flush()
+    # An on-call rota with no gap: each day from 09:00 to 09:00 the next, the providers
+    # in turn, the next one as backup (services/oncall.py).
+    providers = staff["provider"]
+    for weekday in range(7):
+        clinician = providers[weekday % len(providers)]
+        backup_clinician = providers[(weekday + 1) % len(providers)]
+        session.add(OnCallShift(
+            weekday=weekday, starts=time(9), ends=time(9), clinician_id=clinician.id,
+            backup_id=backup_clinician.id if backup_clinician is not clinician else None,
+            set_at=now,
+        ))  # fmt: skip
     session.commit()
     return staff
 
@@ -537,6 +644,7 @@ def lines(report: Report) -> list[str]:
     out = [
         f"simulated {o.clients} client(s) for {o.days} day(s) from {o.start.isoformat()} "
         f"(seed {o.seed}, answer rate {o.answer_rate:g}, late rate {o.late_rate:g}, "
+        f"provider acknowledges {o.provider_ack_rate:g}, "
         f"edit rate {o.edit_rate:g}, a tick every {int(o.step.total_seconds() // 60)} min)",
     ]
     total = Day(o.start)
@@ -549,6 +657,19 @@ def lines(report: Report) -> list[str]:
         total.answered += day.answered
         total.missed += day.missed
     out += _block("summary", total)
+    if report.officer:
+        out.append(f"officer alerts for missed contact, by risk level ({o.days} days; "
+                   "share of clients per 30 days)")  # fmt: skip
+        everyone = OfficerRate("all")
+        for rate in report.officer:
+            everyone.clients += rate.clients
+            everyone.alerts += rate.alerts
+            everyone.reached += rate.reached
+        for rate in [*report.officer, everyone]:
+            out.append(
+                f"  {rate.level}: {rate.clients} client(s), {rate.alerts} alert(s) to an "
+                f"officer, {rate.reached} client(s), {rate.per_month(o.days):.1%} a month"
+            )
     for violation in report.violations[:20]:
         out.append(f"  ! {violation.invariant}: {violation.description}")
     if len(report.violations) > 20:

@@ -18,6 +18,7 @@ from companion.models import (
     AppointmentKind,
     AppointmentStatus,
     AuditEvent,
+    CadenceChange,
     CheckIn,
     CheckInStatus,
     Client,
@@ -52,7 +53,7 @@ SHOWN_OUTBOUND = (
 @dataclass
 class Entry:
     at: datetime
-    source: str  # "message" | "check_in" | "appointment" | "escalation"
+    source: str  # "message" | "check_in" | "appointment" | "escalation" | "cadence"
     item: Any
 
 
@@ -93,7 +94,12 @@ def _timeline_sources(client_id: int, now: datetime):  # type: ignore[no-untyped
         .join(Escalation, Escalation.id == EscalationEvent.escalation_id)
         .where(Escalation.client_id == client_id)
     )
-    return union_all(messages, check_ins, appointments, steps).subquery("timeline")
+    cadence = select(
+        literal("cadence"),
+        CadenceChange.id,
+        type_coerce(CadenceChange.at, UTCDateTime()),
+    ).where(CadenceChange.client_id == client_id)
+    return union_all(messages, check_ins, appointments, steps, cadence).subquery("timeline")
 
 
 def _load(session: Session, model: Any, ids: list[int], *options: Any) -> dict[int, Any]:
@@ -128,6 +134,7 @@ def timeline(session: Session, client_id: int, now: datetime, page: int) -> tupl
             selectinload(EscalationEvent.escalation),
             selectinload(EscalationEvent.staff_user),
         ),
+        "cadence": _load(session, CadenceChange, wanted["cadence"], selectinload(CadenceChange.by)),
     }
     entries = [
         Entry(at=at, source=source, item=found[source][item_id])

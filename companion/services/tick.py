@@ -24,12 +24,13 @@ from companion.services.escalations import (
     climb_due,
     queued_alerts,
     review_delivery,
-    review_misses,
 )
+from companion.services.missed import close_answered, review_misses
 from companion.services.pauses import resume_due
 from companion.services.planning import close_check_ins, plan_clients, resolve_params
 from companion.services.release import review_expired
 from companion.services.retention import RetentionSettings, erase_due_hourly
+from companion.services.risk import RiskSettings, review_hourly
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class TickSettings:
     escalation: EscalationSettings
     mail: MailSettings | None = None
     retention: RetentionSettings | None = None
+    risk: RiskSettings | None = None
 
 
 def tick(
@@ -77,9 +79,13 @@ def tick(
     resume_due(session, now, ladder)  # pauses ending today: active again, texts planned
     review_expired(session, now)  # a release past its end: the provider gets a task, once
     missed_clients, withdrawn = close_check_ins(session, now)
+    close_answered(session, now)  # missed contact the client has ended by answering
     escalated = review_misses(session, missed_clients, now, ladder)
     escalated += review_delivery(session, now, ladder)
     escalated += climb_due(session, now, ladder)
+    if settings.risk is not None:
+        # Stale ACUTE scores and plan reviews as tasks; schedule steps the calendar made.
+        review_hourly(session, now, settings.risk)
     planned = plan_clients(session, now)
     with Dispatcher(
         session, transport, settings.dispatch, resolve_params, waits_for_open_question

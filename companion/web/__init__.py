@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     from companion.web.imports import views as imports
     from companion.web.languages import views as text_languages
     from companion.web.onboarding import views as onboarding
+    from companion.web.oncall import views as oncall
     from companion.web.plans import views as plans
     from companion.web.previews import views as previews
     from companion.web.release import views as release
@@ -45,6 +46,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(schedule.bp)
     app.register_blueprint(appointments.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(oncall.bp)
     app.register_blueprint(escalations.bp)
     app.register_blueprint(team_blueprint())
     app.register_blueprint(staff_admin.bp)

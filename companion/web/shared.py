@@ -157,6 +157,8 @@ TASK_LABELS = {
     "unclear_reply": L_("Reply that was not fully understood"),
     "signal_reply": L_("Reply that needs a person (no alert could be raised)"),
     "release_expired": L_("Release of information expired"),
+    "rescore_acute": L_("ACUTE-2007 is stale: re-score it"),
+    "plan_review": L_("Plan due for review"),
 }
 DAY_NAMES = (L_("Mon"), L_("Tue"), L_("Wed"), L_("Thu"), L_("Fri"), L_("Sat"), L_("Sun"))
 

@@ -127,6 +127,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "release.release GET": CLINICAL,
     "release.release POST": CLINICIAN,
     "tasks.tasks": CLINICAL,
+    "oncall.rota": row(A, A, F, A),  # names and hours: whom to call (not the examiner)
+    "oncall.add_shift": row(A, F, F, A),  # providers arrange it, the admin keeps it filled
+    "oncall.remove_shift": row(A, F, F, A),
     "tasks.task_done": CLINICAL,
     # accounts and the audit log
     "team.audit_log": ADMIN,
@@ -197,6 +200,7 @@ def team(app: Flask, staff: Callable[..., StaffUser], make_client: Callable[...,
         "appointment_id": appointment.id,
         "escalation_id": clinical.id,
         "task_id": task.id,
+        "shift_id": 1,  # none yet: removing one that is gone says so (a redirect)
         "staff_id": spare.id,
         "name": "profile",
         "key": "welcome",

@@ -16,7 +16,8 @@ from flask_login import current_user
 from companion.extensions import db
 from companion.messaging.i18n import SOURCE_LANGUAGE, language_name, review_of
 from companion.models import Client, Role, StaffUser
-from companion.services import caseload
+from companion.runtime import escalation_settings
+from companion.services import caseload, oncall
 from companion.services import home as lists
 from companion.services.home import NO_RECIPIENT_SINCE
 from companion.web.language import L_, _, ngettext
@@ -68,9 +69,18 @@ def admin_page(now: datetime) -> dict[str, Any]:
         "staff_page": _page("staff_admin.index"),
         "warnings": _staff_warnings(now, bool(config.get("MAIL_SERVER"))),
         "settings": _settings(now),
+        "oncall_gaps": _oncall_gaps(now),
+        "day_names": DAY_NAMES,
         "open_alerts": open_alerts,
         "urgent_alerts": urgent_alerts,
     }
+
+
+def _oncall_gaps(now: datetime) -> list[oncall.Gap]:
+    """The next 7 days' hours with nobody on call, or with an on-call clinician who cannot
+    be reached (services/oncall.py ``gaps``)."""
+    settings = escalation_settings()
+    return oncall.gaps(db.session, now, settings.calendar.zone, settings.email)
 
 
 def _staff_warnings(now: datetime, mail: bool) -> list[StaffWarning]:

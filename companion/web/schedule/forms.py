@@ -143,7 +143,7 @@ class OverrideForm(StaffForm):
         L_("Notices"), choices=[SelectChoice(n, NOTICE_NAMES[n]) for n in NOTICE_OFFSETS]
     )
     misses = IntegerField(
-        L_("Consecutive misses"),
+        L_("Days in a row with a missed check-in"),
         validators=[
             Optional(),
             NumberRange(1, MOST_MISSES, message=L_("A number from 1 to 7.")),

@@ -44,7 +44,10 @@ def describe(part: str, cadence: Cadence) -> str:
         days = cadence.ack_business_days
         return ngettext("%(num)d business day", "%(num)d business days", days)
     misses = getattr(cadence, part)
-    return ngettext("%(num)d miss", "%(num)d consecutive misses", misses)
+    # Missed contact is counted in days, not check-ins (services/missed.py).
+    return ngettext(
+        "%(num)d day with a missed check-in", "%(num)d days in a row with a missed check-in", misses
+    )
 
 
 def describe_value(part: str, value: Any, level: str) -> str:
