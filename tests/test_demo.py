@@ -251,8 +251,8 @@ def test_the_pages_show_the_demo(demo):
     assert web.get("/today").status_code == 200
     page = web.get(f"/clients/{marcus.id}")
     assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert "Walk around the block" in html  # his plan
+    plan = web.get(f"/clients/{marcus.id}/plan/edit").get_data(as_text=True)
+    assert "Walk around the block" in plan  # his plan
     phone = web.get(f"/simulator/{marcus.id}").get_data(as_text=True)
     assert "Marcus, quick check-in" in phone and "Jump to the next planned text" in phone
     examiner = demo.test_client()

@@ -388,8 +388,8 @@ def test_an_officer_who_cannot_be_reached_is_passed_over_to_the_backup(
 def test_after_the_worker_was_down_each_missed_step_fires_once_in_order(
     team_app, team, client_of, fake_twilio
 ):
-    # A release that covers clinical risk: the officer may hear of it (issue 15).
-    client = client_of(releases=("attendance", "adherence", "clinical"))
+    # The usual release (attendance, adherence): clinical risk stays with clinicians.
+    client = client_of(releases=("attendance", "adherence"))
     saturday = datetime(2026, 11, 28, 22, 0, tzinfo=LA)
     text_back(client, "I don't want to live anymore", saturday)
     assert len(sent_bodies(fake_twilio, PROVIDER_PHONE)) == 1

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from companion.care.acknowledge import outcomes_for
-from companion.care.ladder import Reason, Rung
+from companion.care.ladder import RULES, Reason, Rung
 from companion.care.release import Category, category_of
 from companion.care.roles import NotAllowed, may_close_alert
 from companion.extensions import db
@@ -91,7 +91,10 @@ def test_the_officer_hears_a_category_only_under_its_release(team, client_with):
             mine = [m for m in officer_texts(officer) if m.params["code"] == escalation.code]
             assert bool(mine) is released, (category, released)
             if not released:
-                assert escalation.rung == Rung.PROVIDER
+                # It stays with the clinicians: the on-call clinician for a reply that
+                # needs one now (the clinician ladder), the provider for the rest.
+                clinician = RULES[reason].first if RULES[reason].first == Rung.ON_CALL else None
+                assert escalation.rung == (clinician or Rung.PROVIDER)
                 assert any(e.kind == "withheld" for e in escalation.events)
     # Supervision conditions reach the officer by the terms of supervision, with no release row.
     client = client_with(phone=next(phones))

@@ -11,14 +11,14 @@ from companion.models import (
     Escalation,
     Outcome,
 )
-from companion.services import escalations
+from companion.services import escalations, missed
 from companion.services.demo.texts import Context, deliver_alerts
 
 
 def review_misses(ctx: Context, at: datetime) -> None:
     """The worker's rule for runs of misses, at the moment the check-in closed."""
     before = _open_ids(ctx)
-    escalations.review_misses(ctx.session, [ctx.client.id], at, ctx.settings.escalation)
+    missed.review_misses(ctx.session, [ctx.client.id], at, ctx.settings.escalation)
     deliver_alerts(ctx, at)
     opened = _open_ids(ctx) - before
     if opened and "missed_run" not in ctx.person.story:
