@@ -179,3 +179,20 @@ def test_an_alert_page_shows_the_phone_and_the_check_in_that_raised_it(app, prov
     assert "due Sun 22 Nov 2026, 09:00 PST" in page and "missed" in page
     assert 'href="tel:+12135550143"' in text(web.get("/escalations"))
     assert Direction.INBOUND  # the enum is the one the page compares with
+
+
+def test_a_stale_acute_score_shows_on_the_summary_with_a_prompt_to_rescore(
+    app, provider, make_client
+):
+    """Issue 15 item 7: ACUTE-2007 carries its date and goes stale (30 days by default)."""
+    def scored(name: str, phone: str, days_ago: int):  # type: ignore[no-untyped-def]
+        return make_client(
+            display_name=name, phone=phone, checkin_topics=["stress"], acute_level="low",
+            acute_date=(MONDAY_9AM - timedelta(days=days_ago)).date(),
+        )  # fmt: skip
+
+    stale = scored("Rui", "+12135550143", 40)
+    fresh = scored("Sol", "+12135550144", 3)
+    web = sign_in(app, provider)
+    assert "re-score it" in text(web.get(f"/clients/{stale.id}"))
+    assert "re-score it" not in text(web.get(f"/clients/{fresh.id}"))

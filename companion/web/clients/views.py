@@ -13,8 +13,8 @@ from companion.care.release import LABELS as RELEASE_LABELS
 from companion.care.topics import TOPICS
 from companion.extensions import db
 from companion.models import CheckIn, CheckInStatus, Client, ClientStatus, Consent, Direction, Role
-from companion.runtime import escalation_settings, retention_settings
-from companion.services import clients
+from companion.runtime import escalation_settings, retention_settings, settings
+from companion.services import clients, risk
 from companion.services.planning import derived_level, latest_plan
 from companion.services.worklist import languages as caseload_languages
 from companion.services.worklist import worklist as read_worklist
@@ -145,6 +145,7 @@ def show(client_id: int) -> str:
         status_labels=STATUS_LABELS,
         message_status=MESSAGE_STATUS,
         acute_words=ACUTE_WORDS,
+        acute=risk.acute_freshness(client, now, settings().risk()),
         page_url=lambda name, number: _page_url(client.id, name, number),
     )
 
