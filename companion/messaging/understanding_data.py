@@ -45,6 +45,10 @@ WEARY = "weary"  # tired of, sick of, done with (with a life word: self-harm)
 LIFE = "life"  # life, being alive, existing
 DRUG = "drug"  # drink, beer, weed, meth, pills ... (with a relapse word: substance)
 RELAPSE = "relapse"  # again, slipped, relapsed, used, caved
+EXPLICIT = "explicit"  # porn, nudes, explicit pictures (with a child word: CSAM)
+TRAVEL = "travel"  # moving, leaving for, heading to (with another state: leaving the area)
+ELSEWHERE = "elsewhere"  # another state, out of town, another country
+INTENSE = "intense"  # through the roof, overwhelming (with an urge word: high urge)
 OWN = "own_children"  # "my kids": the client's own children, not counted with CARE
 CARE = "care"  # staying over, babysitting, living with ... (with a child word: minor access)
 # Concepts that count together: two words of these kinds in one clause mean the signal,
@@ -57,6 +61,9 @@ PAIRS: tuple[tuple[str, str, str, bool], ...] = (
     (WISH, DEATH, "self_harm", False),  # "I just wish I could be gone"
     (WEARY, LIFE, "self_harm", False),  # "so tired of life", "cansado de vivir"
     (DRUG, RELAPSE, "substance", False),  # "drank again", "volví a tomar"
+    (CHILD, EXPLICIT, "csam", False),  # "downloaded explicit stuff with minors"
+    (TRAVEL, ELSEWHERE, "leaving_area", False),  # "me voy a ir a otro estado"
+    (URGE, INTENSE, "high_urge", False),  # "urges are through the roof"
 )
 CONCEPT_LISTS = {
     CHILD: "child_words",
@@ -68,6 +75,10 @@ CONCEPT_LISTS = {
     LIFE: "life_words",
     DRUG: "drug_words",
     RELAPSE: "relapse_words",
+    EXPLICIT: "explicit_words",
+    TRAVEL: "travel_words",
+    ELSEWHERE: "elsewhere_words",
+    INTENSE: "intense_words",
 }
 # Ages under this are a minor's ("a 15 yo", "15 tuổi", "15歲", "عمرها ١٥").
 ADULT_AGE = 18
@@ -205,7 +216,7 @@ def scan(text: str) -> frozenset[str]:
         return frozenset()
     data = compiled()
     labels: set[str] = set()
-    together: dict[str, set[int]] = {k: set() for k in (*CONCEPT_LISTS, ONLINE, SEXUAL)}
+    together: dict[str, set[int]] = {k: set() for k in (*CONCEPT_LISTS, ONLINE, SEXUAL, URGE)}
     for language, lex in data.lexicons.items():
         prepared = reading.prepare(lex, folded_clauses)
         masked = reading.mask_idioms(lex, prepared, data.idioms[language])
