@@ -49,6 +49,7 @@ EXPLICIT = "explicit"  # porn, nudes, explicit pictures (with a child word: CSAM
 TRAVEL = "travel"  # moving, leaving for, heading to (with another state: leaving the area)
 ELSEWHERE = "elsewhere"  # another state, out of town, another country
 INTENSE = "intense"  # through the roof, overwhelming (with an urge word: high urge)
+MENACE = "menace"  # better watch out, will pay (with a member of staff: a threat)
 OWN = "own_children"  # "my kids": the client's own children, not counted with CARE
 CARE = "care"  # staying over, babysitting, living with ... (with a child word: minor access)
 # Concepts that count together: two words of these kinds in one clause mean the signal,
@@ -64,6 +65,7 @@ PAIRS: tuple[tuple[str, str, str, bool], ...] = (
     (CHILD, EXPLICIT, "csam", False),  # "downloaded explicit stuff with minors"
     (TRAVEL, ELSEWHERE, "leaving_area", False),  # "me voy a ir a otro estado"
     (URGE, INTENSE, "high_urge", False),  # "urges are through the roof"
+    (STAFF, MENACE, "threat", False),  # "my therapist better watch out"
 )
 CONCEPT_LISTS = {
     CHILD: "child_words",
@@ -79,6 +81,7 @@ CONCEPT_LISTS = {
     TRAVEL: "travel_words",
     ELSEWHERE: "elsewhere_words",
     INTENSE: "intense_words",
+    MENACE: "menace_words",
 }
 # Ages under this are a minor's ("a 15 yo", "15 tuổi", "15歲", "عمرها ١٥").
 ADULT_AGE = 18
@@ -216,7 +219,7 @@ def scan(text: str) -> frozenset[str]:
         return frozenset()
     data = compiled()
     labels: set[str] = set()
-    together: dict[str, set[int]] = {k: set() for k in (*CONCEPT_LISTS, ONLINE, SEXUAL, URGE)}
+    together: dict[str, set[int]] = {k: set() for k in (*CONCEPT_LISTS, ONLINE, SEXUAL, URGE, STAFF)}
     for language, lex in data.lexicons.items():
         prepared = reading.prepare(lex, folded_clauses)
         masked = reading.mask_idioms(lex, prepared, data.idioms[language])
