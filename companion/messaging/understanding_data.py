@@ -219,7 +219,8 @@ def scan(text: str) -> frozenset[str]:
         return frozenset()
     data = compiled()
     labels: set[str] = set()
-    together: dict[str, set[int]] = {k: set() for k in (*CONCEPT_LISTS, ONLINE, SEXUAL, URGE, STAFF)}
+    # The clauses each concept is found in (only concepts some pair uses).
+    together: dict[str, set[int]] = {k: set() for pair in PAIRS for k in pair[:2]} | {OWN: set()}
     for language, lex in data.lexicons.items():
         prepared = reading.prepare(lex, folded_clauses)
         masked = reading.mask_idioms(lex, prepared, data.idioms[language])
