@@ -384,6 +384,9 @@ def test_ordinary_words_that_look_like_a_concept_raise_nothing(text, lang):
         ("مش", "ar", {"type": "yes_no"}, "no"),
         ("um no", "en", {"type": "yes_no"}, "no"),
         ("大概五分", "zh_Hant", {"type": "rating", "min": 0, "max": 10}, "5"),
+        ("應該是三", "zh_Hant", {"type": "rating", "min": 0, "max": 10}, "3"),
+        ("شاید پنج", "fa", {"type": "rating", "min": 0, "max": 10}, "5"),
+        ("cómo no", "es", {"type": "yes_no"}, "yes"),  # "of course", not "no"
         ("la b", "es", {"type": "choice", "choices": ["A", "B", "C"]}, "B"),
         ("вариант а", "ru", {"type": "choice", "choices": ["A", "B", "C"]}, "A"),
         ("الخيار ب", "ar", {"type": "choice", "choices": ["A", "B", "C"]}, "B"),
