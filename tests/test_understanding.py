@@ -325,6 +325,7 @@ def test_a_wish_and_dying_in_one_clause_is_self_harm(text, self_harm):
         ("been messaging a 14 year old girl on discord", "en", Signal.MINOR_ACCESS),
         ("ka-chat ko yung 15 years old na babae", "tl", Signal.MINOR_ACCESS),
         ("переписываюсь с девочкой 13 лет", "ru", Signal.MINOR_ACCESS),
+        ("plemyannitsa nochuet u menya", "ru", Signal.MINOR_ACCESS),  # romanized concept words
         # someone else's child + care
         ("my ex asked me to watch her son saturday", "en", Signal.MINOR_ACCESS),
         ("mi ex me pidió que cuidara a su hijo", "es", Signal.MINOR_ACCESS),

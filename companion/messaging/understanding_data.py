@@ -157,6 +157,8 @@ def compiled() -> Compiled:
         lex.add(SEXUAL, section.get("sexual_words", []))
         for concept, key in CONCEPT_LISTS.items():
             lex.add(concept, section.get(key, []))
+            if romanized:  # "ustal ot zhizni" pairs as "устал" + "жизни" does
+                lex.add(concept, reading.romanizations(section.get(key, [])))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
