@@ -301,3 +301,113 @@ def test_a_child_with_a_stay_or_care_word_in_one_clause_is_minor_access(text, mi
 )
 def test_a_wish_and_dying_in_one_clause_is_self_harm(text, self_harm):
     assert (Signal.SELF_HARM in read(text, "en").signals) == self_harm
+
+
+# -- concepts that count together (understanding_data.PAIRS), in every language -------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "signal"),
+    [
+        # weary + life: passive thoughts of death said without "die"
+        ("im so done with life", "en", Signal.SELF_HARM),
+        ("honestly i dont see the point of being alive anymore", "en", Signal.SELF_HARM),
+        ("ya no le encuentro sentido a la vida", "es", Signal.SELF_HARM),
+        ("pagod na ako sa buhay ko", "tl", Signal.SELF_HARM),
+        ("사는 게 너무 지쳤어요", "ko", Signal.SELF_HARM),
+        ("活著好沒意思", "zh_Hant", Signal.SELF_HARM),
+        ("تعبت من الحياة", "ar", Signal.SELF_HARM),
+        # wish + death, with the verb in another form than listed
+        ("лучше бы я уснул и не проснулся", "ru", Signal.SELF_HARM),
+        ("ước gì ngủ một giấc không dậy nữa", "vi", Signal.SELF_HARM),
+        ("کاش بخوابم و دیگه بیدار نشم", "fa", Signal.SELF_HARM),
+        # child + online contact
+        ("been messaging a 14 year old girl on discord", "en", Signal.MINOR_ACCESS),
+        ("ka-chat ko yung 15 years old na babae", "tl", Signal.MINOR_ACCESS),
+        ("переписываюсь с девочкой 13 лет", "ru", Signal.MINOR_ACCESS),
+        ("plemyannitsa nochuet u menya", "ru", Signal.MINOR_ACCESS),  # romanized concept words
+        # someone else's child + care
+        ("my ex asked me to watch her son saturday", "en", Signal.MINOR_ACCESS),
+        ("mi ex me pidió que cuidara a su hijo", "es", Signal.MINOR_ACCESS),
+        ("鄰居的小孩今晚在我家過夜", "zh_Hant", Signal.MINOR_ACCESS),
+        ("بنت الجيران رح تنام عندي الليلة", "ar", Signal.MINOR_ACCESS),
+        # child + sexual
+        ("i get aroused around little girls", "en", Signal.CHILD_SEXUAL_THOUGHTS),
+        ("меня возбуждают маленькие девочки", "ru", Signal.CHILD_SEXUAL_THOUGHTS),
+        ("어린 애들한테 성적인 생각이 들어요", "ko", Signal.CHILD_SEXUAL_THOUGHTS),
+        # child + explicit material
+        ("downloaded explicit videos with kids in them", "en", Signal.CSAM),
+        # drug + relapse, urge + intensity, travel + elsewhere
+        ("had a few beers again last night", "en", Signal.SUBSTANCE),
+        ("volví a tomar cerveza ayer", "es", Signal.SUBSTANCE),
+        ("昨天又喝酒了", "zh_Hant", Signal.SUBSTANCE),
+        ("urges are through the roof today", "en", Signal.HIGH_URGE),
+        ("me voy a ir a otro estado", "es", Signal.LEAVING_AREA),
+        ("tôi sắp chuyển đi tiểu bang khác", "vi", Signal.LEAVING_AREA),
+    ],
+)
+def test_two_concepts_in_one_clause_raise_the_signal(text, lang, signal):
+    assert signal in read(text, lang).signals
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("the kids were so excited at the park today", "en"),  # "excited" is not sexual
+        ("i drank a lot of water again today", "en"),  # water is not a relapse
+        ("tired of this song on the radio lol", "en"),  # Vietnamese "song" is not "life"
+        ("tomé el bus otra vez", "es"),  # "tomar" the bus
+        ("약속 다시 잡을게요", "ko"),  # 약속 (appointment) is not 약 (drugs)
+        ("ginawa ko ulit yung report", "tl"),  # "gin" is not a drink here
+        ("трава снова выросла во дворе", "ru"),  # grass, not weed
+        ("小孩今天很興奮去公園", "zh_Hant"),  # excited children
+        ("الدنيا حر وتعبت اليوم", "ar"),  # hot weather, tired
+        ("여동생 애기 낳았어요 페북에서 사진 봤는데 너무 좋네요", "ko"),  # a newborn's photos
+        ("chu nhat goi cho con gai nhu trong ke hoach", "vi"),  # "trong" (in), not "trông"
+        ("my son asked to sleep over at his friends", "en"),  # the client's own child
+    ],
+)
+def test_ordinary_words_that_look_like_a_concept_raise_nothing(text, lang):
+    assert read(text, lang).signals == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expects", "answer"),
+    [
+        ("of course", "en", {"type": "yes_no"}, "yes"),
+        ("absolutely", "en", {"type": "yes_no"}, "yes"),
+        ("claro que sí", "es", {"type": "yes_no"}, "yes"),
+        ("dạ không", "vi", {"type": "yes_no"}, "no"),
+        ("嗯", "zh_Hant", {"type": "yes_no"}, "yes"),
+        ("그럼요", "ko", {"type": "yes_no"}, "yes"),
+        ("hindi po", "tl", {"type": "yes_no"}, "no"),
+        ("да конечно", "ru", {"type": "yes_no"}, "yes"),
+        ("مش", "ar", {"type": "yes_no"}, "no"),
+        ("um no", "en", {"type": "yes_no"}, "no"),
+        ("大概五分", "zh_Hant", {"type": "rating", "min": 0, "max": 10}, "5"),
+        ("應該是三", "zh_Hant", {"type": "rating", "min": 0, "max": 10}, "3"),
+        ("شاید پنج", "fa", {"type": "rating", "min": 0, "max": 10}, "5"),
+        ("cómo no", "es", {"type": "yes_no"}, "yes"),  # "of course", not "no"
+        ("la b", "es", {"type": "choice", "choices": ["A", "B", "C"]}, "B"),
+        ("вариант а", "ru", {"type": "choice", "choices": ["A", "B", "C"]}, "A"),
+        ("الخيار ب", "ar", {"type": "choice", "choices": ["A", "B", "C"]}, "B"),
+        ("첫 번째요", "ko", {"type": "choice", "choices": ["A", "B", "C"]}, "A"),
+    ],
+)
+def test_answers_said_in_other_words(text, lang, expects, answer):
+    assert read(text, lang, Expects.from_json(expects)).answer == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "appointment"),
+    [
+        ("need to change it", "en", "reschedule"),
+        ("ok em đến", "vi", "confirm"),
+        ("我沒辦法去，可以改時間嗎", "zh_Hant", "reschedule"),
+        ("di ako makakapunta, pwede ilipat", "tl", "reschedule"),
+        ("حتما میام", "fa", "confirm"),
+        ("إن شاء الله جاي", "ar", "confirm"),
+    ],
+)
+def test_appointment_replies_in_other_words(text, lang, appointment):
+    assert read(text, lang, Expects("appointment")).appointment == appointment

@@ -53,7 +53,9 @@ GAP = 1
 NEGATION_REACH = 4
 
 # Where a clause ends: negation and phrases never reach across these.
-_CLAUSE = re.compile(r"[.!?;:\n\r,，。！？；、]+|\s-\s|\bbut\b|\bpero\b")
+_CLAUSE = re.compile(
+    r"[.!?;:\n\r,，。！？；、]+|\s-\s|\b(?:but|pero|nhưng|но|բայց|ولی|اما)\b|但是|可是|不過|不过"
+)
 _LATIN = re.compile(r"^[\x00-\u024f\u1e00-\u1eff]+$")
 _MASK = "\u2063"  # a token no phrase contains: where an idiom was
 # Labels a negation never cancels: "no, stop texting me" is still an opt-out.

@@ -41,8 +41,48 @@ SEXUAL = "sexual"  # fantasies, turned on: with a minor's age, sexual thoughts a
 CHILD = "child"  # kids, niece, nephew ... (not one's own son or daughter)
 DEATH = "death"  # die, be gone, never wake up ... (with a wish word: self-harm)
 WISH = "wish"  # I wish, I want, I'd rather, I hope
+WEARY = "weary"  # tired of, sick of, done with (with a life word: self-harm)
+LIFE = "life"  # life, being alive, existing
+DRUG = "drug"  # drink, beer, weed, meth, pills ... (with a relapse word: substance)
+RELAPSE = "relapse"  # again, slipped, relapsed, used, caved
+EXPLICIT = "explicit"  # porn, nudes, explicit pictures (with a child word: CSAM)
+TRAVEL = "travel"  # moving, leaving for, heading to (with another state: leaving the area)
+ELSEWHERE = "elsewhere"  # another state, out of town, another country
+INTENSE = "intense"  # through the roof, overwhelming (with an urge word: high urge)
+MENACE = "menace"  # better watch out, will pay (with a member of staff: a threat)
 OWN = "own_children"  # "my kids": the client's own children, not counted with CARE
 CARE = "care"  # staying over, babysitting, living with ... (with a child word: minor access)
+# Concepts that count together: two words of these kinds in one clause mean the signal,
+# unless the clause's child words are all the client's own (``OWN``), where that matters.
+# (first kind, second kind, signal, whether the client's own children are left out)
+PAIRS: tuple[tuple[str, str, str, bool], ...] = (
+    (CHILD, CARE, "minor_access", True),  # "the kids sleep at mine on Friday"
+    (CHILD, ONLINE, "minor_access", True),  # "been chatting with a teen on snap"
+    (CHILD, SEXUAL, "child_sexual_thoughts", False),  # "fantasies about kids"
+    (WISH, DEATH, "self_harm", False),  # "I just wish I could be gone"
+    (WEARY, LIFE, "self_harm", False),  # "so tired of life", "cansado de vivir"
+    (DRUG, RELAPSE, "substance", False),  # "drank again", "volví a tomar"
+    (CHILD, EXPLICIT, "csam", False),  # "downloaded explicit stuff with minors"
+    (TRAVEL, ELSEWHERE, "leaving_area", False),  # "me voy a ir a otro estado"
+    (URGE, INTENSE, "high_urge", False),  # "urges are through the roof"
+    (STAFF, MENACE, "threat", False),  # "my therapist better watch out"
+)
+CONCEPT_LISTS = {
+    CHILD: "child_words",
+    CARE: "care_words",
+    OWN: "own_children",
+    DEATH: "death_words",
+    WISH: "wish_words",
+    WEARY: "weary_words",
+    LIFE: "life_words",
+    DRUG: "drug_words",
+    RELAPSE: "relapse_words",
+    EXPLICIT: "explicit_words",
+    TRAVEL: "travel_words",
+    ELSEWHERE: "elsewhere_words",
+    INTENSE: "intense_words",
+    MENACE: "menace_words",
+}
 # Ages under this are a minor's ("a 15 yo", "15 tuổi", "15歲", "عمرها ١٥").
 ADULT_AGE = 18
 IDIOM = "idiom"
@@ -115,11 +155,10 @@ def compiled() -> Compiled:
         lex.add(STAFF, section.get("staff_words", []))
         lex.add(ONLINE, section.get("online_contact_words", []))
         lex.add(SEXUAL, section.get("sexual_words", []))
-        lex.add(CHILD, section.get("child_words", []))
-        lex.add(CARE, section.get("care_words", []))
-        lex.add(OWN, section.get("own_children", []))
-        lex.add(DEATH, section.get("death_words", []))
-        lex.add(WISH, section.get("wish_words", []))
+        for concept, key in CONCEPT_LISTS.items():
+            lex.add(concept, section.get(key, []))
+            if romanized:  # "ustal ot zhizni" pairs as "устал" + "жизни" does
+                lex.add(concept, reading.romanizations(section.get(key, [])))
         lex.add(OPT_OUT, [*kw.get("opt_out_phrases", []), *section.get("opt_out_phrases", [])])
         lex.add(CONFIRM, section.get("confirm_phrases", []))
         lex.add(RESCHEDULE, section.get("reschedule_phrases", []))
@@ -182,13 +221,8 @@ def scan(text: str) -> frozenset[str]:
         return frozenset()
     data = compiled()
     labels: set[str] = set()
-    together: dict[str, set[int]] = {
-        CHILD: set(),
-        CARE: set(),
-        OWN: set(),
-        DEATH: set(),
-        WISH: set(),
-    }
+    # The clauses each concept is found in (only concepts some pair uses).
+    together: dict[str, set[int]] = {k: set() for pair in PAIRS for k in pair[:2]} | {OWN: set()}
     for language, lex in data.lexicons.items():
         prepared = reading.prepare(lex, folded_clauses)
         masked = reading.mask_idioms(lex, prepared, data.idioms[language])
@@ -196,15 +230,15 @@ def scan(text: str) -> frozenset[str]:
             labels.add(phrase.label)
             if phrase.label in together:
                 together[phrase.label] |= reading.clauses_with(lex, masked, phrase)
-    # A child and a stay or care word in one clause: "the kids sleep at mine on Friday",
-    # "looking after my cousin's little ones" (wordings no phrase list foresees).
-    # The client's own children ("picked up my kids") are ordinary family life here;
-    # the phrase lists and the clinician judge those.
-    if (together[CHILD] - together[OWN]) & together[CARE]:
-        labels.add("minor_access")
-    # A wish and dying in one clause: "I just wish I could be gone", "ojalá no despertar".
-    if together[DEATH] & together[WISH]:
-        labels.add("self_harm")
+    # Two concepts in one clause (wordings no phrase list foresees; see PAIRS). The
+    # client's own children ("picked up my kids") are ordinary family life for care and
+    # chat; the phrase lists and the clinician judge those.
+    for first, second, signal, not_own in PAIRS:
+        firsts = together[first] - together[OWN] if not_own else together[first]
+        if firsts & together[second]:
+            labels.add(signal)
+    if CARE in labels and OWN not in labels and _minor_age(text):
+        labels.add("minor_access")  # "a 14 yo is staying at mine this weekend"
     return frozenset(labels)
 
 
