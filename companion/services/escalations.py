@@ -296,20 +296,7 @@ def _tell(
     by_sms = reachable and bool(person.phone)
     by_email = reachable and settings.email and bool(person.email)
     if not (by_sms or by_email):
-        what = f"no {rung.replace('_', ' ')} on file" if person is None else (
-            f"{person.name} has no phone or email for alerts")  # fmt: skip
-        _event(session, escalation, now, "no_recipient", detail=what)
-        escalation.nobody_told_count = (escalation.nobody_told_count or 0) + 1
-        escalation.nobody_told_at = now
-        audit.record(
-            session,
-            "escalation.no_recipient",
-            now=now,
-            actor_kind="system",
-            subject=escalation,
-            details={"rung": str(rung), "staff_id": person.id if person else None},
-        )
-        log.warning("escalation %d: nobody to tell on the %s rung", escalation.id, rung)
+        oncall.record_gap(session, escalation, rung, person, now, stand_in=False)
         return False
     assert person is not None
     if person.id not in (escalation.told_ids or []):

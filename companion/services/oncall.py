@@ -108,32 +108,33 @@ def stand_in(session: Session, now: datetime, zone: ZoneInfo, email: bool) -> St
 
 
 def record_gap(
-    session: Session, escalation: Escalation, rung: Rung, person: StaffUser | None, now: datetime
+    session: Session,
+    escalation: Escalation,
+    rung: Rung,
+    person: StaffUser | None,
+    now: datetime,
+    *,
+    stand_in: bool = True,
 ) -> None:
-    """Someone on ``rung`` could not be told and the rota's next person was: on the
-    alert's timeline, in the admin's count of alerts that found nobody, and audited."""
+    """Someone on ``rung`` could not be told (and, with ``stand_in``, the rota's next person
+    was): on the alert's timeline, in the admin's count of alerts that found nobody, and
+    audited. The one record of a gap, whoever finds it (services/escalations.py too)."""
     what = f"no {rung.replace('_', ' ')} on file" if person is None else (
         f"{person.name} has no phone or email for alerts")  # fmt: skip
+    if stand_in:
+        what += "; the clinician on call is told instead"
     session.add(
-        EscalationEvent(
-            escalation_id=escalation.id,
-            at=now,
-            kind="no_recipient",
-            detail=f"{what}; the clinician on call is told instead"[:300],
-        )
+        EscalationEvent(escalation_id=escalation.id, at=now, kind="no_recipient",
+                        detail=what[:300])  # fmt: skip
     )
     escalation.nobody_told_count = (escalation.nobody_told_count or 0) + 1
     escalation.nobody_told_at = now
-    audit.record(
-        session,
-        "escalation.no_recipient",
-        now=now,
-        actor_kind="system",
-        subject=escalation,
-        details={"rung": str(rung), "staff_id": person.id if person else None,
-                 "stand_in": "on_call"},
-    )  # fmt: skip
-    log.warning("escalation %d: the %s could not be told; the rota's next", escalation.id, rung)
+    details: dict[str, object] = {"rung": str(rung), "staff_id": person.id if person else None}
+    if stand_in:
+        details["stand_in"] = "on_call"
+    audit.record(session, "escalation.no_recipient", now=now, actor_kind="system",
+                 subject=escalation, details=details)  # fmt: skip
+    log.warning("escalation %d: nobody to tell on the %s rung", escalation.id, rung)
 
 
 # -- gaps, for the admin's page ------------------------------------------------------------------
