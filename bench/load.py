@@ -38,7 +38,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from caseload import MAX_CLIENTS, PROVIDER_EMAIL, seed_caseload  # noqa: E402
+from caseload import MAX_CLIENTS, PHONES, PROVIDER_EMAIL, seed_caseload  # noqa: E402
 from webhook import (  # noqa: E402
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -63,8 +63,9 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # -- the caseload -------------------------------------------------------------------------
 
 
-def prepare(db_url: str, clients: int, days: int) -> int:
-    """Migrate, seed, and add the webhook anchor's table; the history client's id."""
+def prepare(db_url: str, clients: int, days: int) -> tuple[int, str]:
+    """Migrate, seed, and add the webhook anchor's table; the history client's id and what
+    was seeded."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -84,8 +85,12 @@ def prepare(db_url: str, clients: int, days: int) -> int:
         db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
+        counts = {
+            table: db.session.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+            for table in ("messages", "check_ins", "escalations")
+        }
         db.engine.dispose()
-    return first
+    return first, ", ".join(f"{n} {table}" for table, n in counts.items())
 
 
 # -- staff sessions -----------------------------------------------------------------------
@@ -264,15 +269,16 @@ def run(db_url: str, first: int, args: argparse.Namespace) -> list[Row]:
             rows.append(row)
             report(row)
         row = Row("webhook (Twilio 0 ms)")
-        for item in signed_posts(base, 4):
+        numbers = PHONES[: args.clients]  # every text from a client of the caseload
+        for item in signed_posts(base, 4, numbers):
             post(port, item)
-        for item in signed_posts(anchor_base, 4):
+        for item in signed_posts(anchor_base, 4, numbers):
             post(anchor_port, item)
         enough = int(half * 3000)  # above either side's rate: the clock ends each round
         for _ in range(2):
-            posts = signed_posts(anchor_base, enough)
+            posts = signed_posts(anchor_base, enough, numbers)
             row.anchor.add(webhook_loop(anchor_port, posts, args.concurrency, half))
-            posts = signed_posts(base, enough)
+            posts = signed_posts(base, enough, numbers)
             row.companion.add(webhook_loop(port, posts, args.concurrency, half))
         rows.append(row)
         report(row)
@@ -331,9 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     db_url, drop = make_database(args.database_url)
     try:
         started = time.monotonic()
-        first = prepare(db_url, args.clients, args.days)
+        first, seeded = prepare(db_url, args.clients, args.days)
         print(
-            f"seeded {args.clients} clients, {args.days} days of history, "
+            f"seeded {args.clients} clients, {args.days} days of history ({seeded}) "
             f"in {time.monotonic() - started:.1f} s; load average {load_average()}",
             flush=True,
         )
