@@ -1,5 +1,6 @@
 """The floor bench/webhook.py measures Companion's webhook against: a 20-line Flask handler
 that checks Twilio's signature and inserts one row, served the same way (gunicorn, 2 workers).
+bench/load.py also measures the staff pages against the ``/anchor/...`` pages below.
 """
 
 import os
