@@ -9,7 +9,7 @@ export COMPANION_ENV ?= development
 
 .PHONY: help install run web worker migrate seed test test-fast lint browser-deps \
         translations-extract translations-update translations-init translations-check bench bench-plan \
-        bench-webhook clean
+        bench-webhook bench-load clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:5000 and run the worker"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - the dispatch benchmark (see docs/performance.md)"
 	@echo "make bench-plan - the planning benchmark, 100,000 clients (see docs/performance.md)"
 	@echo "make bench-webhook - the inbound webhook under gunicorn on PostgreSQL (see docs/performance.md)"
+	@echo "make bench-load - staff pages and the webhook on a 2,000-client caseload, beside anchors"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -91,6 +92,10 @@ bench-plan: install
 # PostgreSQL needed: TEST_DATABASE_URL's server, or DATABASE_SERVER=postgresql://...
 bench-webhook: install
 	$(BIN)/python bench/webhook.py $(if $(DATABASE_SERVER),--database-url $(DATABASE_SERVER))
+
+# Same server choice; LOAD_ARGS="--clients 300 --duration 10" for a shorter run.
+bench-load: install
+	$(BIN)/python bench/load.py $(if $(DATABASE_SERVER),--database-url $(DATABASE_SERVER)) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

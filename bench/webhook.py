@@ -222,8 +222,9 @@ class Post:
     status: int = 0
 
 
-def signed_posts(base_url: str, count: int) -> list[Post]:
-    """Signed inbound texts, made before the clock starts (signing is Twilio's work)."""
+def signed_posts(base_url: str, count: int, numbers: list[str] = NUMBERS) -> list[Post]:
+    """Signed inbound texts from ``numbers`` in turn, made before the clock starts (signing
+    is Twilio's work)."""
     validator = RequestValidator(AUTH_TOKEN)
     url = base_url + "/twilio/sms"
     posts = []
@@ -234,7 +235,7 @@ def signed_posts(base_url: str, count: int) -> list[Post]:
             "MessageSid": sid,
             "SmsSid": sid,
             "AccountSid": ACCOUNT_SID,
-            "From": NUMBERS[i % len(NUMBERS)],
+            "From": numbers[i % len(numbers)],
             "To": OUR_NUMBER,
             "Body": body,
             "NumMedia": "0",
