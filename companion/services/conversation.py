@@ -8,7 +8,7 @@ One query reads everything the rules need, so the webhook stays a handful of sta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -89,9 +89,7 @@ def asked_of(
             Message.direction == Direction.OUTBOUND,
             Message.kind.in_(ASKING_KINDS),
             Message.status.in_(OUT),
-            or_(
-                Message.sent_at >= now - LATE_LOOKBACK, Message.claimed_at >= now - LATE_LOOKBACK
-            ),
+            or_(Message.sent_at >= now - LATE_LOOKBACK, Message.claimed_at >= now - LATE_LOOKBACK),
         )
         .order_by(Message.id.desc())
         .limit(50)
@@ -104,8 +102,10 @@ def asked_of(
         message_id, kind, status, sent_at, claimed_at, check_in_id, appointment_id,
         check_in_status, check_in_closes, topic, appointment_status, starts_at, answer_id,
     ) in session.execute(query):  # fmt: skip
-        if status == Status.SENDING and before is not None and _turn(kind, message_id) > _turn(
-            before.kind, before.id
+        if (
+            status == Status.SENDING
+            and before is not None
+            and _turn(kind, message_id) > _turn(before.kind, before.id)
         ):
             continue  # claimed with it but after it in turn: it waits for this one
         at = sent_at or claimed_at
@@ -156,11 +156,29 @@ def waits_for_open_question(session: Session, message: Message, now: datetime) -
     )
 
 
+@dataclass(frozen=True)
+class Questions:
+    """The client's asking texts of the last days and each check-in's topic: loaded once
+    per reply (``questions``), then read against, bound and applied without reloading."""
+
+    asked: list[Asked]
+    topics: dict[int, str]
+
+
+def questions(session: Session, client_id: int, now: datetime) -> Questions:
+    return Questions(*asked_of(session, client_id, now))
+
+
 def expects_now(session: Session, client_id: int, now: datetime) -> understanding.Expects | None:
+    """``expects_of`` the client's questions, loaded now."""
+    return expects_of(questions(session, client_id, now), now)
+
+
+def expects_of(known: Questions, now: datetime) -> understanding.Expects | None:
     """What the client's reply is read against (``understanding.read``): the open
     question (a "which one?" first, then the newest), else the question a late reply
     most likely answers, else None (no question)."""
-    asked, topics = asked_of(session, client_id, now)
+    asked, topics = known.asked, known.topics
     open_now = open_questions(asked, now)
     clarifying = [q for q in open_now if q.purpose == Purpose.CLARIFICATION]
     candidates = clarifying or [q for q in open_now if q.purpose != Purpose.CLARIFICATION]
@@ -223,6 +241,7 @@ def read_for_all_open(
     reading: Reading,
     now: datetime,
     reread: Callable[[understanding.Expects], Reading],
+    known: Questions | None = None,
 ) -> Reading:
     """``reading`` (made against the newest open question) with the answer and the
     appointment reply it would have against the other open questions filled in.
@@ -232,8 +251,9 @@ def read_for_all_open(
     seen, so that ``bind`` finds it fits two questions and asks which (never records
     it for the newer one only). Keywords and risk signals stay the first reading's.
     """
-    asked, topics = asked_of(session, client_id, now)
-    current = expects_now(session, client_id, now)
+    known = known or questions(session, client_id, now)
+    asked, topics = known.asked, known.topics
+    current = expects_of(known, now)
     for question in open_questions(asked, now):
         if question.purpose == Purpose.CLARIFICATION:
             continue
@@ -255,6 +275,7 @@ def bind(
     reading: Reading,
     now: datetime,
     reread: Callable[[understanding.Expects], Reading] | None = None,
+    known: Questions | None = None,
 ) -> tuple[Decision, list[Asked], dict[int, str]]:
     """What a reply answers (care.conversation.decide), with the questions considered.
 
@@ -262,8 +283,9 @@ def bind(
     the same text against another question's expects: used only when the reply fits
     no open question and the question before, already closed, expects something else
     ("yes" to a closed yes/no question while a 0-10 one is open must be kept as late,
-    never given to the newer one)."""
-    asked, topics = asked_of(session, client_id, now)
+    never given to the newer one). ``known``: the questions already loaded for this reply."""
+    known = known or questions(session, client_id, now)
+    asked, topics = known.asked, known.topics
     open_now = open_questions(asked, now)
     # An open "which one?" was asked last and expressly: "1" or "2" answers it first.
     clarifying = [q for q in open_now if q.purpose == Purpose.CLARIFICATION]
@@ -275,7 +297,7 @@ def bind(
     late = most_likely_answered(closed, now)
     if not fitting and late is not None and reread is not None:
         wanted = _expects(late, topics)
-        if wanted != expects_now(session, client_id, now):
+        if wanted != expects_of(known, now):
             reading = reread(wanted)
     if not fitting and late is not None and fits(late, reading, topics):
         # It answers the question before, already closed: late, never the open one's answer.

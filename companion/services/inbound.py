@@ -51,7 +51,7 @@ MAX_BODY = 5000
 Replies = list[tuple[str, dict[str, Any]]]
 # Decides what an ordinary reply means (an answer, a confirmation...) from its Reading and
 # which texts answer it: (kind, params) pairs. Supplied by companion.services.replies.hooks.
-Router = Callable[[Session, Client, Message, Reading, datetime], Replies]
+Router = Callable[[Session, Client, Message, Reading, datetime, conversation.Questions], Replies]
 # A text from a staff member's registered phone ("OK 4821"): the one answer to send back.
 StaffRouter = Callable[[Session, StaffUser, Message, datetime], tuple[str, dict[str, Any]]]
 # Told when a client's texting consent changes (an opt-out starts a channel-change task).
@@ -167,7 +167,8 @@ def receive(
         )
         return Received(message, None, None, reply_ids=[reply.id] if reply else [])
 
-    reading = _read(session, client, message, now)
+    known = conversation.questions(session, client.id, now)  # once per text
+    reading = _read(client, message, known, now)
     # 1. Screening, first: a person hears of every risk signal, whatever follows.
     crisis = screen(session, client, message, reading, now) if screen is not None else []
     # 2. Keywords: STOP, START, HELP change consent (or answer) as the Reading says.
@@ -176,7 +177,7 @@ def receive(
     replies: Replies = []
     if decision.reply_kind == "received" and router is not None:
         # 3. Answers and everything else: the same Reading, bound to the open question.
-        replies = router(session, client, message, reading, now)
+        replies = router(session, client, message, reading, now, known)
     elif decision.reply_kind:
         message.binding = "keyword"  # care.conversation.Binding.KEYWORD
         replies = [(decision.reply_kind, {})]
@@ -206,12 +207,14 @@ def _hint_stop(reading: Reading, client: Client) -> bool:
     )
 
 
-def _read(session: Session, client: Client, message: Message, now: datetime) -> Reading:
+def _read(
+    client: Client, message: Message, known: conversation.Questions, now: datetime
+) -> Reading:
     """The one reading of a client's text, against what their open question expects."""
     return understanding.read(
         message.body or "",
         client.language,
-        conversation.expects_now(session, client.id, now),
+        conversation.expects_of(known, now),
         opted_out=client.consent == Consent.OPTED_OUT,
         conditions=conditions_of(client),
     )

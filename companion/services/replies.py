@@ -116,10 +116,12 @@ def router(
     message: Message,
     reading: Reading,
     now: datetime,
+    known: conversation.Questions | None = None,
+    *,
     settings: EscalationSettings,
 ) -> list[tuple[str, dict[str, Any]]]:
     """``route`` in the shape inbound.receive takes: just the texts to send back."""
-    return route(session, client, message, reading, now, settings).replies
+    return route(session, client, message, reading, now, settings, known).replies
 
 
 def staff_router(
@@ -205,6 +207,7 @@ def route(
     reading: Reading,
     now: datetime,
     settings: EscalationSettings,
+    known: conversation.Questions | None = None,
 ) -> Outcome:
     """Apply one reply, read once (``reading``), and say what to answer.
 
@@ -213,7 +216,7 @@ def route(
     answers it, flagged, and an answer acute on its own (an urge of 8 or more) alerts
     the right people at once and gets its crisis reply.
     """
-    outcome = _route(session, client, message, reading, now)
+    outcome = _route(session, client, message, reading, now, known)
     if reading.needs_human and not reading.signals and not _asked_again(outcome):
         _unless_tasked(session, client, message, now)
     signals = [s for s in SEVERITY if s in set(reading.signals) | set(outcome.acute)]
@@ -247,8 +250,10 @@ def _asked_again(outcome: Outcome) -> bool:
 def _unless_tasked(session: Session, client: Client, message: Message, now: datetime) -> None:
     """A reply the reading did not fully understand (``Reading.needs_human``) reaches a
     person: a task, unless its binding already made one (unbound, late, unread...)."""
-    session.flush()
-    if session.scalar(select(Task.id).where(Task.message_id == message.id).limit(1)) is None:
+    # The text arrived in this transaction, so any task about it was made in it too: look
+    # in the session rather than ask the database (the webhook stays a handful of statements).
+    made = [*session.new, *session.identity_map.values()]
+    if not any(isinstance(o, Task) and o.message_id == message.id for o in made):
         note = "A reply that was not fully understood"
         _task(session, client, message, note, now, kind="unclear_reply")
 
@@ -298,7 +303,12 @@ def _flag_check_in(session: Session, outcome: Outcome, message: Message, now: da
 
 
 def _route(
-    session: Session, client: Client, message: Message, reading: Reading, now: datetime
+    session: Session,
+    client: Client,
+    message: Message,
+    reading: Reading,
+    now: datetime,
+    known: conversation.Questions | None = None,
 ) -> Outcome:
     """Bind the reply to the open question it fits (docs/conversation.md) and apply it."""
 
@@ -306,8 +316,9 @@ def _route(
         # Only for a reply that may answer a closed question of another type (bind).
         return understanding.read(message.body or "", client.language, expects)
 
-    reading = conversation.read_for_all_open(session, client.id, reading, now, reread)
-    decision, open_now, _ = conversation.bind(session, client.id, reading, now, reread)
+    known = known or conversation.questions(session, client.id, now)
+    reading = conversation.read_for_all_open(session, client.id, reading, now, reread, known)
+    decision, open_now, _ = conversation.bind(session, client.id, reading, now, reread, known)
     _bind(message, decision.binding, decision.question)
     outcome = _apply(session, client, message, reading, decision, now)
     outcome.open_check_in = next((q for q in open_now if q.purpose == Purpose.CHECK_IN), None)

@@ -61,6 +61,8 @@ def id_values(team: Caseload) -> dict[str, object]:
         "key": "welcome",
         "staff_id": team.officer.id,
         "name": "profile",
+        "shift_id": 1,  # the on-call rota's first shift (a refusal never needs it to exist)
+        "lang": "es",  # a text language on the admin's Languages page
     }
 
 

@@ -30,7 +30,10 @@ from helpers import OFFICER_PHONE, PROVIDER_PHONE, post_sms, sign_in
 from probe_world import Caseload, caseload, changed_tables, snapshot
 
 # Address parts that name no one's record.
-NOT_AN_ID = {"filename", "name"}  # static files; the onboarding step of one's own draft
+# Static files; the onboarding step of one's own draft; a shift of the on-call rota, which is
+# the team's, not a caseload's (tests/test_oncall.py checks who may change it).
+# A text language (the admin's Languages page) belongs to no caseload either.
+NOT_AN_ID = {"filename", "name", "shift_id", "lang"}
 
 # A plausible body for every POST, so a refusal cannot be a mere form error.
 POST_DATA: dict[str, dict[str, object]] = {
