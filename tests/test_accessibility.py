@@ -3,7 +3,7 @@
 Each demo role (provider, officer, admin, polygraph examiner) signs in and opens the pages
 it may open: sign-in, Today, the client list, a client's page, plan, plan editor, risk and
 schedule, appointments, release of information, tasks, the alerts queue, an alert's page,
-timeline, monthly report, on-call rota, audit log, text languages, understanding, the phone
+timeline, monthly report, on-call rota, audit log, staff, text languages, understanding, the phone
 simulator and every step of the guided onboarding. axe-core (vendored in
 tests/vendor/axe-core, see its README) runs on each: any violation of impact "serious" or
 "critical" fails, with the rule, the element and the help address. At 375 px wide no page may
@@ -11,7 +11,8 @@ scroll sideways, and the keyboard focus must be visible (an outline or a shadow)
 element Tab reaches first.
 
 The bare demo (``load_bare_demo`` in companion/services/demo/) is filled in so the pages have
-something to show: a plan, check-ins, an appointment, a task, an alert, texts both ways.
+something to show: a plan, check-ins, an appointment, a task, an alert, texts both ways, a
+release of information.
 
 Needs /usr/bin/chromium: without it the tests skip, or fail when REQUIRE_BROWSER=1.
 """
@@ -51,12 +52,14 @@ from companion.models import (
     CheckInStatus,
     Client,
     PlanVersion,
+    Release,
     StaffUser,
 )
 from companion.runtime import HOOKS, escalation_settings, tick
 from companion.services.demo import load_bare_demo as load_demo
 from companion.services.escalations import open_escalation
 from companion.services.inbound import receive
+from companion.services.release import CONTAINMENT_RELEASE
 from companion.web.onboarding.views import STEPS
 
 from helpers import MONDAY_9AM, base_env
@@ -99,6 +102,7 @@ PAGES = {
     "timeline": "/clients/{client}/timeline",
     "report": "/clients/{client}/report",
     "audit log": "/admin/audit",
+    "staff": "/admin/staff/",
     "simulator": "/simulator/",
     "phone": "/simulator/{client}",
     "release": "/clients/{client}/release",
@@ -116,7 +120,7 @@ ROLE_PAGES = {
     "officer": _COMMON,
     # The reduced record only: no plan, schedule, timeline, tasks or texts (docs/roles.md).
     "admin": ["today", "clients", "client", "appointments", "alerts", "alert", "add client",
-              "audit log", "on call", "languages", "understanding"],  # fmt: skip
+              "audit log", "staff", "on call", "languages", "understanding"],  # fmt: skip
     "examiner": ["my clients", "client", "appointments", "alerts", "alert"],
 }
 VISITS = [("anonymous", "sign-in")] + [
@@ -206,6 +210,13 @@ def _fill_in(now: datetime) -> dict[str, int]:
             updated_at=now,
         )
     )
+    for category in CONTAINMENT_RELEASE:  # the release page's history lists them
+        db.session.add(
+            Release(client_id=marcus.id, category=category.value, granted=True,
+                    signed_on=(now - timedelta(days=30)).date(), expires_on=None,
+                    recorded_by_id=provider.id, recorded_at=now - timedelta(days=30),
+                    note="Signed at intake.")
+        )  # fmt: skip
     settings = escalation_settings()
     alert = open_escalation(
         db.session, marcus, Reason.MISSED_CHECKINS, now, settings, details={"consecutive misses": 2}
