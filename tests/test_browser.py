@@ -174,7 +174,8 @@ def test_sign_in_add_client_and_reply_in_the_phone_simulator(
     page.get_by_role("button", name="Add client").click()
 
     expect(page.get_by_role("heading", name="Rosa")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("Rosa was added.")
+    # Added, and warned that she has no check-in topics yet (a second status line).
+    expect(page.get_by_role("status").first).to_have_text("Rosa was added.")
     expect(texts_fact(page)).to_have_text("opted in")
 
     # -- the phone simulator ----------------------------------------------------
@@ -224,6 +225,7 @@ def test_plan_editor_grows_reorders_and_saves_without_javascript(
     page.get_by_label("Email").fill(PROVIDER_EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     page.get_by_role("link", name="Marcus").click()
     page.get_by_role("link", name="Relapse-prevention plan").click()
     expect(page.get_by_text("Marcus has no plan yet.")).to_be_visible()
