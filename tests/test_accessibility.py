@@ -2,14 +2,17 @@
 
 Each demo role (provider, officer, admin, polygraph examiner) signs in and opens the pages
 it may open: sign-in, Today, the client list, a client's page, plan, plan editor, risk and
-schedule, appointments, tasks, the alerts queue, an alert's page, timeline, monthly report,
-audit log and the phone simulator. axe-core (vendored in tests/vendor/axe-core, see its
-README) runs on each: any violation of impact "serious" or "critical" fails, with the rule,
-the element and the help address. At 375 px wide no page may scroll sideways, and the
-keyboard focus must be visible (an outline or a shadow) on each element Tab reaches first.
+schedule, appointments, release of information, tasks, the alerts queue, an alert's page,
+timeline, monthly report, on-call rota, audit log, staff, text languages, understanding, the phone
+simulator and every step of the guided onboarding. axe-core (vendored in
+tests/vendor/axe-core, see its README) runs on each: any violation of impact "serious" or
+"critical" fails, with the rule, the element and the help address. At 375 px wide no page may
+scroll sideways, and the keyboard focus must be visible (an outline or a shadow) on each
+element Tab reaches first.
 
 The bare demo (``load_bare_demo`` in companion/services/demo/) is filled in so the pages have
-something to show: a plan, check-ins, an appointment, a task, an alert, texts both ways.
+something to show: a plan, check-ins, an appointment, a task, an alert, texts both ways, a
+release of information.
 
 Needs /usr/bin/chromium: without it the tests skip, or fail when REQUIRE_BROWSER=1.
 """
@@ -17,6 +20,7 @@ Needs /usr/bin/chromium: without it the tests skip, or fail when REQUIRE_BROWSER
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -48,12 +52,15 @@ from companion.models import (
     CheckInStatus,
     Client,
     PlanVersion,
+    Release,
     StaffUser,
 )
 from companion.runtime import HOOKS, escalation_settings, tick
 from companion.services.demo import load_bare_demo as load_demo
 from companion.services.escalations import open_escalation
 from companion.services.inbound import receive
+from companion.services.release import CONTAINMENT_RELEASE
+from companion.web.onboarding.views import STEPS
 
 from helpers import MONDAY_9AM, base_env
 
@@ -95,24 +102,32 @@ PAGES = {
     "timeline": "/clients/{client}/timeline",
     "report": "/clients/{client}/report",
     "audit log": "/admin/audit",
+    "staff": "/admin/staff/",
     "simulator": "/simulator/",
     "phone": "/simulator/{client}",
+    "release": "/clients/{client}/release",
+    "on call": "/oncall",
+    "languages": "/admin/languages/",
+    "understanding": "/admin/understanding/",
+    "onboarding": "/clients/onboard/profile",
 }
 _CARE = ["client", "plan", "schedule", "appointments", "timeline", "report"]
-_COMMON = ["today", "clients", *_CARE, "tasks", "alerts", "alert", "simulator", "phone"]
+_COMMON = ["today", "clients", *_CARE, "release", "tasks", "alerts", "alert", "on call",
+           "simulator", "phone"]  # fmt: skip
 # What each role may open (everything else is 403 for it, which other tests check).
 ROLE_PAGES = {
-    "provider": [*_COMMON, "add client", "plan editor"],
+    "provider": [*_COMMON, "add client", "plan editor"],  # onboarding: its own test below
     "officer": _COMMON,
     # The reduced record only: no plan, schedule, timeline, tasks or texts (docs/roles.md).
     "admin": ["today", "clients", "client", "appointments", "alerts", "alert", "add client",
-              "audit log"],  # fmt: skip
+              "audit log", "staff", "on call", "languages", "understanding"],  # fmt: skip
     "examiner": ["my clients", "client", "appointments", "alerts", "alert"],
 }
 VISITS = [("anonymous", "sign-in")] + [
     (role, name) for role, names in ROLE_PAGES.items() for name in names
 ]
 WIDTHS = {"1280": DESKTOP, "375": MOBILE}
+ONBOARDING_STEPS = [s.name for s in STEPS]
 
 # Known violations in templates this test may not fix, as (page, rule id): none for now.
 KNOWN: set[tuple[str, str]] = set()
@@ -195,6 +210,13 @@ def _fill_in(now: datetime) -> dict[str, int]:
             updated_at=now,
         )
     )
+    for category in CONTAINMENT_RELEASE:  # the release page's history lists them
+        db.session.add(
+            Release(client_id=marcus.id, category=category.value, granted=True,
+                    signed_on=(now - timedelta(days=30)).date(), expires_on=None,
+                    recorded_by_id=provider.id, recorded_at=now - timedelta(days=30),
+                    note="Signed at intake.")
+        )  # fmt: skip
     settings = escalation_settings()
     alert = open_escalation(
         db.session, marcus, Reason.MISSED_CHECKINS, now, settings, details={"consecutive misses": 2}
@@ -304,6 +326,16 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     )
 
 
+def blocking_of(found: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """The violations that fail a page: serious or critical, and not known for it."""
+    return [
+        v
+        for v in found
+        if (v["impact"] in BLOCKING or any(n["impact"] in BLOCKING for n in v["nodes"]))
+        and (name, v["id"]) not in KNOWN
+    ]
+
+
 def describe(violations: list[dict[str, Any]]) -> str:
     lines = []
     for v in violations:
@@ -321,13 +353,7 @@ def describe(violations: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize(("role", "name"), VISITS, ids=[f"{r}-{n}" for r, n in VISITS])
 def test_no_serious_accessibility_violations(open_page, role: str, name: str, width: str):
     page = open_page(role, name, width)
-    found = axe_violations(page)
-    blocking = [
-        v
-        for v in found
-        if (v["impact"] in BLOCKING or any(n["impact"] in BLOCKING for n in v["nodes"]))
-        and (name, v["id"]) not in KNOWN
-    ]
+    blocking = blocking_of(axe_violations(page), name)
     assert not blocking, (
         f"axe-core {AXE_VERSION}: serious or critical violations on {name!r} "
         f"({PAGES[name]}) as {role} at {width} px:\n{describe(blocking)}"
@@ -431,3 +457,27 @@ def test_the_client_page_summary_fits_a_phones_first_screen(open_page, role: str
     assert phone["height"] < 3 * FIRST_SCREEN, phone  # it was about 14,600 px
     wide = open_page(role, "client", "1280").evaluate(SUMMARY)
     assert wide["folded"] and all(wide["folded"]), wide
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_onboarding_step_passes_axe_and_fits_a_phone(open_page, site: Site, width: str):
+    """The guided onboarding's steps, one after the other in one tab (the topics step with
+    suggested topics and their previewed questions), as the provider who onboards."""
+    page = open_page("provider", "onboarding", width)
+    problems = []
+    for step in ONBOARDING_STEPS:
+        page.goto(f"{site.server.url}/clients/onboard/{step}")
+        if step == "topics":
+            needs = page.get_by_role("group", name=re.compile("Needs to watch"))
+            needs.get_by_role("checkbox").first.check()
+            page.get_by_role("button", name="Suggest topics from these needs").click()
+            page.get_by_role("region", name=re.compile("The questions")).wait_for()
+        blocking = blocking_of(axe_violations(page), "onboarding")
+        if blocking:
+            problems.append(f"step {step!r}:\n{describe(blocking)}")
+        size = page.evaluate(OVERFLOW)
+        if size["scrollWidth"] > size["innerWidth"] + 1:
+            problems.append(f"step {step!r} scrolls sideways: {size}")
+    assert not problems, (
+        f"axe-core {AXE_VERSION}, onboarding as provider at {width} px:\n" + "\n".join(problems)
+    )
