@@ -209,7 +209,8 @@ def _leading(tokens: list[str], yes: frozenset[str], no: frozenset[str]) -> tupl
 
     The longest phrase wins: Vietnamese "không có" is one "no", not "no" then "yes".
     """
-    for length in range(min(len(tokens), 3), 0, -1):
+    longest = max((phrase.count(" ") + 1 for phrase in yes | no), default=1)
+    for length in range(min(len(tokens), longest), 0, -1):
         start = " ".join(tokens[:length])
         if start in yes:
             return "yes", length
