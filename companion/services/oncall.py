@@ -4,7 +4,8 @@ Replies that need a clinician now (self-harm, urges with fear of acting, threats
 access: care/ladder.py ``CLINICIAN_LADDER``) go to the clinician on call at once, then to
 the shift's backup when nobody acknowledges within ONCALL_ACK_MINUTES; with nobody on
 call (a gap in the rota) the client's own provider is told. The officer comes after
-them only where ``officer_may_hear`` says the release covers it.
+them only where the client's release covers clinical risk (services/escalations.py
+``_officer_may_hear``).
 
 The rota's times are the team's (BUSINESS_TIMEZONE, the zone of the business calendar).
 Functions take a session, their inputs and ``now``; none imports Flask.

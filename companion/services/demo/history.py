@@ -350,25 +350,24 @@ def _late_reply(ctx: Context, check_in: CheckIn, prompt: Message) -> None:
 
 def _opt_out(ctx: Context, at: datetime) -> None:
     """The client texts STOP: the ledger says so, one confirmation, nothing else goes."""
-    stop = received(ctx, "STOP", at, None, None)
-    ctx.client.consent, ctx.client.consent_changed_at = Consent.OPTED_OUT, at
-    ctx.session.add(
-        ConsentEvent(
-            client_id=ctx.client.id, at=at, kind=ConsentKind.OPT_OUT, message_id=stop.id,
-            roi_officer_contact=ctx.client.roi_officer_contact,
-        )
-    )  # fmt: skip
-    sent(ctx, "opt_out_confirm", at + timedelta(seconds=3), dedupe_key=f"reply:{stop.id}")
+    _consent_by_text(ctx, at, "STOP", Consent.OPTED_OUT, ConsentKind.OPT_OUT, "opt_out_confirm")
 
 
 def _opt_in(ctx: Context, at: datetime) -> None:
     """Days later the client texts START: back in, confirmed."""
-    start = received(ctx, "START", at, None, None)
-    ctx.client.consent, ctx.client.consent_changed_at = Consent.OPTED_IN, at
+    _consent_by_text(ctx, at, "START", Consent.OPTED_IN, ConsentKind.OPT_IN, "opt_in_confirm")
+
+
+def _consent_by_text(
+    ctx: Context, at: datetime, word: str, consent: Consent, kind: ConsentKind, confirm: str
+) -> None:
+    """A keyword text that changes consent: the text, the ledger line, one confirmation."""
+    text = received(ctx, word, at, None, None)
+    ctx.client.consent, ctx.client.consent_changed_at = consent, at
     ctx.session.add(
         ConsentEvent(
-            client_id=ctx.client.id, at=at, kind=ConsentKind.OPT_IN, message_id=start.id,
+            client_id=ctx.client.id, at=at, kind=kind, message_id=text.id,
             roi_officer_contact=ctx.client.roi_officer_contact,
         )
     )  # fmt: skip
-    sent(ctx, "opt_in_confirm", at + timedelta(seconds=3), dedupe_key=f"reply:{start.id}")
+    sent(ctx, confirm, at + timedelta(seconds=3), dedupe_key=f"reply:{text.id}")
